@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace VfioAp.Core.Model
+{
+    /// <summary>The state of a queue as the APCB rule needs it; what <see cref="Rules.ApcbFilter"/> asks of a host.</summary>
+    public interface IQueueStates
+    {
+        QueueBinding BindingOf(Apqn apqn);
+        /// <summary>The driver's name for <see cref="QueueBinding.OtherDriver"/>, else null.</summary>
+        string? DriverOf(Apqn apqn);
+        /// <summary>True when vfio_ap's last reset of the queue failed. Not visible in sysfs; known to the simulator and to tests.</summary>
+        bool ResetFailed(Apqn apqn);
+    }
+
+    /// <summary>
+    /// Everything a cmdlet needs from one host, read in one batch: bus configuration, cards, queues, mdevs.
+    /// Derived views (who holds an APQN, what is in a guest) are computed from it, never read again.
+    /// </summary>
+    public sealed class HostSnapshot : IQueueStates
+    {
+        private readonly ApQueue?[] _queueByQid = new ApQueue?[65536];
+        private readonly Dictionary<int, Guid> _assignedTo = new Dictionary<int, Guid>();
+        private readonly HashSet<int> _resetFailed;
+
+        public HostSnapshot(string computerName, ApBusConfig bus, IEnumerable<ApCard> cards, IEnumerable<ApQueue> queues,
+                            IEnumerable<VfioApMdev> mdevs, int? availableInstances, bool vfioApLoaded, IEnumerable<Apqn>? resetFailed = null)
+        {
+            ComputerName = computerName;
+            Bus = bus;
+            Cards = cards.OrderBy(c => c.Id).ToList();
+            Queues = queues.OrderBy(q => q.Apqn).ToList();
+            foreach (var q in Queues) _queueByQid[q.Apqn.QueueId] = q;
+            Mdevs = mdevs.OrderBy(m => m.Uuid.ToString("D"), StringComparer.Ordinal).ToList();
+            foreach (var m in Mdevs)
+                foreach (var a in m.Matrix.Adapters)
+                    foreach (var d in m.Matrix.Domains)
+                        _assignedTo[(a << 8) | d] = m.Uuid;
+            AvailableInstances = availableInstances;
+            VfioApLoaded = vfioApLoaded;
+            _resetFailed = new HashSet<int>((resetFailed ?? Enumerable.Empty<Apqn>()).Select(q => q.QueueId));
+            TakenAt = DateTimeOffset.Now;
+        }
+
+        public string ComputerName { get; }
+        public ApBusConfig Bus { get; }
+        public IReadOnlyList<ApCard> Cards { get; }
+        public IReadOnlyList<ApQueue> Queues { get; }
+        public IReadOnlyList<VfioApMdev> Mdevs { get; }
+        /// <summary>vfio_ap-passthrough's <c>available_instances</c>, null when vfio_ap is not loaded.</summary>
+        public int? AvailableInstances { get; }
+        public bool VfioApLoaded { get; }
+        public DateTimeOffset TakenAt { get; }
+
+        /// <summary>The host AP configuration for the filter; a kernel without QCI reports none, and then nothing is cut by it.</summary>
+        public HostApConfig HostConfig => new HostApConfig(
+            Bus.HostAdapters ?? ApMask.Full, Bus.HostDomains ?? ApMask.Full, Bus.HostControlDomains ?? ApMask.Full,
+            Bus.HostAdapters.HasValue);
+
+        public ApQueue? FindQueue(Apqn apqn) => _queueByQid[apqn.QueueId];
+
+        public VfioApMdev? FindMdev(Guid uuid) => Mdevs.FirstOrDefault(m => m.Uuid == uuid);
+
+        /// <summary>The mdev whose matrix holds the APQN (the kernel allows at most one).</summary>
+        public Guid? MdevHolding(Apqn apqn) => _assignedTo.TryGetValue(apqn.QueueId, out var u) ? u : (Guid?)null;
+
+        public QueueBinding BindingOf(Apqn apqn)
+        {
+            var q = _queueByQid[apqn.QueueId];
+            return q is null ? QueueBinding.Missing : q.Binding;
+        }
+
+        public string? DriverOf(Apqn apqn)
+        {
+            var q = _queueByQid[apqn.QueueId];
+            return q is null || q.Binding != QueueBinding.OtherDriver ? null : q.Driver;
+        }
+
+        public bool ResetFailed(Apqn apqn) => _resetFailed.Contains(apqn.QueueId);
+    }
+
+    /// <summary>What the machine gives this Linux (QCI): the masks the guest matrix is cut to first.</summary>
+    public readonly struct HostApConfig
+    {
+        public HostApConfig(ApMask adapters, ApMask domains, ApMask controlDomains, bool reported = true)
+        {
+            Adapters = adapters;
+            Domains = domains;
+            ControlDomains = controlDomains;
+            Reported = reported;
+        }
+
+        public ApMask Adapters { get; }
+        public ApMask Domains { get; }
+        public ApMask ControlDomains { get; }
+        /// <summary>False when the kernel printed <c>not supported</c>: the masks are then all ones and cut nothing.</summary>
+        public bool Reported { get; }
+    }
+}

@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using VfioAp.Core.Model;
+
+namespace VfioAp.Core.Sysfs
+{
+    /// <summary>
+    /// The only door to a host's sysfs. Every implementation answers a whole batch of reads, and a whole plan of
+    /// writes, in one round trip: that is what keeps a read-only cmdlet at one SSH command on a host of any size.
+    /// Paths are relative to the sysfs root (<c>bus/ap/apmask</c>), separated by <c>/</c>.
+    /// </summary>
+    public interface ISysfs : IDisposable
+    {
+        /// <summary>The host the answers come from, for messages and for each output object's ComputerName.</summary>
+        string HostName { get; }
+
+        /// <summary>Where sysfs is mounted on that host (<c>/sys</c>, or a test tree); used in messages.</summary>
+        string Root { get; }
+
+        /// <summary>Expands each query's pattern (<c>*</c> matches within one path segment, as a shell glob) and reads every match.</summary>
+        SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries);
+
+        /// <summary>Writes one attribute as <c>echo value &gt; path</c> would; returns <see cref="Errno.None"/> or the errno.</summary>
+        Errno Write(string path, string value);
+
+        /// <summary>Runs the writes in order in one round trip, stopping at the first failure.</summary>
+        PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes);
+    }
+
+    public enum SysfsQueryKind
+    {
+        /// <summary>The file's text.</summary>
+        Content,
+        /// <summary>The symlink's target as <c>readlink</c> prints it (e.g. <c>../../../../bus/ap/drivers/vfio_ap</c>).</summary>
+        Link,
+        /// <summary>Only that the path exists (a directory or a file); no content is read.</summary>
+        Exists,
+    }
+
+    public sealed class SysfsQuery
+    {
+        public SysfsQuery(string pattern, SysfsQueryKind kind = SysfsQueryKind.Content)
+        {
+            if (string.IsNullOrEmpty(pattern) || pattern.StartsWith("/", StringComparison.Ordinal) || pattern.Contains(".."))
+                throw new ArgumentException($"A sysfs query is a relative path without '..': '{pattern}'.", nameof(pattern));
+            Pattern = pattern;
+            Kind = kind;
+        }
+
+        public string Pattern { get; }
+        public SysfsQueryKind Kind { get; }
+        public bool IsGlob => Pattern.IndexOf('*') >= 0;
+        public override string ToString() => Kind + " " + Pattern;
+    }
+
+    /// <summary>One matched path: its content or link target, or the errno its read failed with.</summary>
+    public sealed class SysfsEntry
+    {
+        public SysfsEntry(string path, SysfsQueryKind kind, string? value, Errno error)
+        {
+            Path = path;
+            Kind = kind;
+            Value = value;
+            Error = error;
+        }
+
+        public string Path { get; }
+        public SysfsQueryKind Kind { get; }
+        /// <summary>Content for <see cref="SysfsQueryKind.Content"/>, target for <see cref="SysfsQueryKind.Link"/>, null for Exists or on error.</summary>
+        public string? Value { get; }
+        public Errno Error { get; }
+        public bool Ok => Error == Errno.None;
+        public override string ToString() => Ok ? $"{Path} = {Value}" : $"{Path}: {Error}";
+    }
+
+    public sealed class SysfsReadResult
+    {
+        private readonly Dictionary<string, SysfsEntry> _byPath;
+
+        public SysfsReadResult(IEnumerable<SysfsEntry> entries)
+        {
+            _byPath = new Dictionary<string, SysfsEntry>(StringComparer.Ordinal);
+            var list = new List<SysfsEntry>();
+            foreach (var e in entries)
+            {
+                list.Add(e);
+                _byPath[e.Path] = e;
+            }
+            Entries = list;
+        }
+
+        public IReadOnlyList<SysfsEntry> Entries { get; }
+
+        /// <summary>The entry for an exact path, or null when no query matched it (the file does not exist).</summary>
+        public SysfsEntry? this[string path] => _byPath.TryGetValue(path, out var e) ? e : null;
+
+        /// <summary>Content of a path that must have been read, or null when it does not exist or could not be read.</summary>
+        public string? ContentOf(string path) => _byPath.TryGetValue(path, out var e) && e.Ok ? e.Value : null;
+    }
+
+    public sealed class SysfsWrite
+    {
+        public SysfsWrite(string path, string value, string? description = null)
+        {
+            Path = path;
+            Value = value;
+            Description = description ?? $"echo {value} > {path}";
+        }
+
+        public string Path { get; }
+        public string Value { get; }
+        /// <summary>What the step does, in words for -WhatIf and error messages.</summary>
+        public string Description { get; }
+        public override string ToString() => $"echo {Value} > {Path}";
+    }
+
+    /// <summary>What became of a plan: how many steps were applied, and the step that failed with its errno.</summary>
+    public sealed class PlanRunResult
+    {
+        public PlanRunResult(int applied, int failedStep, Errno error, string? message = null)
+        {
+            Applied = applied;
+            FailedStep = failedStep;
+            Error = error;
+            Message = message;
+        }
+
+        public static PlanRunResult Success(int count) => new PlanRunResult(count, -1, Errno.None);
+
+        /// <summary>Steps 0..Applied-1 took effect.</summary>
+        public int Applied { get; }
+        /// <summary>Index of the failed step, or -1 when all succeeded. A failure not tied to a step (lost connection) has FailedStep = Applied.</summary>
+        public int FailedStep { get; }
+        public Errno Error { get; }
+        /// <summary>Extra words from the transport (a lost connection, a timeout), null for plain kernel errnos.</summary>
+        public string? Message { get; }
+        public bool Succeeded => FailedStep < 0;
+    }
+}

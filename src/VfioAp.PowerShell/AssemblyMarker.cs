@@ -1,0 +1,1 @@
+namespace VfioAp.PowerShell { internal static class AssemblyMarker { } }

@@ -1,0 +1,1 @@
+namespace VfioAp.Ssh { internal static class AssemblyMarker { } }
