@@ -1,1 +1,0 @@
-namespace VfioAp.Ssh { internal static class AssemblyMarker { } }

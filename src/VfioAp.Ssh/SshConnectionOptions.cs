@@ -1,0 +1,85 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Security;
+
+namespace VfioAp.Ssh
+{
+    /// <summary>A password or passphrase, given either as a SecureString (PowerShell's -Credential, Read-Host -AsSecureString) or as plain text.</summary>
+    public sealed class SshSecret
+    {
+        private readonly SecureString? _secure;
+        private readonly string? _plain;
+
+        private SshSecret(SecureString? secure, string? plain)
+        {
+            _secure = secure;
+            _plain = plain;
+        }
+
+        public static SshSecret FromString(string value) => new SshSecret(null, value ?? throw new ArgumentNullException(nameof(value)));
+        public static SshSecret FromSecureString(SecureString value) => new SshSecret(value ?? throw new ArgumentNullException(nameof(value)), null);
+
+        public static implicit operator SshSecret(string value) => FromString(value);
+        public static implicit operator SshSecret(SecureString value) => FromSecureString(value);
+
+        /// <summary>The text, for the one moment SSH.NET or sudo's stdin needs it. Never logged, never put on a command line.</summary>
+        internal string Reveal()
+        {
+            if (_plain != null) return _plain;
+            IntPtr p = IntPtr.Zero;
+            try
+            {
+                p = Marshal.SecureStringToGlobalAllocUnicode(_secure!);
+                return Marshal.PtrToStringUni(p) ?? "";
+            }
+            finally
+            {
+                if (p != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(p);
+            }
+        }
+
+        public override string ToString() => "********";
+    }
+
+    /// <summary>Everything needed to reach one host's sysfs over SSH.</summary>
+    public sealed class SshConnectionOptions
+    {
+        public SshConnectionOptions(string hostName)
+        {
+            if (string.IsNullOrWhiteSpace(hostName)) throw new ArgumentException("A host name is required.", nameof(hostName));
+            HostName = hostName.Trim();
+        }
+
+        public string HostName { get; }
+        public int Port { get; set; } = 22;
+        /// <summary>Login name; the local user's name when null, as ssh does.</summary>
+        public string? UserName { get; set; }
+        /// <summary>An OpenSSH (or PEM/PuTTY) private key file. When neither a key nor a password is given, ~/.ssh/id_ed25519, id_ecdsa and id_rsa are tried.</summary>
+        public string? KeyFile { get; set; }
+        public SshSecret? KeyPassphrase { get; set; }
+        /// <summary>Password for password or keyboard-interactive authentication (and for sudo, unless <see cref="SudoPassword"/> is set).</summary>
+        public SshSecret? Password { get; set; }
+        /// <summary>known_hosts to verify the host key against; ~/.ssh/known_hosts when null.</summary>
+        public string? KnownHostsFile { get; set; }
+        /// <summary>Trust and record a host key that is not yet known (never one that changed), like StrictHostKeyChecking=accept-new.</summary>
+        public bool AcceptNewHostKey { get; set; }
+        /// <summary>Run the remote scripts through sudo: <c>sudo -n</c>, or <c>sudo -S</c> with the password fed on stdin.</summary>
+        public bool UseSudo { get; set; }
+        public SshSecret? SudoPassword { get; set; }
+        /// <summary>Where sysfs is on the remote host.</summary>
+        public string SysfsRoot { get; set; } = "/sys";
+        /// <summary>TCP connect, key exchange and authentication, each.</summary>
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        /// <summary>One remote command (a whole snapshot read or a whole plan).</summary>
+        public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+        /// <summary>SSH keepalive, so NAT and firewalls keep an idle session open and a dead peer is noticed.</summary>
+        public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+        internal string EffectiveUserName => string.IsNullOrEmpty(UserName) ? Environment.UserName : UserName!;
+        internal string EffectiveKnownHostsFile => string.IsNullOrEmpty(KnownHostsFile) ? KnownHosts.DefaultPath() : KnownHostsFile!;
+        internal SshSecret? EffectiveSudoPassword => SudoPassword ?? Password;
+
+        /// <summary>host, or host:port when the port is not 22: how messages name the host.</summary>
+        public string Display => Port == 22 ? HostName : HostName + ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

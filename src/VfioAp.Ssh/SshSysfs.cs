@@ -1,0 +1,173 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VfioAp.Core.Model;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.Ssh
+{
+    /// <summary>
+    /// A remote host's sysfs over SSH: every <see cref="ReadMany"/> and every <see cref="RunPlan"/> is exactly one remote
+    /// command (one "Starting session: command" in sshd's log), whatever the host's size.
+    /// </summary>
+    public sealed class SshSysfs : ISysfs
+    {
+        private readonly SshConnection _connection;
+        private readonly SshConnectionOptions _options;
+
+        private SshSysfs(SshConnectionOptions options)
+        {
+            _options = options;
+            Root = RemotePathRules.CheckRoot(options.SysfsRoot);
+            _connection = new SshConnection(options);
+        }
+
+        /// <summary>Connects, verifies the host key and logs in now, so a wrong host, key or password is reported at once.</summary>
+        public static SshSysfs Connect(SshConnectionOptions options)
+        {
+            if (options is null) throw new ArgumentNullException(nameof(options));
+            var sysfs = new SshSysfs(options);
+            try
+            {
+                sysfs._connection.EnsureConnected();
+                return sysfs;
+            }
+            catch
+            {
+                sysfs.Dispose();
+                throw;
+            }
+        }
+
+        public string HostName => _options.HostName;
+        public string Root { get; }
+        public SshConnectionOptions Options => _options;
+
+        public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
+        {
+            if (queries is null) throw new ArgumentNullException(nameof(queries));
+            var script = ReadManyScript.Build(Root, queries);
+            var parser = new ReadManyOutputParser();
+            var (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout);
+            parser.Finish();
+            if (!parser.Started) throw ScriptDidNotStart(stderr, status);
+            if (!parser.Completed)
+                throw new SshHostException(_connection.Host, SshFailure.RemoteShell,
+                    $"Host {_connection.Host}: the read of {Root} stopped before its end (exit status {Show(status)}{StderrNote(stderr)}); nothing was changed. Try again; if it repeats, check the host's /bin/sh.");
+            // A missing root answers like a host without those files; HostReader then says the AP bus is missing under that root.
+            return new SysfsReadResult(parser.Entries);
+        }
+
+        public Errno Write(string path, string value)
+        {
+            var result = RunPlan(new[] { new SysfsWrite(path, value) });
+            if (result.Succeeded) return Errno.None;
+            if (result.Message != null && result.Applied == 0 && IsTransportFailure(result))
+                throw new SshHostException(_connection.Host, SshFailure.ConnectionLost, result.Message);
+            return result.Error;
+        }
+
+        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes)
+        {
+            if (writes is null) throw new ArgumentNullException(nameof(writes));
+            if (writes.Count == 0) return PlanRunResult.Success(0);
+            var script = PlanScript.Build(Root, writes);
+            var parser = new PlanOutputParser();
+            int? status;
+            string stderr;
+            try
+            {
+                (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout);
+            }
+            catch (SshHostException ex) when (ex.Failure == SshFailure.ConnectionLost || ex.Failure == SshFailure.Timeout)
+            {
+                return Interrupted(writes, parser, ex);
+            }
+            if (!parser.Started) throw ScriptDidNotStart(stderr, status);
+            if (parser.RootMissing)
+                return new PlanRunResult(0, 0, Errno.ENOENT, $"Host {_connection.Host}: the sysfs root {Root} does not exist; nothing was written. Check -SysfsRoot.");
+            if (parser.FailedStep >= 0)
+            {
+                var w = writes[parser.FailedStep];
+                string? message = null;
+                if (parser.Error == Errno.EACCES || parser.Error == Errno.EPERM)
+                    message = $"Host {_connection.Host}: writing '{w.Value}' to {Join(w.Path)} was refused: {ErrnoText.Describe(parser.Error)} ({parser.Error}). " +
+                        (_options.UseSudo ? "Even through sudo: is sysfs mounted read-only, or does a security module (SELinux, AppArmor) forbid it?" : $"User '{_options.EffectiveUserName}' may not write sysfs: connect as root or add -UseSudo.") +
+                        Applied(writes, parser.Applied);
+                else if (!Enum.IsDefined(typeof(Errno), parser.Error) || parser.ErrorText != null && !StrerrorText.TryParse(parser.ErrorText, out _))
+                    message = $"Host {_connection.Host}: writing '{w.Value}' to {Join(w.Path)} failed: '{parser.ErrorText}'." + Applied(writes, parser.Applied);
+                return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message);
+            }
+            if (!parser.Completed)
+                return Interrupted(writes, parser, null);
+            return PlanRunResult.Success(parser.Applied);
+        }
+
+        /// <summary>What a plan cut off by a lost connection or a timeout did: the steps reported applied, and the one in doubt.</summary>
+        private PlanRunResult Interrupted(IReadOnlyList<SysfsWrite> writes, PlanOutputParser parser, SshHostException? cause)
+        {
+            int applied = parser.Applied;
+            var error = cause?.Failure == SshFailure.Timeout ? Errno.ETIMEDOUT : Errno.EIO;
+            string what = cause?.Failure == SshFailure.Timeout ? "did not finish in time" : "was cut off (the connection was lost)";
+            string doubt = applied < writes.Count
+                ? $" Step {applied + 1} ({writes[applied].Description}) may or may not have taken effect; steps {applied + 2}..{writes.Count} were not run."
+                : "";
+            if (applied == writes.Count - 1) doubt = $" Step {applied + 1} ({writes[applied].Description}) may or may not have taken effect.";
+            var message = $"Host {_connection.Host}: the plan {what} after {applied} of {writes.Count} step(s) were applied." +
+                (applied > 0 ? " Applied: " + string.Join("; ", writes.Take(applied).Select((w, i) => $"{i + 1}. {w.Description}")) + "." : "") +
+                doubt + " Read the host again and re-run: the plan only writes what still differs." +
+                (cause is null ? "" : " (" + cause.Message + ")");
+            return new PlanRunResult(applied, applied, error, message);
+        }
+
+        private static string Applied(IReadOnlyList<SysfsWrite> writes, int applied) =>
+            applied == 0 ? " Nothing was written before it." : $" Steps 1..{applied} were applied before it.";
+
+        private static bool IsTransportFailure(PlanRunResult r) => r.Error == Errno.EIO || r.Error == Errno.ETIMEDOUT;
+
+        /// <summary>
+        /// The exec request's text. sshd hands it to the user's login shell, which must be POSIX-like (sh, bash, dash, ksh,
+        /// zsh); the script itself then runs in /bin/sh. With sudo the script is still on sudo's command line (it holds only
+        /// sysfs paths and ids), while a password only ever goes to sudo's stdin.
+        /// </summary>
+        internal string CommandText(string script)
+        {
+            var sh = "/bin/sh -c " + PosixQuote.Quote(script);
+            if (!_options.UseSudo) return "exec " + sh;
+            return _options.EffectiveSudoPassword is null
+                ? "exec sudo -n -- " + sh
+                : "exec sudo -S -p '' -- " + sh;
+        }
+
+        private string? SudoStdin() =>
+            _options.UseSudo && _options.EffectiveSudoPassword is { } p ? p.Reveal() + "\n" : null;
+
+        private SshHostException ScriptDidNotStart(string stderr, int? status)
+        {
+            var err = stderr.Trim();
+            if (_options.UseSudo)
+            {
+                string? advice = null;
+                if (err.Contains("a password is required") || err.Contains("a terminal is required"))
+                    advice = "sudo needs a password: pass -Credential (its password is given to sudo on stdin, never on a command line) or allow this user NOPASSWD for /bin/sh.";
+                else if (err.Contains("incorrect password") || err.Contains("no password was provided") || err.Contains("Sorry, try again"))
+                    advice = "sudo did not accept the password.";
+                else if (err.Contains("not in the sudoers") || err.Contains("not allowed to execute") || err.Contains("may not run sudo"))
+                    advice = $"user '{_options.EffectiveUserName}' may not run /bin/sh through sudo on this host.";
+                else if (err.Contains("sudo: not found") || err.Contains("sudo: command not found"))
+                    advice = "sudo is not installed there; connect as root instead.";
+                if (advice != null)
+                    return new SshHostException(_connection.Host, SshFailure.SudoFailed, $"Host {_connection.Host}: sudo failed: {advice} (sudo said: {OneLine(err)})");
+            }
+            return new SshHostException(_connection.Host, SshFailure.RemoteShell,
+                $"Host {_connection.Host}: the remote script did not start (exit status {Show(status)}{StderrNote(stderr)}). The login shell must be POSIX-like and /bin/sh must exist.");
+        }
+
+        private string Join(string path) => (Root == "/" ? "" : Root) + "/" + path;
+        private static string Show(int? status) => status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+        private static string StderrNote(string stderr) => string.IsNullOrWhiteSpace(stderr) ? "" : ", stderr: " + OneLine(stderr.Trim());
+        private static string OneLine(string s) => s.Length > 400 ? s.Substring(0, 400).Replace('\n', ' ') + "…" : s.Replace('\n', ' ');
+
+        public void Dispose() => _connection.Dispose();
+    }
+}
