@@ -85,7 +85,7 @@ public class ApcbFilterTests
             .Set(new Apqn(7, 1), QueueBinding.VfioAp)
             .Set(new Apqn(7, 2), QueueBinding.OtherDriver, "cex4queue")
             .Set(new Apqn(7, 3), QueueBinding.VfioAp, resetFailed: true);
-        var drop = Assert.Single(ApcbFilter.Predict(new ApMatrix(ApMask.Of(7), ApMask.Of(1, 2, 3), ApMask.Of(9)), host, queues).Dropped.Where(d => d.Adapter.HasValue));
+        var drop = Assert.Single(ApcbFilter.Predict(new ApMatrix(ApMask.Of(7), ApMask.Of(1, 2, 3), ApMask.Of(9)), host, queues).Dropped, d => d.Adapter.HasValue);
         Assert.Equal(ApcbDropReason.QueueBoundToOtherDriver, drop.Reason);
         Assert.Equal(new[] { new Apqn(7, 2), new Apqn(7, 3) }, drop.Causes.Select(c => c.Apqn));
         Assert.Equal("cex4queue", drop.Causes[0].Driver);
