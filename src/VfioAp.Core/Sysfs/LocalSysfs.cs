@@ -31,6 +31,11 @@ namespace VfioAp.Core.Sysfs
         public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
         {
             RoundTrips++;
+            return ReadBatch(queries);
+        }
+
+        private SysfsReadResult ReadBatch(IReadOnlyList<SysfsQuery> queries)
+        {
             var listings = new Dictionary<string, string[]>(StringComparer.Ordinal);
             var entries = new List<SysfsEntry>();
             foreach (var query in queries)
@@ -105,15 +110,15 @@ namespace VfioAp.Core.Sysfs
             }
         }
 
-        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes)
+        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
         {
             RoundTrips++;
             for (int i = 0; i < writes.Count; i++)
             {
                 var e = WriteOne(writes[i].Path, writes[i].Value);
-                if (e != Errno.None) return new PlanRunResult(i, i, e);
+                if (e != Errno.None) return new PlanRunResult(i, i, e, null, readAfter is null ? null : ReadBatch(readAfter));
             }
-            return PlanRunResult.Success(writes.Count);
+            return PlanRunResult.Success(writes.Count, readAfter is null ? null : ReadBatch(readAfter));
         }
 
         public void Dispose() { }
