@@ -48,8 +48,9 @@ namespace VfioAp.Ssh
         public IReadOnlyList<SysfsEntry> Entries => _entries;
 
         /// <summary>Parses a whole output (used by tests and benchmarks; the transport feeds <see cref="Feed"/> as lines arrive).</summary>
-        public static ReadManyOutputParser ParseAll(TextReader reader)
+        public static ReadManyOutputParser ParseAll(Stream output)
         {
+            var reader = new LfLineReader(output);
             var p = new ReadManyOutputParser();
             string? line;
             while ((line = reader.ReadLine()) != null) p.Feed(line);

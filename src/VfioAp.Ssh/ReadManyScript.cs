@@ -24,7 +24,9 @@ namespace VfioAp.Ssh
         /// <summary>How many symlinks one readlink process resolves.</summary>
         public const int LinkBatch = 256;
 
-        private const string Prologue =
+        /// <summary>Every remote script starts so: C locale (strerror texts in English, bytewise glob order), no stdin (a
+        /// sudo password left unread must never reach a command), stderr silenced (each error is captured where it happens).</summary>
+        internal const string Prologue =
 @"export LC_ALL=C
 exec 0</dev/null 2>/dev/null
 NL='
@@ -37,12 +39,12 @@ printf 'V1\n'
         // g: enter a matched directory (D record). c: read one attribute of it with builtins only; chk: learn the errno
         // of a failed read from cat's message ("cat: x: No such device"). s: one file matched by a glob in its last segment.
         // k1/lc/lk: symlinks, batched (see the class comment).
-        private const string Functions =
+        internal const string Functions =
 @"g() { case $1 in *""$NL""*) return 1;; esac; d=$1; printf 'D%s\n' ""$1""; }
 x() { [ -e ""$1"" ] || [ -L ""$1"" ]; }
 chk() { e=$(cat -- ""$1"" 2>&1 >/dev/null) || printf '!%s\n' ""${e##*: }""; }
 c() {
-  [ -e ""$d/$1"" ] || return 0
+  [ -e ""$d/$1"" ] || [ -L ""$d/$1"" ] || return 0
   printf 'C%s\n' ""$1""
   l=; n=
   if { while IFS= read -r l; do n=1; printf '|%s\n' ""$l""; done; } <""$d/$1""; then
@@ -60,7 +62,7 @@ k1() {
     if t=$(readlink -- ""$1""); then
       case $t in *""$NL""*) printf 'X%s\n!%s\n' ""$1"" 'link target has a line break';; *) printf 'L1\n%s\n%s\n' ""$1"" ""$t"";; esac
     else printf 'X%s\n!%s\n' ""$1"" 'Input/output error'; fi
-  else printf 'X%s\n!%s\n' ""$1"" 'Invalid argument'; fi
+  fi
 }
 lc() {
   case ""$*"" in *""$NL""*) return 1;; esac
@@ -76,6 +78,18 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
         public static string Build(string root, IReadOnlyList<SysfsQuery> queries)
         {
             if (queries is null) throw new ArgumentNullException(nameof(queries));
+            var sb = new StringBuilder(4096);
+            sb.Append(Prologue);
+            // R: the root is missing or not a directory; nothing else can be read.
+            sb.Append("cd -- ").Append(PosixQuote.Quote(root)).Append(" || { printf 'R\\nZ\\n'; exit 0; }\n");
+            AppendReads(sb, queries);
+            sb.Append("printf 'Z\\n'\n");
+            return sb.ToString();
+        }
+
+        /// <summary>The functions and loops that read <paramref name="queries"/> (after a plan, too: see <see cref="PlanScript"/>).</summary>
+        internal static void AppendReads(StringBuilder sb, IReadOnlyList<SysfsQuery> queries)
+        {
             // Group by directory pattern, in first-seen order, so the output follows the caller's order of queries.
             var groups = new List<(string Dir, bool Self, List<string> Members)>();
             var groupIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -123,10 +137,6 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
                 }
             }
 
-            var sb = new StringBuilder(4096);
-            sb.Append(Prologue);
-            // R: the root is missing or not a directory; nothing else can be read.
-            sb.Append("cd -- ").Append(PosixQuote.Quote(root)).Append(" || { printf 'R\\n'; exit 0; }\n");
             sb.Append(Functions);
             foreach (var (dir, self, members) in groups)
             {
@@ -148,8 +158,6 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
                 sb.Append("; shift ").Append(LinkBatch.ToString(CultureInfo.InvariantCulture)).Append("; done\n");
                 sb.Append("[ $# -eq 0 ] || lk \"$@\"\n");
             }
-            sb.Append("printf 'Z\\n'\n");
-            return sb.ToString();
         }
     }
 }

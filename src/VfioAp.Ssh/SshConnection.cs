@@ -266,7 +266,7 @@ namespace VfioAp.Ssh
                 }
                 var reading = Task.Run(() =>
                 {
-                    using var reader = new StreamReader(cmd.OutputStream, Utf8, false, 65536, leaveOpen: true);
+                    var reader = new LfLineReader(cmd.OutputStream);
                     string? line;
                     while ((line = reader.ReadLine()) != null) onLine(line);
                 });

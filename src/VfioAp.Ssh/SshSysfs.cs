@@ -67,11 +67,11 @@ namespace VfioAp.Ssh
             return result.Error;
         }
 
-        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes)
+        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
         {
             if (writes is null) throw new ArgumentNullException(nameof(writes));
-            if (writes.Count == 0) return PlanRunResult.Success(0);
-            var script = PlanScript.Build(Root, writes);
+            if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
+            var script = PlanScript.Build(Root, writes, readAfter);
             var parser = new PlanOutputParser();
             int? status;
             string stderr;
@@ -83,9 +83,12 @@ namespace VfioAp.Ssh
             {
                 return Interrupted(writes, parser, ex);
             }
+            parser.Finish();
             if (!parser.Started) throw ScriptDidNotStart(stderr, status);
             if (parser.RootMissing)
-                return new PlanRunResult(0, 0, Errno.ENOENT, $"Host {_connection.Host}: the sysfs root {Root} does not exist; nothing was written. Check -SysfsRoot.");
+                return new PlanRunResult(0, writes.Count == 0 ? -1 : 0, writes.Count == 0 ? Errno.None : Errno.ENOENT,
+                    writes.Count == 0 ? null : $"Host {_connection.Host}: the sysfs root {Root} does not exist; nothing was written. Check -SysfsRoot.",
+                    readAfter is null ? null : new SysfsReadResult(Array.Empty<SysfsEntry>()));
             if (parser.FailedStep >= 0)
             {
                 var w = writes[parser.FailedStep];
@@ -96,11 +99,12 @@ namespace VfioAp.Ssh
                         Applied(writes, parser.Applied);
                 else if (!Enum.IsDefined(typeof(Errno), parser.Error) || parser.ErrorText != null && !StrerrorText.TryParse(parser.ErrorText, out _))
                     message = $"Host {_connection.Host}: writing '{w.Value}' to {Join(w.Path)} failed: '{parser.ErrorText}'." + Applied(writes, parser.Applied);
-                return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message);
+                if (!parser.Completed) return Interrupted(writes, parser, null);
+                return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message, parser.After);
             }
             if (!parser.Completed)
                 return Interrupted(writes, parser, null);
-            return PlanRunResult.Success(parser.Applied);
+            return PlanRunResult.Success(parser.Applied, parser.After);
         }
 
         /// <summary>What a plan cut off by a lost connection or a timeout did: the steps reported applied, and the one in doubt.</summary>
@@ -109,6 +113,19 @@ namespace VfioAp.Ssh
             int applied = parser.Applied;
             var error = cause?.Failure == SshFailure.Timeout ? Errno.ETIMEDOUT : Errno.EIO;
             string what = cause?.Failure == SshFailure.Timeout ? "did not finish in time" : "was cut off (the connection was lost)";
+            if (parser.FailedStep >= 0)
+            {
+                // Every write had reported before the connection went: only the verification reads are missing.
+                return new PlanRunResult(applied, parser.FailedStep, parser.Error,
+                    $"Host {_connection.Host}: step {parser.FailedStep + 1} ({writes[parser.FailedStep].Description}) failed: {ErrnoText.Describe(parser.Error)}; steps 1..{applied} were applied; the connection was then lost before the host could be read back." +
+                    (cause is null ? "" : " (" + cause.Message + ")"));
+            }
+            if (applied == writes.Count)
+            {
+                return new PlanRunResult(applied, applied, error,
+                    $"Host {_connection.Host}: all {applied} step(s) were applied, but the connection was lost before the host could be read back to verify them. Read the host again." +
+                    (cause is null ? "" : " (" + cause.Message + ")"));
+            }
             string doubt = applied < writes.Count
                 ? $" Step {applied + 1} ({writes[applied].Description}) may or may not have taken effect; steps {applied + 2}..{writes.Count} were not run."
                 : "";
