@@ -77,15 +77,26 @@ namespace VfioAp.Ssh
         /// <summary>The verification reads, once they have arrived whole; null otherwise.</summary>
         public SysfsReadResult? After => _reads is { Completed: true } r ? new SysfsReadResult(r.Entries) : null;
 
-        public void Feed(string line)
+        public void Feed(char[] buf, int start, int length)
         {
-            _lineNo++;
             if (_reads != null)
             {
-                _reads.Feed(line);
+                _lineNo++;
+                _reads.Feed(buf, start, length);
                 if (_reads.Completed) Completed = true;
                 return;
             }
+            Feed(new string(buf, start, length));
+        }
+
+        public void Feed(string line)
+        {
+            if (_reads != null)
+            {
+                Feed(line.ToCharArray(), 0, line.Length);
+                return;
+            }
+            _lineNo++;
             if (line.Length == 0) throw Protocol("an empty line");
             switch (line[0])
             {

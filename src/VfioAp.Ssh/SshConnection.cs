@@ -15,6 +15,9 @@ namespace VfioAp.Ssh
     /// One SSH connection to one host, verified against known_hosts, reused for every remote command of a session and
     /// re-established (and re-verified) when it was lost between commands.
     /// </summary>
+    /// <summary>Receives one line of a remote command's stdout, as a segment of a reused buffer.</summary>
+    internal delegate void LineHandler(char[] buffer, int start, int length);
+
     internal sealed class SshConnection : IDisposable
     {
         private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false);
@@ -233,7 +236,7 @@ namespace VfioAp.Ssh
         /// Returns the exit status (null when the server sent none) and stderr. A timeout or a lost connection throws
         /// <see cref="SshHostException"/> after every line that did arrive was handed over.
         /// </summary>
-        public (int? ExitStatus, string Stderr) Run(string commandText, string? stdin, Action<string> onLine, TimeSpan timeout)
+        public (int? ExitStatus, string Stderr) Run(string commandText, string? stdin, LineHandler onLine, TimeSpan timeout)
         {
             EnsureConnected();
             var client = _client!;
@@ -267,8 +270,7 @@ namespace VfioAp.Ssh
                 var reading = Task.Run(() =>
                 {
                     var reader = new LfLineReader(cmd.OutputStream);
-                    string? line;
-                    while ((line = reader.ReadLine()) != null) onLine(line);
+                    while (reader.ReadLine(out var buffer, out int start, out int length)) onLine(buffer, start, length);
                 });
 
                 if (!WaitQuietly(exec, WaitSpan(timeout)))
