@@ -197,7 +197,9 @@ namespace VfioAp.Core.Simulation
             if (FindMdev(uuid) != null) throw Fail(Errno.EEXIST, path, $"mdev {SysfsLayout.FormatUuid(uuid)} exists");
             if (_available == 0) throw Fail(Errno.EUSERS, path, "available_instances is 0");
             _available--;
-            _mdevs.Add(new SimMdev(uuid));
+            var m = new SimMdev(uuid);
+            _mdevs.Add(m);
+            _mdevByUuid.Add(uuid, m);
         }
 
         // ---------------------------------------------------------------- mdev attributes
@@ -250,6 +252,7 @@ namespace VfioAp.Core.Simulation
                         if (v == 0) return;
                         if (m.Guest != null) throw Fail(Errno.EBUSY, path, $"guest '{m.Guest}' uses mdev {m.Name}");
                         _mdevs.Remove(m);
+                        _mdevByUuid.Remove(m.Uuid);
                         _available++;
                         return;
                     }

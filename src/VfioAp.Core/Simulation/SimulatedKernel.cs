@@ -36,6 +36,7 @@ namespace VfioAp.Core.Simulation
         private int _queueCount;
         private readonly HashSet<int> _absent = new HashSet<int>();
         private readonly List<SimMdev> _mdevs = new List<SimMdev>();
+        private readonly Dictionary<Guid, SimMdev> _mdevByUuid = new Dictionary<Guid, SimMdev>();
         private readonly List<string> _log = new List<string>();
         private readonly KernelQueueStates _states;
 
@@ -266,11 +267,7 @@ namespace VfioAp.Core.Simulation
         /// <summary>Spec §5: the default drivers own an APQN iff apmask has its APID and aqmask its APQI.</summary>
         private bool OwnedByDefault(Apqn q) => _apmask.Contains(q.Adapter) && _aqmask.Contains(q.Domain);
 
-        private SimMdev? FindMdev(Guid uuid)
-        {
-            foreach (var m in _mdevs) if (m.Uuid == uuid) return m;
-            return null;
-        }
+        private SimMdev? FindMdev(Guid uuid) => _mdevByUuid.TryGetValue(uuid, out var m) ? m : null;
 
         private SimMdev FindMdevOrThrow(Guid uuid) =>
             FindMdev(uuid) ?? throw new ArgumentException($"No mdev {SysfsLayout.FormatUuid(uuid)} on this simulated host.", nameof(uuid));
