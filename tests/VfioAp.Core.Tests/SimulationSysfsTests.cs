@@ -148,7 +148,7 @@ public class SimulationSysfsTests
     }
 
     [Fact]
-    public void Two_sessions_on_one_kernel_race_like_two_shells_on_one_host()
+    public async Task Two_sessions_on_one_kernel_race_like_two_shells_on_one_host()
     {
         // Each round: two mdevs share domain 4; both try to take adapter 5. Exactly one must win.
         var k = Sim.Host(new[] { 5 }, new[] { 4 }, new[] { 5 }, new[] { 4 });
@@ -164,10 +164,10 @@ public class SimulationSysfsTests
             using var start = new Barrier(2);
             var ta = Task.Run(() => { start.SignalAndWait(); return s1.Write(Sim.Mdev(a, "assign_adapter"), "5"); });
             var tb = Task.Run(() => { start.SignalAndWait(); return s2.Write(Sim.Mdev(b, "assign_adapter"), "5"); });
-            var results = new[] { ta.Result, tb.Result };
+            var results = await Task.WhenAll(ta, tb);
             Assert.Contains(Errno.None, results);
             Assert.Contains(Errno.EADDRINUSE, results);
-            if (ta.Result == Errno.None) aWins++; else bWins++;
+            if (results[0] == Errno.None) aWins++; else bWins++;
             Assert.Equal(1, new[] { k.MatrixOf(a), k.MatrixOf(b) }.Count(x => x.Adapters.Contains(5)));
             Assert.Equal(Errno.None, s1.Write(Sim.Mdev(a, "unassign_adapter"), "5"));
             Assert.Equal(Errno.None, s2.Write(Sim.Mdev(b, "unassign_adapter"), "5"));

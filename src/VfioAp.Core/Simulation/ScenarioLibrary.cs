@@ -338,15 +338,20 @@ namespace VfioAp.Core.Simulation
                     throw Error(uuidToken, $"'{uuidText}' is not a UUID (8-4-4-4-12 hex digits).");
                 var name = SysfsLayout.FormatUuid(uuid);
                 KernelWrite(uuidToken, SysfsLayout.MdevCreate, name, $"creating mdev {name}");
-                void Assign(string field, string attribute)
+                // In the order the file gives them, so an error points at the write the kernel refused.
+                foreach (var p in o.Properties())
                 {
-                    if (o[field] is not JToken list) return;
-                    foreach (var id in Array_(list, field))
+                    string? attribute = p.Name switch
+                    {
+                        "adapters" => "assign_adapter",
+                        "domains" => "assign_domain",
+                        "controlDomains" => "assign_control_domain",
+                        _ => null,
+                    };
+                    if (attribute is null) continue;
+                    foreach (var id in Array_(p.Value, p.Name))
                         KernelWrite(id, SysfsLayout.MdevAttribute(uuid, attribute), IdArgument(id), $"mdev {name}: {attribute}");
                 }
-                Assign("adapters", "assign_adapter");
-                Assign("domains", "assign_domain");
-                Assign("controlDomains", "assign_control_domain");
                 if (o["guest"] is JToken g && g.Type != JTokenType.Null)
                 {
                     var guest = ReadString(g);
