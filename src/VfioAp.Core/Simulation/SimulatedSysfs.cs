@@ -129,7 +129,7 @@ namespace VfioAp.Core.Simulation
             {
                 foreach (var query in queries)
                 {
-                    foreach (var path in SysfsGlob.Expand(Kernel, query.Pattern))
+                    foreach (var path in SysfsGlob.Expand(Kernel, query.Pattern, verify: false))
                     {
                         var entry = ReadOne(path, query.Kind);
                         if (entry != null) entries.Add(entry);
@@ -139,25 +139,28 @@ namespace VfioAp.Core.Simulation
             return new SysfsReadResult(entries);
         }
 
+        /// <summary>One path of a batch; a path that does not exist gives no entry, as LocalSysfs answers.</summary>
         private SysfsEntry? ReadOne(string path, SysfsQueryKind kind)
         {
-            var node = Kernel.Lookup(path);
-            if (node is null) return null;
             switch (kind)
             {
                 case SysfsQueryKind.Exists:
-                    return new SysfsEntry(path, kind, null, Errno.None);
+                    return Kernel.Lookup(path) is null ? null : new SysfsEntry(path, kind, null, Errno.None);
                 case SysfsQueryKind.Link:
-                    // readlink(1) prints nothing for a path that is not a symlink: no entry, as LocalSysfs answers.
-                    return node.Kind == SysfsNodeKind.Symlink ? new SysfsEntry(path, kind, node.LinkTarget, Errno.None) : null;
+                    // readlink(1) prints nothing for a path that is not a symlink.
+                    return Kernel.Lookup(path) is { Kind: SysfsNodeKind.Symlink } link ? new SysfsEntry(path, kind, link.LinkTarget, Errno.None) : null;
                 default:
                     try
                     {
                         return new SysfsEntry(path, kind, Kernel.Read(path), Errno.None);
                     }
-                    catch (SysfsException ex)
+                    catch (SysfsException ex) when (ex.Error != Errno.ENOENT)
                     {
                         return new SysfsEntry(path, kind, null, ex.Error);
+                    }
+                    catch (SysfsException)
+                    {
+                        return null;
                     }
             }
         }

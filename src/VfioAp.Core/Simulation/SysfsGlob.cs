@@ -11,16 +11,24 @@ namespace VfioAp.Core.Simulation
     /// </summary>
     public static class SysfsGlob
     {
-        public static IReadOnlyList<string> Expand(ISysfsTree tree, string pattern)
+        public static IReadOnlyList<string> Expand(ISysfsTree tree, string pattern) => Expand(tree, pattern, verify: true);
+
+        /// <summary>
+        /// With <paramref name="verify"/> false, paths whose last segment is literal are returned unchecked, for a
+        /// caller that will look each one up anyway (SimulatedSysfs), which saves a path walk per match.
+        /// </summary>
+        internal static IReadOnlyList<string> Expand(ISysfsTree tree, string pattern, bool verify)
         {
             if (tree is null) throw new ArgumentNullException(nameof(tree));
             if (pattern is null) throw new ArgumentNullException(nameof(pattern));
             var current = new List<string> { "" };
+            bool lastWasGlob = false;
             foreach (var seg in pattern.Split('/'))
             {
                 if (seg.Length == 0) continue;
                 var next = new List<string>();
                 bool glob = seg.IndexOf('*') >= 0;
+                lastWasGlob = glob;
                 foreach (var prefix in current)
                 {
                     if (!glob)
@@ -35,6 +43,12 @@ namespace VfioAp.Core.Simulation
                 }
                 current = next;
                 if (current.Count == 0) break;
+            }
+            // Names that came from a listing exist; a literal last segment may not.
+            if (lastWasGlob || !verify)
+            {
+                current.Remove("");
+                return current;
             }
             var existing = new List<string>(current.Count);
             foreach (var path in current)
