@@ -54,6 +54,14 @@ public class SimulationApcbPropertyTests
         public QueueBinding BindingOf(Apqn apqn) => _snapshot.BindingOf(apqn);
         public string? DriverOf(Apqn apqn) => _snapshot.DriverOf(apqn);
         public bool ResetFailed(Apqn apqn) => _kernel.ResetFailed(apqn);
+
+        public ApMask UsableDomains(ApId adapter)
+        {
+            var usable = _snapshot.UsableDomains(adapter);
+            foreach (var d in usable)
+                if (_kernel.ResetFailed(new Apqn(adapter, new DomainId(d)))) usable = usable.Without(d);
+            return usable;
+        }
     }
 
     private static void AssertPredictionMatchesKernel(SimulatedKernel k, string when)

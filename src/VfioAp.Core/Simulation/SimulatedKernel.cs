@@ -439,6 +439,15 @@ namespace VfioAp.Core.Simulation
             }
 
             public bool ResetFailed(Apqn apqn) => _k._queues[apqn.QueueId]?.ResetFailed == true;
+
+            public ApMask UsableDomains(ApId adapter)
+            {
+                var usable = ApMask.Empty;
+                int baseId = adapter.Value << 8;
+                for (int d = 0; d <= DomainId.Max; d++)
+                    if (_k._queues[baseId | d] is SimQueue q && q.Driver == VfioDriverName && !q.ResetFailed) usable = usable.With(d);
+                return usable;
+            }
         }
 
         /// <summary>The same states for callers outside the kernel: each question takes the lock.</summary>
@@ -449,6 +458,7 @@ namespace VfioAp.Core.Simulation
             public QueueBinding BindingOf(Apqn apqn) { lock (_k._gate) return _k._states.BindingOf(apqn); }
             public string? DriverOf(Apqn apqn) { lock (_k._gate) return _k._states.DriverOf(apqn); }
             public bool ResetFailed(Apqn apqn) { lock (_k._gate) return _k._states.ResetFailed(apqn); }
+            public ApMask UsableDomains(ApId adapter) { lock (_k._gate) return _k._states.UsableDomains(adapter); }
         }
     }
 }
