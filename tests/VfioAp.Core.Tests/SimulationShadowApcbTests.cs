@@ -154,4 +154,30 @@ public class SimulationShadowApcbTests
         Assert.NotNull(k.Lookup("devices/ap/card05/05.0035/config"));
         Assert.Null(k.Lookup("devices/ap/card05/05.0035/online"));        // zcrypt's, and cex4queue does not hold it
     }
+
+    [Fact]
+    public void Without_QCI_vfio_ap_has_an_all_zero_configuration_and_the_guest_gets_nothing()
+    {
+        // vfio_ap fills matrix_dev->info only when PQAP(QCI) exists (facility 12); otherwise it stays zero and the
+        // filter's first step cuts every adapter and domain. (The module's HostSnapshot treats "not supported" as
+        // cutting nothing; the kernel does the opposite.)
+        var k = new SimulatedKernel(maxAdapterId: 63, maxDomainId: 15);
+        k.AddCard(new ApId(2), "CEX7C");
+        k.SetHostConfig(new HostApConfig(ApMask.Of(2), ApMask.Of(1), ApMask.Of(1), reported: false));
+        Assert.Equal(Errno.None, k.Echo(SysfsLayout.ApMask, "-2"));
+        var m = k.CreateMdev("12345678-0000-4000-8000-000000000001");
+        Assert.Equal(Errno.None, k.Echo(Sim.Mdev(m, "assign_adapter"), "2"));
+        Assert.Equal(Errno.None, k.Echo(Sim.Mdev(m, "assign_domain"), "1"));
+        Assert.Equal("vfio_ap", k.DriverOf(new Apqn(2, 1)));
+        Assert.Equal("02.0001\n", k.Matrix(m));
+        Assert.Equal("", k.GuestMatrix(m));
+    }
+
+    [Fact]
+    public void Kernel_features_current_has_both_attributes_and_legacy_neither()
+    {
+        Assert.True(KernelFeatures.Current.ApConfig && KernelFeatures.Current.GuestMatrix);
+        Assert.False(KernelFeatures.Legacy.ApConfig || KernelFeatures.Legacy.GuestMatrix);
+        Assert.Equal(KernelFeatures.Current, new SimulatedKernel().Features);
+    }
 }
