@@ -159,8 +159,7 @@ public class SimulationShadowApcbTests
     public void Without_QCI_vfio_ap_has_an_all_zero_configuration_and_the_guest_gets_nothing()
     {
         // vfio_ap fills matrix_dev->info only when PQAP(QCI) exists (facility 12); otherwise it stays zero and the
-        // filter's first step cuts every adapter and domain. (The module's HostSnapshot treats "not supported" as
-        // cutting nothing; the kernel does the opposite.)
+        // filter's first step cuts every adapter and domain. The module's prediction must agree.
         var k = new SimulatedKernel(maxAdapterId: 63, maxDomainId: 15);
         k.AddCard(new ApId(2), "CEX7C");
         k.SetHostConfig(new HostApConfig(ApMask.Of(2), ApMask.Of(1), ApMask.Of(1), reported: false));
@@ -171,6 +170,12 @@ public class SimulationShadowApcbTests
         Assert.Equal("vfio_ap", k.DriverOf(new Apqn(2, 1)));
         Assert.Equal("02.0001\n", k.Matrix(m));
         Assert.Equal("", k.GuestMatrix(m));
+
+        var snapshot = HostReader.Read(new SimulatedSysfs(k));
+        var mdev = Assert.Single(snapshot.Mdevs);
+        var prediction = VfioAp.Core.Rules.ApcbFilter.Predict(mdev.Matrix, snapshot.HostConfig, snapshot);
+        Assert.Equal(k.GuestMatrix(m), prediction.GuestMatrixText);
+        Assert.Contains(prediction.Dropped, d => d.Message.Contains("no QCI"));
     }
 
     [Fact]
