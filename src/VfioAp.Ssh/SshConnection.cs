@@ -167,7 +167,7 @@ namespace VfioAp.Ssh
             {
                 if (!required) return null;
                 string why = ex is SshPassPhraseNullOrEmptyException ? "it is encrypted: give -KeyPassphrase"
-                    : ex is FileNotFoundException || ex is DirectoryNotFoundException ? "the file does not exist"
+                    : !File.Exists(path) ? "the file does not exist"
                     : ex is UnauthorizedAccessException ? "it cannot be read by this user"
                     : passphrase != null ? "wrong passphrase, or not a private key SSH.NET can read (OpenSSH, PEM or PuTTY format)"
                     : "not a private key SSH.NET can read (OpenSSH, PEM or PuTTY format)";

@@ -43,11 +43,16 @@ namespace VfioAp.Ssh
         public string Root { get; }
         public SshConnectionOptions Options => _options;
 
+        /// <summary>Remote commands run so far (each ReadMany, Write and RunPlan is one); sshd logs one "Starting session: command" for each.</summary>
+        public long RoundTrips => System.Threading.Interlocked.Read(ref _roundTrips);
+        private long _roundTrips;
+
         public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
         {
             if (queries is null) throw new ArgumentNullException(nameof(queries));
             var script = ReadManyScript.Build(Root, queries);
             var parser = new ReadManyOutputParser();
+            System.Threading.Interlocked.Increment(ref _roundTrips);
             var (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout);
             parser.Finish();
             if (!parser.Started) throw ScriptDidNotStart(stderr, status);
@@ -75,6 +80,7 @@ namespace VfioAp.Ssh
             var parser = new PlanOutputParser();
             int? status;
             string stderr;
+            System.Threading.Interlocked.Increment(ref _roundTrips);
             try
             {
                 (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout);
