@@ -14,7 +14,8 @@ namespace VfioAp.SimFs
     /// attribute files are 4096 bytes long whatever they hold, a read at offset 0 runs the attribute's show function again
     /// (seq_file), every <c>write(2)</c> is one call of the store function with the kernel's errno as the result, truncation
     /// is accepted and ignored, and opening an attribute for an access it has no method for fails with EACCES even for root
-    /// (<c>kernfs_fop_open</c>). The kernel-side caches are switched off at mount time, so every lookup and read reaches the tree.
+    /// (<c>kernfs_fop_open</c>). The kernel keeps no names and no contents (see <see cref="FuseMount"/>), so every path walk
+    /// and every read reaches the tree.
     /// </summary>
     internal sealed unsafe class SysfsFuseOperations
     {
@@ -26,6 +27,12 @@ namespace VfioAp.SimFs
         private readonly long _mountTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         private readonly ConcurrentDictionary<ulong, OpenAttribute> _open = new ConcurrentDictionary<ulong, OpenAttribute>();
         private long _nextHandle;
+
+        /// <summary>Milliseconds a directory's subdirectory count is reused while nothing is written through the mount.</summary>
+        private const long LinkCountLifetime = 1000;
+        private readonly ConcurrentDictionary<string, LinkCount> _linkCounts = new ConcurrentDictionary<string, LinkCount>();
+        private long _generation;
+        private int _writesInProgress;
 
         public SysfsFuseOperations(ISysfsTree tree, Action<string> log)
         {
@@ -97,13 +104,29 @@ namespace VfioAp.SimFs
             st->AccessSeconds = st->ModifySeconds = st->ChangeSeconds = _mountTime;
         }
 
+        /// <summary>
+        /// Subdirectories of a directory. Counting means a lookup per entry (256 cards, 49152 links in a large host's
+        /// <c>drivers/vfio_ap</c>) and every path walk asks for the link count of each directory on the way, so counts are
+        /// kept until the next write through the mount, and for at most <see cref="LinkCountLifetime"/> in case the tree is
+        /// changed by other means (the kernel's own attribute cache is as old, see <c>attr_timeout</c>).
+        /// </summary>
         private int CountSubdirectories(string path)
         {
+            long generation = Volatile.Read(ref _generation);
+            bool stable = Volatile.Read(ref _writesInProgress) == 0;
+            long now = Environment.TickCount64;
+            if (stable && _linkCounts.TryGetValue(path, out var cached) && cached.Generation == generation && now - cached.Taken < LinkCountLifetime)
+                return cached.Subdirectories;
+
             var names = _tree.List(path);
             if (names is null) return 0;
             int count = 0;
             foreach (var name in names)
                 if (_tree.Lookup(Child(path, name))?.Kind == SysfsNodeKind.Directory) count++;
+
+            // Kept only if no write began or ended while counting.
+            if (stable && Volatile.Read(ref _writesInProgress) == 0 && Volatile.Read(ref _generation) == generation)
+                _linkCounts[path] = new LinkCount(generation, now, count);
             return count;
         }
 
@@ -163,7 +186,18 @@ namespace VfioAp.SimFs
             int n = (int)Math.Min(size, (nuint)PageSize);
             // One char per byte, exactly the bytes the store function would see; the tree's parser rejects anything else.
             var value = Encoding.Latin1.GetString(buffer, n);
-            _tree.Write(path, value);
+            Interlocked.Increment(ref _writesInProgress);
+            try
+            {
+                _tree.Write(path, value);
+            }
+            finally
+            {
+                // Any store may add or remove directories (create, remove, a mask moving queues): forget the link counts.
+                Interlocked.Increment(ref _generation);
+                _linkCounts.Clear();
+                Interlocked.Decrement(ref _writesInProgress);
+            }
             return n;
         }
 
@@ -341,6 +375,20 @@ namespace VfioAp.SimFs
 
         [UnmanagedCallersOnly]
         private static int OnUtimens(byte* path, IntPtr times, FuseFileInfo* fi) => -(int)Errno.EPERM;
+
+        private readonly struct LinkCount
+        {
+            public LinkCount(long generation, long taken, int subdirectories)
+            {
+                Generation = generation;
+                Taken = taken;
+                Subdirectories = subdirectories;
+            }
+
+            public long Generation { get; }
+            public long Taken { get; }
+            public int Subdirectories { get; }
+        }
 
         /// <summary>One open attribute: the text its show function printed for the read that started at offset 0.</summary>
         private sealed class OpenAttribute

@@ -23,6 +23,7 @@ namespace VfioAp.Integration.Tests
         private readonly bool _ownsDirectory;
         private readonly StringBuilder _stderr = new StringBuilder();
         private bool _disposed;
+        private int? _exitCode;
 
         private SimFsMount(Process process, string root, bool ownsDirectory, string readyLine)
         {
@@ -118,6 +119,28 @@ namespace VfioAp.Integration.Tests
             return mount;
         }
 
+        /// <summary>Runs VfioAp.SimFs to completion (for --help and the refusals that happen before anything is mounted).</summary>
+        public static ShellResult RunToExit(params string[] arguments)
+        {
+            var start = new ProcessStartInfo(DotnetHost())
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.ArgumentList.Add(ExecutablePath);
+            foreach (var a in arguments) start.ArgumentList.Add(a);
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + start.FileName);
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit((int)ReadyTimeout.TotalMilliseconds))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"VfioAp.SimFs {string.Join(" ", arguments)} did not exit within {ReadyTimeout.TotalSeconds} s.");
+            }
+            return new ShellResult(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+        }
+
         /// <summary>Whether <see cref="Root"/> is currently a mount point (per /proc/self/mountinfo).</summary>
         public bool IsMounted => IsMountPoint(Root);
 
@@ -133,13 +156,29 @@ namespace VfioAp.Integration.Tests
         }
 
         /// <summary>The process's exit code once it has exited (after dispose), or null while it runs.</summary>
-        public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+        public int? ExitCode => _exitCode ?? (_process.HasExited ? _process.ExitCode : null);
+
+        /// <summary>Waits for the process to exit by itself (after a signal or an outside unmount).</summary>
+        public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit((int)timeout.TotalMilliseconds);
+
+        /// <summary>Waits until SimFs's stderr contains <paramref name="text"/> (it is read asynchronously), or the timeout passes.</summary>
+        public bool WaitForStandardError(string text, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (!StandardError.Contains(text, StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline) return false;
+                Thread.Sleep(20);
+            }
+            return true;
+        }
 
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
             StopProcess(_process, Root);
+            if (_process.HasExited) _exitCode = _process.ExitCode;
             if (_ownsDirectory) TryRemoveDirectory(Root);
             _process.Dispose();
         }
@@ -213,6 +252,16 @@ namespace VfioAp.Integration.Tests
         }
 
         private static bool IsOctal(char c) => c >= '0' && c <= '7';
+    }
+
+    /// <summary>A theory that needs a working FUSE and the SimFs build; skipped with the exact reason when either is missing.</summary>
+    public sealed class SimFsTheoryAttribute : TheoryAttribute
+    {
+        public SimFsTheoryAttribute()
+        {
+            var reason = SimFsMount.UnavailableReason;
+            if (reason is not null) Skip = reason;
+        }
     }
 
     /// <summary>A fact that needs a working FUSE and the SimFs build; skipped with the exact reason when either is missing.</summary>
