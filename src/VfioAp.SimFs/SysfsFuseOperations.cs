@@ -253,7 +253,9 @@ namespace VfioAp.SimFs
             {
                 if (e is SysfsException sysfs)
                 {
-                    if (sysfs.Detail is not null) log("kernel: " + sysfs.Detail);
+                    // The daemon's account of each refusal, so whoever drives the mount can see why a write failed.
+                    var detail = sysfs.Detail is null ? "" : " (" + sysfs.Detail.Replace("\n", "; ") + ")";
+                    log($"vfioap-simfs: {operation} /{path}: {ErrnoText.Describe(sysfs.Error)}{detail}");
                     return -(int)sysfs.Error;
                 }
                 log($"vfioap-simfs: {operation} /{path} failed inside the simulated tree, answering EIO: {e}");

@@ -74,8 +74,9 @@ namespace VfioAp.Integration.Tests
         {
             var tree = new ScriptedTree();
             tree.AddFile("busy", 0x80, write: _ => throw new SysfsException(Errno.EBUSY, "busy"));
-            tree.AddFile("range", 0x80, write: _ => throw new SysfsException(Errno.ERANGE, "range"));
-            using var mount = InProcessMount.Start(tree);
+            tree.AddFile("range", 0x80, write: _ => throw new SysfsException(Errno.ERANGE, "range", "2^64 does not fit"));
+            var log = new List<string>();
+            using var mount = InProcessMount.Start(tree, line => { lock (log) log.Add(line); });
 
             var coreutils = SimFsShell.Run("/bin/echo 5 > \"$1/busy\"", mount.Root);
             var bash = SimFsShell.RunWith("/bin/bash", "echo 5 > \"$1/range\"", mount.Root);
@@ -84,6 +85,11 @@ namespace VfioAp.Integration.Tests
             Assert.Contains("write error: Device or resource busy", coreutils.StandardError);
             Assert.NotEqual(0, bash.ExitCode);
             Assert.Contains("write error: Numerical result out of range", bash.StandardError);
+            lock (log)
+            {
+                Assert.Contains("vfioap-simfs: write /busy: Device or resource busy", log);
+                Assert.Contains("vfioap-simfs: write /range: Numerical result out of range (2^64 does not fit)", log);
+            }
         }
 
         [SimFsFact]
