@@ -68,7 +68,7 @@ namespace VfioAp.Integration.Tests
         {
             bool owns = mountpoint is null;
             var root = mountpoint ?? Directory.CreateTempSubdirectory("vfioap-simfs-").FullName;
-            var start = new ProcessStartInfo(DotnetHost())
+            var start = new ProcessStartInfo(DotnetHost)
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
@@ -122,7 +122,7 @@ namespace VfioAp.Integration.Tests
         /// <summary>Runs VfioAp.SimFs to completion (for --help and the refusals that happen before anything is mounted).</summary>
         public static ShellResult RunToExit(params string[] arguments)
         {
-            var start = new ProcessStartInfo(DotnetHost())
+            var start = new ProcessStartInfo(DotnetHost)
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
@@ -225,7 +225,9 @@ namespace VfioAp.Integration.Tests
         }
 
         /// <summary>The dotnet host running these tests (DOTNET_HOST_PATH, set by the SDK), else the one on PATH.</summary>
-        private static string DotnetHost()
+        public static string DotnetHost => FindDotnetHost();
+
+        private static string FindDotnetHost()
         {
             var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
             if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;

@@ -343,6 +343,57 @@ namespace VfioAp.Integration.Tests
         }
 
         [SimFsFact]
+        public void Without_dev_fuse_it_says_so_and_what_to_do()
+        {
+            var dir = Directory.CreateTempSubdirectory("vfioap-simfs-nofuse-").FullName;
+            var hostDev = Directory.CreateTempSubdirectory("vfioap-simfs-hostdev-").FullName;
+            try
+            {
+                // A private mount namespace whose /dev lacks the fuse device; the rest of the machine is untouched.
+                const string hideFuse =
+                    "set -e; mount --bind /dev \"$1\"; mount -t tmpfs -o mode=755 none /dev; " +
+                    "for d in null zero urandom random full; do touch /dev/$d; mount --bind \"$1/$d\" /dev/$d; done; " +
+                    "ln -s /proc/self/fd /dev/fd; mkdir /dev/shm; mount -t tmpfs none /dev/shm; test ! -e /dev/fuse; " +
+                    "shift; set +e; \"$@\"; echo \"exit $?\"";
+                var r = SimFsShell.Run("exec unshare --mount --propagation private /bin/sh -c \"$1\" sh \"$2\" \"$3\" \"$4\" --scenario seed \"$5\"",
+                    hideFuse, hostDev, SimFsMount.DotnetHost, SimFsMount.ExecutablePath, dir);
+
+                Assert.Equal("exit 1\n", r.StandardOutput);
+                Assert.Equal("VfioAp.SimFs: cannot mount: /dev/fuse does not exist: load the fuse kernel module (modprobe fuse) or, " +
+                    "in a container, pass the device (--device /dev/fuse) and CAP_SYS_ADMIN.\n", r.StandardError);
+            }
+            finally
+            {
+                Directory.Delete(dir);
+                Directory.Delete(hostDev);
+            }
+        }
+
+        [SimFsFact]
+        public void A_mount_left_by_a_killed_SimFs_is_named_with_the_command_that_clears_it()
+        {
+            var dir = Directory.CreateTempSubdirectory("vfioap-simfs-stale-").FullName;
+            try
+            {
+                using (var killed = SimFsMount.Start("seed", dir))
+                {
+                    SimFsShell.Run("kill -s KILL \"$1\"", killed.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    Assert.True(killed.WaitForExit(ExitWait));
+                    Assert.True(SimFsMount.IsMountPoint(dir)); // dead: "Transport endpoint is not connected"
+
+                    var again = SimFsMount.RunToExit("--scenario", "seed", dir);
+
+                    Assert.Equal(1, again.ExitCode);
+                    Assert.Equal($"VfioAp.SimFs: Mountpoint {dir} cannot be examined (Transport endpoint is not connected : '{dir}'); " +
+                        $"if a previous VfioAp.SimFs died there, run 'fusermount3 -u {dir}' and try again.\n", again.StandardError);
+                }
+                // The fixture's dispose detached the dead mount.
+                Assert.False(SimFsMount.IsMountPoint(dir));
+            }
+            finally { Directory.Delete(dir); }
+        }
+
+        [SimFsFact]
         public void Help_and_usage_mistakes()
         {
             var help = SimFsMount.RunToExit("--help");
