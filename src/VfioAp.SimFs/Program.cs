@@ -65,6 +65,18 @@ using (mount)
     using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
     using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
     AppDomain.CurrentDomain.ProcessExit += (_, _) => mount.Dispose();
+    if (commandLine.UntilStdinCloses)
+    {
+        // The parent holds our stdin open; when it exits, however it exits, the pipe closes and the mount goes with it.
+        var watchdog = new System.Threading.Thread(() =>
+        {
+            using var stdin = Console.OpenStandardInput();
+            var buffer = new byte[256];
+            while (stdin.Read(buffer, 0, buffer.Length) > 0) { }
+            mount.RequestUnmount();
+        }) { IsBackground = true, Name = "stdin watchdog" };
+        watchdog.Start();
+    }
 
     Console.Out.WriteLine($"mounted {kernel.ScenarioName} at {mount.Mountpoint}");
     Console.Out.Flush();

@@ -7,7 +7,7 @@ namespace VfioAp.SimFs
     internal sealed class SimFsCommandLine
     {
         public const string Usage =
-            "Usage: VfioAp.SimFs --scenario <name|file.json> <mountpoint> [--allow-other] [--kernel current|legacy]\n" +
+            "Usage: VfioAp.SimFs --scenario <name|file.json> <mountpoint> [--allow-other] [--kernel current|legacy] [--until-stdin-closes]\n" +
             "       VfioAp.SimFs --help\n" +
             "\n" +
             "Mounts a simulated IBM Z host's sysfs (AP bus, crypto cards and queues, vfio_ap mdevs) at <mountpoint> with FUSE,\n" +
@@ -18,6 +18,8 @@ namespace VfioAp.SimFs
             "  --allow-other           let other users (e.g. an sshd session user) see the mount; non-root needs\n" +
             "                          'user_allow_other' in /etc/fuse.conf\n" +
             "  --kernel legacy         an older kernel: no mdev ap_config and guest_matrix attributes (default: current)\n" +
+            "  --until-stdin-closes    also unmount when standard input reaches end of file, so a mount started by a\n" +
+            "                          test or script goes away with it even if that process is killed\n" +
             "  --help                  this text\n" +
             "\n" +
             "Unmount from outside with: fusermount3 -u <mountpoint>";
@@ -26,6 +28,7 @@ namespace VfioAp.SimFs
         public string Mountpoint { get; private set; } = "";
         public bool AllowOther { get; private set; }
         public bool LegacyKernel { get; private set; }
+        public bool UntilStdinCloses { get; private set; }
         public bool Help { get; private set; }
 
         /// <summary>Parses <paramref name="args"/>; on a mistake, <paramref name="error"/> says which and the result is null.</summary>
@@ -46,6 +49,9 @@ namespace VfioAp.SimFs
                         return result;
                     case "--allow-other":
                         result.AllowOther = true;
+                        break;
+                    case "--until-stdin-closes":
+                        result.UntilStdinCloses = true;
                         break;
                     case "--scenario":
                         if (i + 1 >= args.Count) { error = "--scenario needs a scenario name or JSON file."; return null; }

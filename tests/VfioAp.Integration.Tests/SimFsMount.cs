@@ -79,6 +79,8 @@ namespace VfioAp.Integration.Tests
             start.ArgumentList.Add("--scenario");
             start.ArgumentList.Add(scenario);
             start.ArgumentList.Add(root);
+            // Should this test process die without disposing, SimFs sees its stdin close and unmounts by itself.
+            start.ArgumentList.Add("--until-stdin-closes");
             if (legacyKernel) { start.ArgumentList.Add("--kernel"); start.ArgumentList.Add("legacy"); }
             if (allowOther) start.ArgumentList.Add("--allow-other");
 

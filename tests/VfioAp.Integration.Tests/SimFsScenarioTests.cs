@@ -274,6 +274,23 @@ namespace VfioAp.Integration.Tests
         }
 
         [SimFsFact]
+        public void With_until_stdin_closes_the_mount_goes_when_its_starter_does()
+        {
+            var dir = Directory.CreateTempSubdirectory("vfioap-simfs-stdin-").FullName;
+            try
+            {
+                // The starter (sleep) holds SimFs's stdin; when it ends, SimFs unmounts and exits by itself.
+                var r = SimFsShell.Run(
+                    "{ sleep 3; } | \"$1\" \"$2\" --scenario seed \"$3\" --until-stdin-closes; echo \"exit $?\"; grep -c \" $3 \" /proc/self/mountinfo",
+                    SimFsMount.DotnetHost, SimFsMount.ExecutablePath, dir);
+
+                Assert.Equal($"mounted seed at {dir}\nexit 0\n0\n", r.StandardOutput);
+                Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+            }
+            finally { Directory.Delete(dir); }
+        }
+
+        [SimFsFact]
         public void A_signal_while_a_shell_sits_in_the_tree_detaches_at_once_and_exits_when_it_leaves()
         {
             var dir = Directory.CreateTempSubdirectory("vfioap-simfs-busy-").FullName;
