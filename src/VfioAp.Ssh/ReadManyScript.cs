@@ -36,23 +36,24 @@ SP='
 printf 'V1\n'
 ";
 
-        // g: enter a matched directory (D record). c: read one attribute of it with builtins only; chk: learn the errno
-        // of a failed read from cat's message ("cat: x: No such device"). s: one file matched by a glob in its last segment.
+        // g: enter a matched directory (D record). c: read one attribute of it with builtins only. It opens the file
+        // without testing for it first (on a FUSE or a busy sysfs every stat is a round trip to the file system); only
+        // when the open fails does it look whether the file exists at all (a missing attribute is no record) and, if so,
+        // learn the errno from cat's message (chk: "cat: x: No such device"). An empty file is read again by cat, since
+        // the read builtin cannot tell an empty file from a failed read(2).
+        // s: one file matched by a glob in its last segment.
         // k1/lc/lk: symlinks, batched (see the class comment).
         internal const string Functions =
 @"g() { case $1 in *""$NL""*) return 1;; esac; d=$1; printf 'D%s\n' ""$1""; }
 x() { [ -e ""$1"" ] || [ -L ""$1"" ]; }
 chk() { e=$(cat -- ""$1"" 2>&1 >/dev/null) || printf '!%s\n' ""${e##*: }""; }
 c() {
-  [ -e ""$d/$1"" ] || [ -L ""$d/$1"" ] || return 0
-  printf 'C%s\n' ""$1""
   l=; n=
-  if { while IFS= read -r l; do n=1; printf '|%s\n' ""$l""; done; } <""$d/$1""; then
+  if { printf 'C%s\n' ""$1""; while IFS= read -r l; do n=1; printf '|%s\n' ""$l""; done; } <""$d/$1""; then
     if [ -n ""$l"" ]; then printf '~%s\n' ""$l""; elif [ -z ""$n"" ]; then chk ""$d/$1""; fi
-  else chk ""$d/$1""; fi
+  elif x ""$d/$1""; then printf 'C%s\n' ""$1""; chk ""$d/$1""; fi
 }
 s() {
-  x ""$1"" || return 0
   case $1 in *""$NL""*) return 0;; */*) g ""${1%/*}"" && c ""${1##*/}"";; *) d=.; printf 'D\n'; c ""$1"";; esac
 }
 k1() {
@@ -140,7 +141,10 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
             sb.Append(Functions);
             foreach (var (dir, self, members) in groups)
             {
-                sb.Append("for f in ").Append(PosixQuote.GlobWord(dir)).Append("; do x \"$f\" && g \"$f\" && {");
+                // A glob's matches exist (the shell just read them from their directory); only the pattern itself, which
+                // the shell leaves when nothing matched, and a literal path need the existence test.
+                sb.Append("for f in ").Append(PosixQuote.GlobWord(dir)).Append("; do [ \"$f\" != ").Append(PosixQuote.Quote(dir))
+                  .Append(" ] || x \"$f\" || continue; g \"$f\" && {");
                 if (self) sb.Append(" printf 'E\\n';");
                 foreach (var m in members) sb.Append(" c ").Append(PosixQuote.Quote(m)).Append(';');
                 if (!self && members.Count == 0) sb.Append(" :;");
