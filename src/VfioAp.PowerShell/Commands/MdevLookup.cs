@@ -33,11 +33,14 @@ namespace VfioAp.PowerShell.Commands
             var hosts = string.Join(", ", hostsRead.Select(s => s.ComputerName).Distinct());
             foreach (var uuid in _asked.Keys.Where(u => !_found.ContainsKey(u)).OrderBy(u => u.ToString("D"), StringComparer.Ordinal))
             {
-                var path = SysfsLayout.MdevDir(uuid);
+                var single = hostsRead.Count == 1 ? hostsRead.First() : null;
+                var path = single is null ? SysfsLayout.MdevDir(uuid) : single.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevDir(uuid);
                 yield return new VfioApException(VfioApErrorId.MdevNotFound, ErrorCategory.ObjectNotFound,
-                    $"There is no vfio_ap mdev {uuid:D} on {(hostsRead.Count == 1 ? "host" : "hosts")} {hosts} ({path} does not exist).",
+                    single is not null
+                        ? $"There is no vfio_ap mdev {uuid:D} on host {hosts}: {path} does not exist."
+                        : $"There is no vfio_ap mdev {uuid:D} on any of the hosts {hosts}: {path} does not exist under their sysfs roots.",
                     "Get-VfioApMdev lists the mdevs of a host; check the UUID and the -Session.",
-                    hostsRead.Count == 1 ? hostsRead.First().ComputerName : null, path, Errno.ENOENT).ToErrorRecord(uuid);
+                    single?.ComputerName, path, Errno.ENOENT).ToErrorRecord(uuid);
             }
         }
     }

@@ -19,14 +19,17 @@ namespace VfioAp.PowerShell
 
         /// <summary>The session cmdlets use when -Session is not given: this machine's /sys. Not registered.</summary>
         public static ApSession CreateImplicitLocal() =>
-            new ApSession(0, "local", ApSessionKind.Local, new LocalSysfs(LocalSysfsRoot, Environment.MachineName), null, LocalSysfsRoot, null, null, isImplicit: true);
+            CreateImplicitLocal(new LocalSysfs(LocalSysfsRoot, Environment.MachineName));
+
+        private static ApSession CreateImplicitLocal(LocalSysfs sysfs) =>
+            new ApSession(0, "local", ApSessionKind.Local, sysfs, null, LocalSysfsRoot, () => sysfs.RoundTrips, null, isImplicit: true);
 
         /// <summary>This machine's /sys. Fails with VfioAp.NoApBus when it has no AP bus.</summary>
         public static ApSession OpenLocal(string? name)
         {
             var sysfs = new LocalSysfs(LocalSysfsRoot, Environment.MachineName);
             RequireApBus(sysfs, ApSessionKind.Local);
-            return Register(ApSessionKind.Local, sysfs, name, null, LocalSysfsRoot, null, null);
+            return Register(ApSessionKind.Local, sysfs, name, null, LocalSysfsRoot, () => sysfs.RoundTrips, null);
         }
 
         /// <summary>A directory laid out as sysfs; <paramref name="fullPath"/> is already resolved against the PowerShell location.</summary>
@@ -43,7 +46,7 @@ namespace VfioAp.PowerShell
             }
             var sysfs = new LocalSysfs(fullPath, computerName ?? Environment.MachineName);
             RequireApBus(sysfs, ApSessionKind.SysfsRoot);
-            return Register(ApSessionKind.SysfsRoot, sysfs, name, null, fullPath, null, null);
+            return Register(ApSessionKind.SysfsRoot, sysfs, name, null, fullPath, () => sysfs.RoundTrips, null);
         }
 
         /// <summary>
