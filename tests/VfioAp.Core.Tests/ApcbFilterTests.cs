@@ -18,6 +18,8 @@ internal sealed class QueueTable : IQueueStates
     public QueueBinding BindingOf(Apqn apqn) => _q.TryGetValue(apqn, out var s) ? s.Binding : QueueBinding.Missing;
     public string? DriverOf(Apqn apqn) => _q.TryGetValue(apqn, out var s) ? s.Driver : null;
     public bool ResetFailed(Apqn apqn) => _q.TryGetValue(apqn, out var s) && s.ResetFailed;
+    public ApMask UsableDomains(ApId adapter) =>
+        ApMask.Of(_q.Where(kv => kv.Key.Adapter == adapter && kv.Value.Binding == QueueBinding.VfioAp && !kv.Value.ResetFailed).Select(kv => (int)kv.Key.Domain));
 }
 
 public class ApcbFilterTests
