@@ -131,13 +131,14 @@ namespace VfioAp.PowerShell
             catch (ScenarioException e)
             {
                 throw new VfioApException(VfioApErrorId.ScenarioInvalid, ErrorCategory.InvalidData,
-                    $"Scenario file '{path}' is not valid: {e.Message}",
+                    $"Invalid scenario file: {e.Message}",
                     "Fix the entry named above; the format is described in about_VfioAp (SCENARIO FILES).", null, path, Errno.None, e);
             }
         }
 
+        /// <summary>A simulated host is named after its scenario ("name" in the file, else the file's name).</summary>
         private static string ScenarioLibraryName(SimulatedKernel kernel, string scenario) =>
-            !string.IsNullOrEmpty(kernel.ScenarioName) ? kernel.ScenarioName : Path.GetFileNameWithoutExtension(scenario);
+            string.IsNullOrEmpty(kernel.ScenarioName) ? Path.GetFileNameWithoutExtension(scenario) : kernel.ScenarioName;
 
         private static bool LooksLikePath(string argument) =>
             argument.IndexOf('/') >= 0 || argument.IndexOf('\\') >= 0
