@@ -38,6 +38,8 @@ $config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Normal'
+# Plain text in logs (CI, redirected output); colours at a terminal.
+if ([Console]::IsOutputRedirected -or $env:CI) { $config.Output.RenderMode = 'Plaintext' }
 if ($ResultFile) {
     $config.TestResult.Enabled = $true
     $config.TestResult.OutputFormat = 'NUnitXml'
