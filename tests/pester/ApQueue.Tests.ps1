@@ -43,10 +43,13 @@ Describe 'Get-ApQueue filters and id syntax' {
         $q | ForEach-Object { [int]$_.Adapter | Should -Be 5 }
     }
 
-    It 'takes ranges and lists' {
+    It 'takes ranges and lists, a range also as one word (4..5 unparenthesized is text to PowerShell)' {
         (Get-ApQueue -Session $seed -Adapter (4..5)).Count | Should -Be 6
+        (Get-ApQueue -Session $seed -Adapter 4..5).Count | Should -Be 6
+        (Get-ApQueue -Session $seed -Adapter '0x04..0x05').Count | Should -Be 6
         (Get-ApQueue -Session $seed -Adapter 4, '0x05').Count | Should -Be 6
-        (Get-ApQueue -Session $seed -Adapter 6..9) | Should -BeNullOrEmpty
+        (Get-ApQueue -Session $seed -Domain 0x20..0x30 | ForEach-Object { $_.Apqn.ToString() }) | Should -Be @('04.0022', '05.0022')
+        Get-ApQueue -Session $seed -Adapter (6..9) | Should -BeNullOrEmpty
     }
 
     It 'reads a quoted id with a leading 0 as octal, as the kernel does (''065'' = 53 = 0x35)' {
@@ -86,6 +89,8 @@ Describe 'Get-ApQueue refuses bad ids before reading anything' {
         @{ Value = 'zz'; Message = "*'zz' is not an adapter id*" }
         @{ Value = '08'; Message = "*'08' is not an adapter id*035 as octal*" }
         @{ Value = -1; Message = "*'-1' is not an adapter id*" }
+        @{ Value = '5..4'; Message = "*'5..4' is not a range of adapter ids: it runs backwards*" }
+        @{ Value = '4..300'; Message = "*'300' (300) is above 255*" }
     ) {
         $before = $seed.RoundTrips
         $e = $null

@@ -36,15 +36,17 @@ Describe 'Several hosts in one call' {
         $answers = Test-VfioApApcb -Session $hosts
         @($answers).Count | Should -Be 3
         @($answers.ComputerName | Sort-Object) | Should -Be @('hostA', 'hostB', 'hostC')
-        $answers | ForEach-Object { $_ | Should -BeTrue }
+        foreach ($a in $answers) {
+            $a.Session.ComputerName | Should -Be $a.ComputerName
+            [bool]$a | Should -Be ([bool](Test-VfioApApcb -Session $a.Session))
+        }
     }
 
     It 'turns one failing host into one error record for that host while the others'' results arrive' {
         $sim = New-ApSession -Simulation seed
-        $dir = Join-Path $TestDrive 'vanishing'
-        [VfioAp.Core.Simulation.SysfsTreeExporter]::Export($sim.Kernel, $dir)
+        $dir = New-SysfsTree $sim.Kernel -Name vanishing
         $broken = New-ApSession -SysfsRoot $dir -ComputerName hostDown
-        Remove-Item -Recurse -Force $dir
+        Remove-SysfsTree $dir
         $out = Get-ApQueue -Session $hosts[0], $broken, $hosts[1] -ErrorVariable err -ErrorAction SilentlyContinue
         @($out.ComputerName | Select-Object -Unique | Sort-Object) | Should -Be @('hostA', 'hostB')
         $err.Count | Should -Be 1

@@ -6,11 +6,13 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
     $script:seed = New-ApSession -Simulation seed
-    $script:tree = Join-Path $TestDrive 'seed-sysfs'
-    [VfioAp.Core.Simulation.SysfsTreeExporter]::Export($seed.Kernel, $tree)
+    $script:tree = New-SysfsTree $seed.Kernel -Name seed
     $script:treeSession = New-ApSession -SysfsRoot $tree -ComputerName seed
 }
-AfterAll { Get-ApSession | Remove-ApSession }
+AfterAll {
+    Get-ApSession | Remove-ApSession
+    Remove-SysfsTree $tree
+}
 
 Describe 'One batched read per cmdlet per session' {
     It '<Name> costs one ReadMany round trip on a simulated host' -TestCases $Cmdlets {

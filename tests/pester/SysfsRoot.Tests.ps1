@@ -11,12 +11,14 @@ BeforeAll {
     $script:Pairs = @{}
     foreach ($scenario in 'seed', 'kernel-doc') {
         $sim = New-ApSession -Simulation $scenario
-        $dir = Join-Path $TestDrive "$scenario-sysfs"
-        [VfioAp.Core.Simulation.SysfsTreeExporter]::Export($sim.Kernel, $dir)
-        $Pairs[$scenario] = @{ Simulation = $sim; Tree = New-ApSession -SysfsRoot $dir -ComputerName $sim.ComputerName }
+        $dir = New-SysfsTree $sim.Kernel -Name $scenario
+        $Pairs[$scenario] = @{ Simulation = $sim; Tree = New-ApSession -SysfsRoot $dir -ComputerName $sim.ComputerName; Dir = $dir }
     }
 }
-AfterAll { Get-ApSession | Remove-ApSession }
+AfterAll {
+    Get-ApSession | Remove-ApSession
+    $Pairs.Values | ForEach-Object { Remove-SysfsTree $_.Dir }
+}
 
 Describe 'A sysfs tree exported from a simulated host reads as the simulation' {
     It '<Cmdlet> gives the same objects on <Scenario>' -TestCases $Cases {
@@ -30,16 +32,16 @@ Describe 'A sysfs tree exported from a simulated host reads as the simulation' {
     It 'the tree session is a SysfsRoot session on that directory' {
         $t = $Pairs['seed'].Tree
         $t.Kind | Should -Be 'SysfsRoot'
-        $t.SysfsRoot | Should -Be (Join-Path $TestDrive 'seed-sysfs')
+        $t.SysfsRoot | Should -Be $Pairs['seed'].Dir
         (Get-ApQueue -Session $t -Bound:$false).Apqn.ToString() | Should -Be '05.0035'
     }
 }
 
 Describe 'A tree the kernel could not have written' {
+    AfterAll { Remove-SysfsTree $corrupt }
     It 'is one VfioAp.HostReadFailed error naming the host and the file' {
         $sim = New-ApSession -Simulation seed
-        $dir = Join-Path $TestDrive 'corrupt-sysfs'
-        [VfioAp.Core.Simulation.SysfsTreeExporter]::Export($sim.Kernel, $dir)
+        $script:corrupt = $dir = New-SysfsTree $sim.Kernel -Name corrupt
         Set-Content -Path (Join-Path $dir 'bus/ap/apmask') -Value 'garbage' -NoNewline
         $t = New-ApSession -SysfsRoot $dir -ComputerName corrupt
         Get-ApQueue -Session $t -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

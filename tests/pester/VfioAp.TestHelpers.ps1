@@ -43,3 +43,21 @@ function Invoke-ChildPwsh {
     if (-not $p.WaitForExit(120000)) { $p.Kill($true); throw "pwsh $Arguments did not finish within 120 s." }
     [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $stdout; Error = $stderr.Result }
 }
+
+function New-SysfsTree {
+    <#
+        Writes a simulated kernel as a real sysfs-like tree (files, directories, symlinks) and returns its path.
+        Not under $TestDrive: sysfs symlinks form cycles (card -> driver -> card), and Pester's TestDrive cleanup
+        follows directory links. Remove it with Remove-SysfsTree, which does not.
+    #>
+    param([Parameter(Mandatory)] $Kernel, [string] $Name = 'sysfs')
+    $dir = Join-Path ([System.IO.Path]::GetTempPath()) ("vfioap-$Name-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    [VfioAp.Core.Simulation.SysfsTreeExporter]::Export($Kernel, $dir)
+    $dir
+}
+
+function Remove-SysfsTree {
+    param([string] $Path)
+    # Directory.Delete removes symlinks as links and never follows them.
+    if ($Path -and [System.IO.Directory]::Exists($Path)) { [System.IO.Directory]::Delete($Path, $true) }
+}

@@ -17,7 +17,11 @@ namespace VfioAp.PowerShell
         {
             if (inputData is null) return null;
             var ids = new List<ApId>();
-            foreach (var item in IdArgument.Flatten(inputData)) ids.Add(Convert(item));
+            foreach (var item in IdArgument.Flatten(inputData))
+            {
+                if (IdArgument.TryRange(item, "adapter", x => Convert(x), out var from, out var to)) { for (int i = from; i <= to; i++) ids.Add(new ApId(i)); }
+                else ids.Add(Convert(item));
+            }
             return ids.ToArray();
         }
 
@@ -43,7 +47,11 @@ namespace VfioAp.PowerShell
         {
             if (inputData is null) return null;
             var ids = new List<DomainId>();
-            foreach (var item in IdArgument.Flatten(inputData)) ids.Add(Convert(item));
+            foreach (var item in IdArgument.Flatten(inputData))
+            {
+                if (IdArgument.TryRange(item, "domain", x => Convert(x), out var from, out var to)) { for (int i = from; i <= to; i++) ids.Add(new DomainId(i)); }
+                else ids.Add(Convert(item));
+            }
             return ids.ToArray();
         }
 

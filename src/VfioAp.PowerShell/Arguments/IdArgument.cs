@@ -63,6 +63,23 @@ namespace VfioAp.PowerShell
             _ => null,
         };
 
+        /// <summary>
+        /// A range typed as one word, <c>4..7</c> or <c>'0x04..0x07'</c>: PowerShell passes an unparenthesized range
+        /// in a command's arguments as that text, so the module reads it as the range the user meant. Each end is
+        /// parsed like a single id.
+        /// </summary>
+        public static bool TryRange(object? item, string what, Func<object?, int> parse, out int from, out int to)
+        {
+            from = to = 0;
+            if (item is not string s) return false;
+            int dots = s.IndexOf("..", StringComparison.Ordinal);
+            if (dots <= 0 || dots + 2 >= s.Length) return false;
+            from = parse(s.Substring(0, dots).Trim());
+            to = parse(s.Substring(dots + 2).Trim());
+            if (from > to) throw new InvalidIdException($"'{s}' is not a range of {what} ids: it runs backwards ({from} > {to}).", item);
+            return true;
+        }
+
         public static string Describe(object? value) => value switch
         {
             null => "$null",
