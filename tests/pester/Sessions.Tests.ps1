@@ -103,7 +103,7 @@ Describe 'New-ApSession -Simulation' {
         else {
             $inner.Line | Should -BeGreaterThan 0
         }
-        if ($Entry) { $err[0].Exception.Message | Should -BeLike "*$Entry*" }
+        if ($Entry) { $err[0].Exception.Message | Should -Match ([regex]::Escape($Entry)) }
         $inner.Problem | Should -Not -BeNullOrEmpty
     }
 }

@@ -14,7 +14,7 @@ Describe 'Get-VfioApMdev' {
         @($m[0].Domains) | Should -Be @(4, 0x22, 0x35)
         @($m[0].ControlDomains) | Should -BeNullOrEmpty
         $m[0].ApqnCount | Should -Be 6
-        @($m[0].GuestMatrix.Value.Apqns() | ForEach-Object ToString) | Should -Be @('04.0004', '04.0022', '04.0035')
+        @($m[0].GuestMatrix.Apqns() | ForEach-Object ToString) | Should -Be @('04.0004', '04.0022', '04.0035')
         $m[0].GuestMatrixText | Should -BeExactly $seed.Kernel.Read("devices/vfio_ap/matrix/$SeedUuid/guest_matrix")
         $m[0].HasApConfig | Should -BeTrue
         $m[0].InUse | Should -BeFalse

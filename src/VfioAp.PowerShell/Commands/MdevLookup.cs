@@ -30,7 +30,7 @@ namespace VfioAp.PowerShell.Commands
         public IEnumerable<ErrorRecord> Missing(IReadOnlyCollection<ApSession> hostsRead)
         {
             if (hostsRead.Count == 0) yield break;
-            var hosts = string.Join(", ", hostsRead.Select(s => s.ComputerName).Distinct());
+            var hosts = string.Join(", ", hostsRead.Select(s => s.ComputerName).Distinct().OrderBy(n => n, StringComparer.OrdinalIgnoreCase));
             foreach (var uuid in _asked.Keys.Where(u => !_found.ContainsKey(u)).OrderBy(u => u.ToString("D"), StringComparer.Ordinal))
             {
                 var single = hostsRead.Count == 1 ? hostsRead.First() : null;
