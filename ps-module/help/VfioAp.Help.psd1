@@ -4,7 +4,8 @@
 # and commit both; tests/pester/Help.Tests.ps1 fails while the XML is stale or a parameter has no description.
 @{
     CommonParameters = @{
-        Session       = 'The hosts to work on: sessions from New-ApSession or Get-ApSession. Several sessions are read in parallel (see -ThrottleLimit); every object written carries its ComputerName and Session. Objects from another VfioAp cmdlet bind their Session by property name. Without -Session, the cmdlet reads this machine''s /sys and says clearly when it has no AP bus.'
+        Session       = 'The hosts to work on: sessions from New-ApSession or Get-ApSession. Several sessions are read in parallel (see -ThrottleLimit); every object written carries its ComputerName and Session, so objects piped from another VfioAp cmdlet are worked on against their own host (see -InputObject). Without -Session, the cmdlet reads this machine''s /sys and says clearly when it has no AP bus.'
+        InputObject   = 'Objects from the pipeline: sessions (Get-ApSession), or any object that carries a Session property (every VfioAp output does). The host worked on is that object''s session, even when -Session is given or set in $PSDefaultParameterValues. Objects without a session leave -Session in charge.'
         ThrottleLimit = 'How many hosts are read at the same time when several sessions are given (1-1024). Each host costs one batched read whatever its size, so the whole call takes about as long as the slowest host.'
     }
     CommonDefaults = @{
@@ -97,7 +98,7 @@ Get-ApQueue -Session $tree -Bound:$false
         Synopsis    = 'Closes AP sessions and disposes their connections.'
         Description = @('Remove-ApSession removes sessions from the list Get-ApSession shows and disposes their transport (the simulated kernel, the sysfs tree reader or a remote connection). A removed session can no longer be used: cmdlets given it write VfioAp.SessionClosed.')
         Parameters  = @{
-            Session = 'The sessions to remove, for example from Get-ApSession through the pipeline.'
+            InputObject = 'The sessions to remove, for example from Get-ApSession through the pipeline, or as the first positional argument. (It is not called -Session so that a $PSDefaultParameterValues[''*-Ap*:Session''] default never selects a session to remove.)'
             Id      = 'The ids of the sessions to remove.'
             Name    = 'The names of the sessions to remove; wildcards are allowed.'
             WhatIf  = 'Shows which sessions would be removed without removing them.'
@@ -110,6 +111,14 @@ Get-ApQueue -Session $tree -Bound:$false
                 Title   = 'Remove every session'
                 Code    = 'Get-ApSession | Remove-ApSession'
                 Remarks = ''
+            }
+            @{
+                Title   = 'Remove one session'
+                Code    = @'
+$lab = New-ApSession -Simulation seed -Name lab
+Remove-ApSession $lab
+'@
+                Remarks = 'The session''s State becomes Closed; cmdlets given it write VfioAp.SessionClosed.'
             }
             @{
                 Title   = 'Remove a session by id'

@@ -29,9 +29,10 @@ Describe 'README command 1: examples/Start-VfioApDemo.ps1' {
     }
 
     It 'leaves the module and the session as defaults for the prompt that follows' {
-        $r = Invoke-ChildPwsh @('-Command', '. ./examples/Start-VfioApDemo.ps1 *> $null; "default=" + $PSDefaultParameterValues[''*-VfioAp*:Session''].ComputerName; (Get-ApQueue -Bound:$false).Apqn.ToString()')
+        $r = Invoke-ChildPwsh @('-Command', '. ./examples/Start-VfioApDemo.ps1 *> $null; "default=" + $PSDefaultParameterValues[''*-VfioAp*:Session''].ComputerName; (Get-ApQueue -Bound:$false).Apqn.ToString(); (Get-ApSession | Get-VfioApMdev).Uuid.ToString()')
         $r.ExitCode | Should -Be 0
         $r.Output | Should -Match 'default=seed'
         $r.Output | Should -Match '05\.0035'
+        $r.Output | Should -Match '62177883-f1bb-47f0-914d-32a22e3a8804'
     }
 }

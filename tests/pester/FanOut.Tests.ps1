@@ -27,6 +27,21 @@ Describe 'Several hosts in one call' {
         @($cards.ComputerName | Select-Object -Unique | Sort-Object) | Should -Be @('hostA', 'hostB', 'hostC')
     }
 
+    It 'works on each piped object''s own host even when $PSDefaultParameterValues sets a -Session' {
+        $PSDefaultParameterValues['*-Ap*:Session'] = $hosts[0]
+        $PSDefaultParameterValues['*-VfioAp*:Session'] = $hosts[0]
+        try {
+            @(Get-ApCard).ComputerName | Select-Object -Unique | Should -Be 'hostA'
+            @(Get-ApSession -Name fan* | Get-ApCard | ForEach-Object ComputerName | Select-Object -Unique | Sort-Object) | Should -Be @('hostA', 'hostB', 'hostC')
+            @(Get-ApCard -Session $hosts[1] | Get-ApQueue | ForEach-Object ComputerName | Select-Object -Unique) | Should -Be @('hostB')
+            @(Get-VfioApMdev -Session $hosts[1] | Get-VfioApApcb | ForEach-Object ComputerName | Select-Object -Unique) | Should -Be @('hostB')
+        }
+        finally {
+            $PSDefaultParameterValues.Remove('*-Ap*:Session')
+            $PSDefaultParameterValues.Remove('*-VfioAp*:Session')
+        }
+    }
+
     It 'gives the same results with -ThrottleLimit 1' {
         $serial = Get-ApQueue -Session $hosts -ThrottleLimit 1
         @($serial).Count | Should -Be @(Get-ApQueue -Session $hosts).Count

@@ -193,12 +193,18 @@ Describe 'Get-ApSession and Remove-ApSession' {
         $b.State | Should -Be 'Closed'
     }
 
-    It 'leaves -Id and -Name usable while $PSDefaultParameterValues gives every *-Ap* cmdlet a -Session' {
+    It 'works by id, by name and from the pipeline while $PSDefaultParameterValues gives *-Ap* cmdlets a -Session, and never removes that default by itself' {
         $PSDefaultParameterValues['*-Ap*:Session'] = $b
         try {
             Remove-ApSession -Id $a.Id
             $a.State | Should -Be 'Closed'
             $b.State | Should -Be 'Opened'
+            $c = New-ApSession -Simulation seed -Name gamma
+            Get-ApSession -Name gamma | Remove-ApSession
+            $c.State | Should -Be 'Closed'
+            $b.State | Should -Be 'Opened'
+            Remove-ApSession $b
+            $b.State | Should -Be 'Closed'
         }
         finally { $PSDefaultParameterValues.Remove('*-Ap*:Session') }
     }

@@ -34,9 +34,18 @@ namespace VfioAp.PowerShell.Commands
         private readonly int _progressId = Environment.TickCount & 0x7fff;
 
         /// <summary>The hosts to work on. Default: this machine's /sys.</summary>
-        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public ApSession[]? Session { get; set; }
+
+        /// <summary>
+        /// Pipeline input: a session, or an object that carries one (every VfioAp output does). Its session is the host
+        /// worked on. This exists because PowerShell binds $PSDefaultParameterValues['*-Ap*:Session'] before pipeline
+        /// input and then refuses to bind -Session from the pipeline; taking the object by value keeps
+        /// <c>Get-ApSession | Get-ApQueue</c> and <c>Get-VfioApMdev | Get-ApQueue</c> working with such a default.
+        /// </summary>
+        [Parameter(ValueFromPipeline = true)]
+        public PSObject? InputObject { get; set; }
 
         /// <summary>How many hosts are read at the same time.</summary>
         [Parameter]
@@ -68,7 +77,7 @@ namespace VfioAp.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var sessions = Session ?? new[] { _implicitSession ??= ApSessionFactory.CreateImplicitLocal() };
+            var sessions = SessionOf(InputObject) ?? Session ?? new[] { _implicitSession ??= ApSessionFactory.CreateImplicitLocal() };
             var query = CreateQuery();
             var key = QueryKey;
             var parts = Parts;
@@ -110,6 +119,16 @@ namespace VfioAp.PowerShell.Commands
         }
 
         private string Activity => MyInvocation.MyCommand.Name + ": reading hosts";
+
+        /// <summary>The session a pipeline object is or carries (its Session property), or null.</summary>
+        private static ApSession[]? SessionOf(PSObject? input)
+        {
+            if (input is null) return null;
+            if (input.BaseObject is ApSession direct) return new[] { direct };
+            var carried = input.Properties["Session"]?.Value;
+            if (carried is PSObject wrapped) carried = wrapped.BaseObject;
+            return carried is ApSession session ? new[] { session } : null;
+        }
 
         private void Drain(bool wait)
         {

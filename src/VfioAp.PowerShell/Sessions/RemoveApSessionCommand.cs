@@ -5,6 +5,11 @@ using System.Management.Automation;
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>Remove-ApSession: closes sessions (by object, id or name) and disposes their transports.</summary>
+    /// <remarks>
+    /// The sessions parameter is -InputObject, not -Session: $PSDefaultParameterValues['*-Ap*:Session'] (which the demo
+    /// and many profiles set) would otherwise fill it, so a bare Remove-ApSession would close the default session and
+    /// piped sessions could not bind.
+    /// </remarks>
     [Cmdlet(VerbsCommon.Remove, "ApSession", DefaultParameterSetName = SessionSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(void))]
     public sealed class RemoveApSessionCommand : PSCmdlet
@@ -15,7 +20,7 @@ namespace VfioAp.PowerShell.Commands
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SessionSet, ValueFromPipeline = true)]
         [ValidateNotNull]
-        public ApSession[] Session { get; set; } = new ApSession[0];
+        public ApSession[] InputObject { get; set; } = new ApSession[0];
 
         [Parameter(Mandatory = true, ParameterSetName = IdSet)]
         public int[] Id { get; set; } = new int[0];
@@ -64,7 +69,7 @@ namespace VfioAp.PowerShell.Commands
                     }
                     break;
                 default:
-                    foreach (var s in Session) yield return s;
+                    foreach (var s in InputObject) yield return s;
                     break;
             }
         }
