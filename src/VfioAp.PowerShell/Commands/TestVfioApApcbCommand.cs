@@ -53,7 +53,7 @@ namespace VfioAp.PowerShell.Commands
                     // No guest_matrix: nothing to compare with. Saying $true would be a guess; say why instead.
                     results.Add(new VfioApException(VfioApErrorId.GuestMatrixNotReported, ErrorCategory.NotImplemented,
                         $"Host '{snapshot.ComputerName}', mdev {mdev.Uuid:D}: {ApcbReport.NotReportedNote}",
-                        "Use Get-VfioApApcb to see the prediction; a kernel with the vfio_ap dynamic configuration (Linux 6.0 or later) reports guest_matrix.",
+                        "Use Get-VfioApApcb to see the prediction; kernels with vfio_ap's dynamic configuration support (the rework that added guest_matrix and hot plug) report it.",
                         snapshot.ComputerName, SysfsLayout.MdevAttribute(mdev.Uuid, "guest_matrix"), Errno.ENOENT));
                     all = false;
                     continue;
