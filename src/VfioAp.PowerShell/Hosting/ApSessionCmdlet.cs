@@ -22,7 +22,7 @@ namespace VfioAp.PowerShell.Commands
     /// on the pipeline thread as soon as that host is done, turns one host's failure into one error record for that
     /// host, and tags every object with its ComputerName and Session.
     /// </summary>
-    public abstract class ApSessionCmdlet : PSCmdlet
+    public abstract class ApSessionCmdlet : PSCmdlet, IDisposable
     {
         private static readonly string[] NoteNames = { "Session", "ComputerName" };
         private HostFanOut? _fanOut;
@@ -116,6 +116,15 @@ namespace VfioAp.PowerShell.Commands
         protected override void StopProcessing()
         {
             _fanOut?.Cancel();
+        }
+
+        /// <summary>PowerShell disposes the cmdlet when the pipeline ends, also after Ctrl+C or an error.</summary>
+        public void Dispose()
+        {
+            _fanOut?.Dispose();
+            _fanOut = null;
+            _implicitSession?.Dispose();
+            _implicitSession = null;
         }
 
         private string Activity => MyInvocation.MyCommand.Name + ": reading hosts";
