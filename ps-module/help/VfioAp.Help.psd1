@@ -20,7 +20,7 @@
             'The session is listed by Get-ApSession until Remove-ApSession closes it. Relative paths are resolved against the current PowerShell location.'
         )
         Parameters  = @{
-            Simulation   = 'A built-in scenario name (seed, kernel-doc, large-60x85, large-256x256; any case, Tab completes) or the path of a scenario JSON file. An unknown name fails with VfioAp.UnknownScenario listing the built-in names; a file that is not valid fails with VfioAp.ScenarioInvalid naming the file, the line and what is wrong.'
+            Simulation   = 'A built-in scenario name (seed, kernel-doc, over-provisioned, large-60x85, large-256x256; any case) or the path of a scenario JSON file; Tab completes both. An unknown name fails with VfioAp.UnknownScenario listing the built-in names; a file that is not valid fails with VfioAp.ScenarioInvalid naming the file, the line and what is wrong.'
             SysfsRoot    = 'A directory laid out as sysfs, holding bus/ap and devices/ap. A path that does not exist fails with VfioAp.SysfsRootNotFound; a directory without bus/ap fails with VfioAp.NoApBus.'
             ComputerName = 'The host name that the session and every object read through it carry. Default: the scenario''s name for -Simulation, this machine''s name for -SysfsRoot. Give distinct names to tell several simulated hosts apart.'
             Name         = 'A friendly name for Get-ApSession -Name and Remove-ApSession -Name. Default: ApSession<Id>.'

@@ -34,6 +34,12 @@ Describe 'New-ApSession -Simulation' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'seed'
     }
 
+    It 'completes scenario file paths too' {
+        $path = Write-ScenarioFile -Name 'completion-target' -Json '{ "cards": [] }'
+        $line = "New-ApSession -Simulation $(Join-Path $TestDrive 'completion-ta')"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $path
+    }
+
     It 'opens a scenario file relative to the current location' {
         $path = Write-ScenarioFile -Name 'lab-one' -Json '{ "cards": [ { "id": 5, "type": "CEX7C" } ], "hostConfig": { "domains": [ "0x35" ] } }'
         Push-Location $TestDrive

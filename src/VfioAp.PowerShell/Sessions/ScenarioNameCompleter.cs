@@ -8,8 +8,8 @@ using VfioAp.Core.Simulation;
 namespace VfioAp.PowerShell
 {
     /// <summary>
-    /// Tab completion of -Simulation with the built-in scenario names. When no name matches (the user is typing a
-    /// path), it offers nothing and PowerShell falls back to its file completion.
+    /// Tab completion of -Simulation: the built-in scenario names, then file names, since a scenario file is the
+    /// other thing the parameter takes (a custom completer replaces PowerShell's own file completion).
     /// </summary>
     public sealed class ScenarioNameCompleter : IArgumentCompleter
     {
@@ -22,6 +22,8 @@ namespace VfioAp.PowerShell
                 if (name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
                     yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, "Built-in simulated host '" + name + "'");
             }
+            foreach (var file in CompletionCompleters.CompleteFilename(wordToComplete ?? ""))
+                yield return file;
         }
     }
 }
