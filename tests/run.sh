@@ -8,7 +8,7 @@ set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DEBIAN_FRONTEND=noninteractive
-results="$repo/artifacts/test-results"
+results="$repo/tests/TestResults"
 rm -rf "$results" && mkdir -p "$results"
 
 passed=0 failed=0 skipped=0 crashed=()
