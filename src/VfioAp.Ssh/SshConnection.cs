@@ -238,29 +238,42 @@ namespace VfioAp.Ssh
         /// </summary>
         public (int? ExitStatus, string Stderr) Run(string commandText, string? stdin, LineHandler onLine, TimeSpan timeout)
         {
-            EnsureConnected();
-            var client = _client!;
+            // A connection that died while idle (host rebooted, NAT forgot it) only shows when a channel is opened. Nothing
+            // has run on the host at that point, so it is safe to connect again once and open the channel there.
             SshCommand cmd;
-            try
+            Task exec;
+            var cts = new CancellationTokenSource();
+            for (int attempt = 0; ; attempt++)
             {
-                cmd = client.CreateCommand(commandText, Utf8);
-            }
-            catch (Exception ex) when (ex is SshConnectionException || ex is ObjectDisposedException)
-            {
-                throw Lost(ex);
-            }
-            using (cmd)
-            using (var cts = new CancellationTokenSource())
-            {
-                Task exec;
+                EnsureConnected();
+                try
+                {
+                    cmd = _client!.CreateCommand(commandText, Utf8);
+                }
+                catch (Exception ex) when (ex is SshConnectionException || ex is ObjectDisposedException)
+                {
+                    Drop();
+                    if (attempt == 0) continue;
+                    cts.Dispose();
+                    throw Lost(ex);
+                }
                 try
                 {
                     exec = cmd.ExecuteAsync(cts.Token);
+                    break;
                 }
-                catch (Exception ex) when (ex is SshConnectionException || ex is SshException || ex is ObjectDisposedException || ex is SocketException)
+                catch (Exception ex) when (ex is SshConnectionException || ex is SshException || ex is ObjectDisposedException || ex is SocketException || ex is InvalidOperationException)
                 {
+                    cmd.Dispose();
+                    Drop();
+                    if (attempt == 0) continue;
+                    cts.Dispose();
                     throw Lost(ex);
                 }
+            }
+            using (cmd)
+            using (cts)
+            {
                 if (stdin != null)
                 {
                     using var input = cmd.CreateInputStream();

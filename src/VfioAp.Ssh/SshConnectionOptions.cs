@@ -79,6 +79,9 @@ namespace VfioAp.Ssh
         internal string EffectiveKnownHostsFile => string.IsNullOrEmpty(KnownHostsFile) ? KnownHosts.DefaultPath() : KnownHostsFile!;
         internal SshSecret? EffectiveSudoPassword => SudoPassword ?? Password;
 
+        /// <summary>The name output objects carry (ComputerName); <see cref="Display"/> when null.</summary>
+        public string? ComputerName { get; set; }
+
         /// <summary>host, or host:port when the port is not 22: how messages name the host.</summary>
         public string Display => Port == 22 ? HostName : HostName + ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

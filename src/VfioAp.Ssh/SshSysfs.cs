@@ -39,7 +39,8 @@ namespace VfioAp.Ssh
             }
         }
 
-        public string HostName => _options.HostName;
+        /// <summary>The name objects read through this host carry: <see cref="SshConnectionOptions.ComputerName"/>, else host (with :port when not 22).</summary>
+        public string HostName => string.IsNullOrEmpty(_options.ComputerName) ? _options.Display : _options.ComputerName!;
         public string Root { get; }
         public SshConnectionOptions Options => _options;
 

@@ -3,6 +3,7 @@ using System.IO;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.Ssh;
 
 namespace VfioAp.PowerShell
 {
@@ -20,6 +21,8 @@ namespace VfioAp.PowerShell
             {
                 case VfioApException v:
                     return v;
+                case SshHostException ssh:
+                    return FromSsh(ssh, session.ComputerName, session.SysfsRoot);
                 case HostReadException h when IsMissingBus(h):
                     return new VfioApException(VfioApErrorId.NoApBus, ErrorCategory.ResourceUnavailable, h.Message,
                         session.Kind == ApSessionKind.SysfsRoot
@@ -45,6 +48,35 @@ namespace VfioAp.PowerShell
                         "Run the command again with -Verbose; if it persists, report it with the exception ($Error[0].Exception.InnerException).",
                         host, session.SysfsRoot, Errno.None, error);
             }
+        }
+
+        /// <summary>An SSH failure (connect, host key, login, sudo, lost connection) as the module's error; its message already says what to do.</summary>
+        public static VfioApException FromSsh(SshHostException e, string host, string? sysfsRoot)
+        {
+            var (id, category, action) = e.Failure switch
+            {
+                SshFailure.HostKeyUnknown => (VfioApErrorId.SshHostKeyUnknown, ErrorCategory.SecurityError,
+                    "Check the fingerprint against the host's own key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on its console); if it matches, run New-ApSession again with -AcceptNewHostKey."),
+                SshFailure.HostKeyChanged => (VfioApErrorId.SshHostKeyChanged, ErrorCategory.SecurityError,
+                    "Do not connect until you know why the key changed. If the host was reinstalled, remove the old key with ssh-keygen -R and connect once with -AcceptNewHostKey."),
+                SshFailure.HostKeyRevoked => (VfioApErrorId.SshHostKeyRevoked, ErrorCategory.SecurityError,
+                    "The key is revoked in known_hosts: the host must get a new key."),
+                SshFailure.ConnectFailed => (VfioApErrorId.SshConnectFailed, ErrorCategory.ConnectionError,
+                    "Check the host name, -Port and that sshd runs on the host."),
+                SshFailure.Timeout => (VfioApErrorId.SshTimeout, ErrorCategory.OperationTimeout,
+                    "Check that the host is up and reachable; raise -ConnectTimeout or -CommandTimeout for slow links or very large hosts."),
+                SshFailure.AuthenticationFailed => (VfioApErrorId.SshAuthenticationFailed, ErrorCategory.AuthenticationError,
+                    "Check -UserName, -KeyFile (its public key must be in the user's authorized_keys) or -Credential."),
+                SshFailure.KeyFileUnusable => (VfioApErrorId.SshKeyFileUnusable, ErrorCategory.InvalidArgument,
+                    "Give an OpenSSH private key file with -KeyFile, and its passphrase with -KeyPassphrase when it is encrypted."),
+                SshFailure.SudoFailed => (VfioApErrorId.SshSudoFailed, ErrorCategory.PermissionDenied,
+                    "Give the sudo password with -Credential, allow the user NOPASSWD sudo, or connect as root without -UseSudo."),
+                SshFailure.ConnectionLost => (VfioApErrorId.SshConnectionLost, ErrorCategory.ConnectionError,
+                    "Run the command again: the session reconnects. A plan that was cut off says which steps were applied; re-running it only writes what still differs."),
+                _ => (VfioApErrorId.SshRemoteShellFailed, ErrorCategory.InvalidResult,
+                    "The user's login shell must be POSIX-like (sh, bash, dash, ksh, zsh) and /bin/sh must exist on the host."),
+            };
+            return new VfioApException(id, category, e.Message, action, host, sysfsRoot, Errno.None, e);
         }
 
         private static bool IsMissingBus(HostReadException h) =>

@@ -28,5 +28,28 @@ namespace VfioAp.PowerShell
         public const string MdevNotFound = "VfioAp.MdevNotFound";
         /// <summary>The kernel has no guest_matrix, so prediction and kernel cannot be compared.</summary>
         public const string GuestMatrixNotReported = "VfioAp.GuestMatrixNotReported";
+
+        /// <summary>A remote -SysfsRoot that is not an absolute path of plain characters.</summary>
+        public const string InvalidSysfsRoot = "VfioAp.InvalidSysfsRoot";
+        /// <summary>SSH: the host offered a key known_hosts does not have (give -AcceptNewHostKey once after checking its fingerprint).</summary>
+        public const string SshHostKeyUnknown = "VfioAp.SshHostKeyUnknown";
+        /// <summary>SSH: the host offered a different key than known_hosts records: possible man-in-the-middle.</summary>
+        public const string SshHostKeyChanged = "VfioAp.SshHostKeyChanged";
+        /// <summary>SSH: the host's key is marked @revoked in known_hosts.</summary>
+        public const string SshHostKeyRevoked = "VfioAp.SshHostKeyRevoked";
+        /// <summary>SSH: no connection (refused, unreachable, name not resolved, not an SSH server).</summary>
+        public const string SshConnectFailed = "VfioAp.SshConnectFailed";
+        /// <summary>SSH: the host did not answer in time (connect timeout or command timeout).</summary>
+        public const string SshTimeout = "VfioAp.SshTimeout";
+        /// <summary>SSH: the server refused the login (key not authorized, wrong password).</summary>
+        public const string SshAuthenticationFailed = "VfioAp.SshAuthenticationFailed";
+        /// <summary>SSH: -KeyFile cannot be read or opened (missing, encrypted without -KeyPassphrase, wrong passphrase).</summary>
+        public const string SshKeyFileUnusable = "VfioAp.SshKeyFileUnusable";
+        /// <summary>SSH: -UseSudo was refused (password needed or wrong, user not in sudoers, sudo missing).</summary>
+        public const string SshSudoFailed = "VfioAp.SshSudoFailed";
+        /// <summary>SSH: the connection broke during a command; it is reopened on next use.</summary>
+        public const string SshConnectionLost = "VfioAp.SshConnectionLost";
+        /// <summary>SSH: the remote shell did not run the module's script (not a POSIX login shell, no /bin/sh).</summary>
+        public const string SshRemoteShellFailed = "VfioAp.SshRemoteShellFailed";
     }
 }

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
+using VfioAp.Ssh;
 
 namespace VfioAp.PowerShell
 {
@@ -87,6 +88,37 @@ namespace VfioAp.PowerShell
             return Register(ApSessionKind.Simulation, sysfs, name, scenario, null, () => sysfs.RoundTrips, kernel);
         }
 
+        /// <summary>
+        /// A remote host over SSH: connects, verifies the host key against known_hosts, logs in, and checks for bus/ap
+        /// under the remote sysfs root (one remote command). The connection is kept for every cmdlet of the session.
+        /// </summary>
+        public static ApSession OpenSsh(SshConnectionOptions options, string? name)
+        {
+            SshSysfs sysfs;
+            try
+            {
+                sysfs = SshSysfs.Connect(options);
+            }
+            catch (SshHostException e)
+            {
+                throw HostFailure.FromSsh(e, options.ComputerName ?? options.Display, options.SysfsRoot);
+            }
+            catch (ArgumentException e)
+            {
+                throw new VfioApException(VfioApErrorId.InvalidSysfsRoot, ErrorCategory.InvalidArgument, e.Message,
+                    "Give -SysfsRoot as an absolute path of plain characters, such as /sys.", options.Display, options.SysfsRoot, Errno.EINVAL, e);
+            }
+            try
+            {
+                RequireApBus(sysfs, ApSessionKind.Ssh);
+            }
+            catch (SshHostException e)
+            {
+                throw HostFailure.FromSsh(e, sysfs.HostName, sysfs.Root);
+            }
+            return Register(ApSessionKind.Ssh, sysfs, name, null, sysfs.Root, () => sysfs.RoundTrips, null);
+        }
+
         /// <summary>Gives a transport its id and name and lists it in Get-ApSession.</summary>
         public static ApSession Register(ApSessionKind kind, ISysfs sysfs, string? name, string? scenario, string? sysfsRoot,
                                          Func<long>? roundTrips, SimulatedKernel? kernel)
@@ -163,9 +195,13 @@ namespace VfioAp.PowerShell
             throw new VfioApException(VfioApErrorId.NoApBus, ErrorCategory.ResourceUnavailable,
                 kind == ApSessionKind.Local
                     ? $"Host '{sysfs.HostName}' has no AP bus: {path} does not exist. This is not an IBM Z / LinuxONE Linux with the AP bus."
+                    : kind == ApSessionKind.Ssh
+                    ? $"Host '{sysfs.HostName}' has no AP bus: {path} does not exist there."
                     : $"'{sysfs.Root}' is not a sysfs root of an AP host: {path} does not exist.",
                 kind == ApSessionKind.Local
                     ? "Run on an IBM Z or LinuxONE Linux, or open a simulated host: New-ApSession -Simulation seed."
+                    : kind == ApSessionKind.Ssh
+                    ? "Check that the host is an IBM Z / LinuxONE Linux with the ap module loaded, and -SysfsRoot (default /sys)."
                     : "Give the directory that holds bus/ap and devices/ap (the sysfs root itself, not a subdirectory).",
                 sysfs.HostName, path, Errno.ENOENT);
         }

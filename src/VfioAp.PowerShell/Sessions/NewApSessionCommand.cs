@@ -1,12 +1,16 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using System.Security;
+using System.Threading.Tasks;
+using VfioAp.Ssh;
 
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>
-    /// New-ApSession: opens a session to a host's AP bus (this machine, a sysfs tree, or a simulated host).
-    /// Parameter sets: Local (no parameters), SysfsRoot, Simulation. A transport adds its own set (SSH: -HostName)
-    /// and one case in <see cref="ProcessRecord"/>; -Name is common to all.
+    /// New-ApSession: opens a session to a host's AP bus (this machine, a sysfs tree, a simulated host, or a remote
+    /// host over SSH). Parameter sets: Local (no parameters), SysfsRoot, Simulation, Ssh (-HostName); -Name is common to all.
     /// </summary>
     [Cmdlet(VerbsCommon.New, "ApSession", DefaultParameterSetName = LocalSet)]
     [OutputType(typeof(ApSession))]
@@ -15,6 +19,7 @@ namespace VfioAp.PowerShell.Commands
         private const string LocalSet = "Local";
         private const string SysfsRootSet = "SysfsRoot";
         private const string SimulationSet = "Simulation";
+        private const string SshSet = "Ssh";
 
         /// <summary>A built-in scenario name (seed, kernel-doc, large-60x85, large-256x256 …) or a scenario JSON file.</summary>
         [Parameter(Mandatory = true, ParameterSetName = SimulationSet)]
@@ -22,16 +27,70 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Simulation { get; set; } = "";
 
-        /// <summary>A directory laid out as sysfs (it holds bus/ap and devices/ap).</summary>
+        /// <summary>A directory laid out as sysfs (it holds bus/ap and devices/ap); with -HostName, that directory on the remote host (default /sys).</summary>
         [Parameter(Mandatory = true, ParameterSetName = SysfsRootSet)]
+        [Parameter(ParameterSetName = SshSet)]
         [ValidateNotNullOrEmpty]
         public string SysfsRoot { get; set; } = "";
 
-        /// <summary>The host name output objects carry (default: the scenario's name, or this machine's name for -SysfsRoot).</summary>
+        /// <summary>The host name output objects carry (default: the scenario's name, this machine's name for -SysfsRoot, host or host:port for -HostName).</summary>
         [Parameter(ParameterSetName = SimulationSet)]
         [Parameter(ParameterSetName = SysfsRootSet)]
+        [Parameter(ParameterSetName = SshSet)]
         [ValidateNotNullOrEmpty]
         public string? ComputerName { get; set; }
+
+        /// <summary>Remote hosts to open over SSH; each becomes one session (opened in parallel).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = SshSet, ValueFromPipeline = true)]
+        [ValidateNotNullOrEmpty]
+        public string[] HostName { get; set; } = Array.Empty<string>();
+
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; } = 22;
+
+        /// <summary>Login name; default the user name of -Credential, else the local user's name (as ssh does).</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateNotNullOrEmpty]
+        public string? UserName { get; set; }
+
+        /// <summary>An OpenSSH private key file (PEM and PuTTY keys work too).</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateNotNullOrEmpty]
+        public string? KeyFile { get; set; }
+
+        [Parameter(ParameterSetName = SshSet)]
+        public SecureString? KeyPassphrase { get; set; }
+
+        /// <summary>User name and password for password login; the password is also what sudo gets with -UseSudo.</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsFile { get; set; }
+
+        [Parameter(ParameterSetName = SshSet)]
+        public SwitchParameter AcceptNewHostKey { get; set; }
+
+        [Parameter(ParameterSetName = SshSet)]
+        public SwitchParameter UseSudo { get; set; }
+
+        /// <summary>Seconds for the TCP connect, the key exchange and the login, each.</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateRange(1, 3600)]
+        public int ConnectTimeout { get; set; } = 15;
+
+        /// <summary>Seconds one remote command (a whole snapshot or a whole plan) may take.</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateRange(1, 86400)]
+        public int CommandTimeout { get; set; } = 300;
+
+        /// <summary>Seconds between SSH keepalives on an idle session.</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateRange(1, 3600)]
+        public int KeepAliveInterval { get; set; } = 30;
 
         /// <summary>A name for Get-ApSession -Name (default ApSession&lt;Id&gt;).</summary>
         [Parameter]
@@ -40,6 +99,11 @@ namespace VfioAp.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == SshSet)
+            {
+                OpenSshSessions();
+                return;
+            }
             try
             {
                 ApSession session = ParameterSetName switch
@@ -54,6 +118,58 @@ namespace VfioAp.PowerShell.Commands
             catch (VfioApException e)
             {
                 WriteError(e.ToErrorRecord(ParameterSetName == SimulationSet ? Simulation : ParameterSetName == SysfsRootSet ? SysfsRoot : "/sys"));
+            }
+        }
+
+        /// <summary>Opens every -HostName in parallel (a host that does not answer costs its timeout, not everyone's) and writes them in the order given.</summary>
+        private void OpenSshSessions()
+        {
+            if (HostName.Length > 1 && ComputerName is not null)
+            {
+                WriteError(new VfioApException("VfioAp.ComputerNameNeedsOneHost", ErrorCategory.InvalidArgument,
+                    "-ComputerName names one session, but -HostName gives " + HostName.Length + " hosts.",
+                    "Open the hosts one by one to give each its own -ComputerName.").ToErrorRecord(HostName));
+                return;
+            }
+            var keyFile = KeyFile is null ? null : ResolvePath(KeyFile) ?? KeyFile;
+            var knownHosts = KnownHostsFile is null ? null : ResolvePath(KnownHostsFile) ?? KnownHostsFile;
+            var opening = HostName.Select(h => Task.Run(() =>
+            {
+                var options = new SshConnectionOptions(h)
+                {
+                    Port = Port,
+                    UserName = UserName ?? (string.IsNullOrEmpty(Credential?.UserName) ? null : Credential!.UserName),
+                    KeyFile = keyFile,
+                    KeyPassphrase = KeyPassphrase is null ? null : SshSecret.FromSecureString(KeyPassphrase),
+                    Password = Credential is null || Credential.Password is null || Credential.Password.Length == 0 ? null : SshSecret.FromSecureString(Credential.Password),
+                    KnownHostsFile = knownHosts,
+                    AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                    UseSudo = UseSudo.IsPresent,
+                    SysfsRoot = string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot,
+                    ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
+                    CommandTimeout = TimeSpan.FromSeconds(CommandTimeout),
+                    KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveInterval),
+                    ComputerName = ComputerName,
+                };
+                return ApSessionFactory.OpenSsh(options, Name);
+            })).ToList();
+            for (int i = 0; i < opening.Count; i++)
+            {
+                try
+                {
+                    var session = opening[i].GetAwaiter().GetResult();
+                    WriteVerbose($"Opened session {session.Id} '{session.Name}': {session.Kind} {session.ComputerName} ({session.SysfsRoot}).");
+                    WriteObject(session);
+                }
+                catch (VfioApException e)
+                {
+                    WriteError(e.ToErrorRecord(HostName[i]));
+                }
+                catch (ArgumentException e)
+                {
+                    WriteError(new VfioApException("VfioAp.InvalidHostName", ErrorCategory.InvalidArgument, e.Message,
+                        "Give a host name or address.", HostName[i]).ToErrorRecord(HostName[i]));
+                }
             }
         }
 
