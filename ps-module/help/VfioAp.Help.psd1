@@ -14,16 +14,29 @@
     }
 
     'New-ApSession' = @{
-        Synopsis    = 'Opens a session to a host''s AP bus: this machine, a sysfs tree, or a simulated host.'
+        Synopsis    = 'Opens a session to a host''s AP bus: this machine, a sysfs tree, a simulated host, or a remote host over SSH.'
         Description = @(
             'New-ApSession opens the door through which every VfioAp cmdlet reads (and later changes) one host''s AP configuration. Without parameters it opens this machine''s /sys and refuses, with VfioAp.NoApBus, a machine without an AP bus. -SysfsRoot opens a directory laid out as sysfs (a tree exported from a simulated host, or a copy). -Simulation opens an in-memory simulated kernel that answers reads with the kernel''s exact text and writes with its semantics and errnos: a built-in scenario (seed, kernel-doc, large-60x85, large-256x256; Tab completes them) or a scenario JSON file (see about_VfioAp).'
             'The session is listed by Get-ApSession until Remove-ApSession closes it. Relative paths are resolved against the current PowerShell location.'
+            '-HostName opens remote hosts over SSH (SSH.NET; works from Windows PowerShell 5.1 and PowerShell 7 on any platform). The host key is verified against OpenSSH''s known_hosts (plain, hashed |1| and [host]:port entries): an unknown key is refused with its SHA256 fingerprint (VfioAp.SshHostKeyUnknown) unless -AcceptNewHostKey is given, which then records it; a changed key is always refused (VfioAp.SshHostKeyChanged). The connection is kept open for every cmdlet of the session and closed by Remove-ApSession. Every read-only cmdlet is one remote command whatever the host''s size, every applied plan one more; nothing but sysfs paths, ids, masks and UUIDs reaches the remote shell, always single-quoted. The remote login shell must be POSIX-like (sh, bash, dash, ksh, zsh); the host needs only /bin/sh, cat and readlink.'
         )
         Parameters  = @{
             Simulation   = 'A built-in scenario name (seed, kernel-doc, over-provisioned, large-60x85, large-256x256; any case) or the path of a scenario JSON file; Tab completes both. An unknown name fails with VfioAp.UnknownScenario listing the built-in names; a file that is not valid fails with VfioAp.ScenarioInvalid naming the file, the line and what is wrong.'
-            SysfsRoot    = 'A directory laid out as sysfs, holding bus/ap and devices/ap. A path that does not exist fails with VfioAp.SysfsRootNotFound; a directory without bus/ap fails with VfioAp.NoApBus.'
-            ComputerName = 'The host name that the session and every object read through it carry. Default: the scenario''s name for -Simulation, this machine''s name for -SysfsRoot. Give distinct names to tell several simulated hosts apart.'
+            SysfsRoot    = 'A directory laid out as sysfs, holding bus/ap and devices/ap. A path that does not exist fails with VfioAp.SysfsRootNotFound; a directory without bus/ap fails with VfioAp.NoApBus. With -HostName it is the directory on the remote host (default /sys), for example a SimFs mount there.'
+            ComputerName = 'The host name that the session and every object read through it carry. Default: the scenario''s name for -Simulation, this machine''s name for -SysfsRoot, the host (with :port when not 22) for -HostName. Give distinct names to tell several simulated hosts apart.'
             Name         = 'A friendly name for Get-ApSession -Name and Remove-ApSession -Name. Default: ApSession<Id>.'
+            HostName     = 'One or more remote hosts (names or addresses) to open over SSH; each becomes its own session. They are opened in parallel, so a host that does not answer costs its -ConnectTimeout, not everyone''s; a host that fails writes one error record and the others still open.'
+            Port         = 'The SSH port (default 22). known_hosts names a host on another port [host]:port, as ssh does.'
+            UserName     = 'The login name. Default: the user name of -Credential, else the local user''s name, as ssh does.'
+            KeyFile      = 'An OpenSSH private key file (ed25519, ecdsa or rsa; PEM and PuTTY files work too). Without -KeyFile and -Credential, ~/.ssh/id_ed25519, id_ecdsa and id_rsa are tried. A key that cannot be used fails with VfioAp.SshKeyFileUnusable.'
+            KeyPassphrase = 'The passphrase of an encrypted -KeyFile, as a SecureString (Read-Host -AsSecureString).'
+            Credential   = 'User name and password for password or keyboard-interactive login. With -UseSudo the password is also given to sudo, on its standard input, never on a command line.'
+            KnownHostsFile = 'The OpenSSH known_hosts file the host key is checked against. Default: ~/.ssh/known_hosts.'
+            AcceptNewHostKey = 'Trusts a host key that known_hosts does not have yet and records it (hashed when the file hashes its names), like ssh''s StrictHostKeyChecking=accept-new. A key that differs from a recorded one is never accepted.'
+            UseSudo      = 'Runs the remote reads and writes through sudo, for a login that is not root: sudo -n, or with -Credential sudo -S with the password on standard input. Without it, a write as a non-root user fails with EACCES and says so.'
+            ConnectTimeout = 'Seconds allowed for the TCP connection, the key exchange and the login, each (default 15).'
+            CommandTimeout = 'Seconds one remote command (a whole snapshot read or a whole plan) may run before it is stopped and the connection reset (default 300).'
+            KeepAliveInterval = 'Seconds between SSH keepalive messages on an idle session (default 30), so firewalls keep it open and a dead host is noticed.'
         }
         Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
         Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The open session: Id, Name, Kind (Local, SysfsRoot, Simulation, Ssh), ComputerName, Scenario, SysfsRoot, RoundTrips (batched reads and writes made so far), State, and for a simulation the Kernel itself.' }
@@ -56,12 +69,29 @@ Get-ApQueue -Session $tree -Bound:$false
                 Remarks = 'The tree holds the same files, directories and symlinks the kernel shows, so the cmdlets read it exactly as they read /sys.'
             }
             @{
+                Title   = 'Open remote hosts over SSH and read them all at once'
+                Code    = @'
+$hosts = New-ApSession -HostName zhost1, zhost2, zhost3 -UserName admin -KeyFile ~/.ssh/id_ed25519 -UseSudo
+Get-ApQueue -Session $hosts -Bound | Group-Object ComputerName
+'@
+                Remarks = 'Each host is one session; the three are read in parallel, each in one SSH command. A host that is down writes one VfioAp.SshConnectFailed error record and the others'' queues still arrive. The first time, a host whose key is not in ~/.ssh/known_hosts is refused with its SHA256 fingerprint: compare it with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host, then add -AcceptNewHostKey once.'
+            }
+            @{
+                Title   = 'Log in with a password and use it for sudo'
+                Code    = @'
+$cred = Get-Credential admin
+$z = New-ApSession -HostName zhost1 -Port 2222 -Credential $cred -UseSudo -AcceptNewHostKey
+Get-VfioApMdev -Session $z
+'@
+                Remarks = 'The password logs in and is given to sudo on its standard input (sudo -S), never on a command line. -AcceptNewHostKey records the host as [zhost1]:2222 in known_hosts.'
+            }
+            @{
                 Title   = 'Open a simulated host from a scenario file'
                 Code    = 'New-ApSession -Simulation ./lab.json -ComputerName lab1'
                 Remarks = 'A scenario file describes cards, the host AP configuration, apmask/aqmask, queue overrides and mdevs (about_VfioAp, SCENARIO FILES). The simulator builds the state through its own kernel write paths, so a state the kernel would refuse is refused with the entry named.'
             }
         )
-        Notes       = 'A session opened on this machine''s /sys or a sysfs tree checks for bus/ap once when it opens (one round trip).'
+        Notes       = 'A session opened on this machine''s /sys, a sysfs tree or a remote host checks for bus/ap once when it opens (one round trip). SSH errors have stable ids: VfioAp.SshHostKeyUnknown, VfioAp.SshHostKeyChanged, VfioAp.SshHostKeyRevoked, VfioAp.SshConnectFailed, VfioAp.SshTimeout, VfioAp.SshAuthenticationFailed, VfioAp.SshKeyFileUnusable, VfioAp.SshSudoFailed, VfioAp.SshConnectionLost, VfioAp.SshRemoteShellFailed.'
         Links       = @('Get-ApSession', 'Remove-ApSession', 'about_VfioAp')
     }
 
