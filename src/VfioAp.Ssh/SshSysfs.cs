@@ -64,17 +64,21 @@ namespace VfioAp.Ssh
             return new SysfsReadResult(parser.Entries);
         }
 
+        /// <summary>One write as a one-step plan. A write cut off by a lost connection or a timeout throws: no errno describes it.</summary>
         public Errno Write(string path, string value)
         {
-            var result = RunPlan(new[] { new SysfsWrite(path, value) });
-            if (result.Succeeded) return Errno.None;
-            if (result.Message != null && result.Applied == 0 && IsTransportFailure(result))
-                throw new SshHostException(_connection.Host, SshFailure.ConnectionLost, result.Message);
-            return result.Error;
+            var result = RunPlanOnce(new[] { new SysfsWrite(path, value) }, null, out var interruption);
+            if (interruption != null)
+                throw new SshHostException(_connection.Host, interruption.Failure, result.Message ?? interruption.Message, interruption);
+            return result.Succeeded ? Errno.None : result.Error;
         }
 
-        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
+        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null) =>
+            RunPlanOnce(writes, readAfter, out _);
+
+        private PlanRunResult RunPlanOnce(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter, out SshHostException? interruption)
         {
+            interruption = null;
             if (writes is null) throw new ArgumentNullException(nameof(writes));
             if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
             var script = PlanScript.Build(Root, writes, readAfter);
@@ -88,6 +92,7 @@ namespace VfioAp.Ssh
             }
             catch (SshHostException ex) when (ex.Failure == SshFailure.ConnectionLost || ex.Failure == SshFailure.Timeout)
             {
+                interruption = ex;
                 return Interrupted(writes, parser, ex);
             }
             parser.Finish();
@@ -106,11 +111,18 @@ namespace VfioAp.Ssh
                         Applied(writes, parser.Applied);
                 else if (!Enum.IsDefined(typeof(Errno), parser.Error) || parser.ErrorText != null && !StrerrorText.TryParse(parser.ErrorText, out _))
                     message = $"Host {_connection.Host}: writing '{w.Value}' to {Join(w.Path)} failed: '{parser.ErrorText}'." + Applied(writes, parser.Applied);
-                if (!parser.Completed) return Interrupted(writes, parser, null);
+                if (!parser.Completed)
+                {
+                    interruption = CutShort(status, stderr);
+                    return Interrupted(writes, parser, interruption);
+                }
                 return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message, parser.After);
             }
             if (!parser.Completed)
-                return Interrupted(writes, parser, null);
+            {
+                interruption = CutShort(status, stderr);
+                return Interrupted(writes, parser, interruption);
+            }
             return PlanRunResult.Success(parser.Applied, parser.After);
         }
 
@@ -147,7 +159,10 @@ namespace VfioAp.Ssh
         private static string Applied(IReadOnlyList<SysfsWrite> writes, int applied) =>
             applied == 0 ? " Nothing was written before it." : $" Steps 1..{applied} were applied before it.";
 
-        private static bool IsTransportFailure(PlanRunResult r) => r.Error == Errno.EIO || r.Error == Errno.ETIMEDOUT;
+        /// <summary>The script ended without its last record: killed on the host, or its output lost.</summary>
+        private SshHostException CutShort(int? status, string stderr) =>
+            new SshHostException(_connection.Host, SshFailure.ConnectionLost,
+                $"Host {_connection.Host}: the remote plan script stopped before its end (exit status {Show(status)}{StderrNote(stderr)}).");
 
         /// <summary>
         /// The exec request's text. sshd hands it to the user's login shell, which must be POSIX-like (sh, bash, dash, ksh,

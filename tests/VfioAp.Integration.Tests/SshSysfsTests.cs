@@ -296,6 +296,9 @@ namespace VfioAp.Integration.Tests
                 Assert.Equal(Errno.ETIMEDOUT, r.Error);
                 Assert.Equal(1, r.Applied);
                 Assert.Contains("did not finish in time", r.Message);
+                // A single write has no errno to say "cut off": it throws, naming the timeout.
+                var ex = Assert.Throws<SshHostException>(() => ssh.Write("bus/ap/stuck", "0x3"));
+                Assert.Equal(SshFailure.Timeout, ex.Failure);
             }
             finally
             {
