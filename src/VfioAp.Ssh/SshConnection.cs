@@ -280,38 +280,42 @@ namespace VfioAp.Ssh
                     var bytes = Utf8.GetBytes(stdin);
                     input.Write(bytes, 0, bytes.Length);
                 }
-                var reading = Task.Run(() =>
+                int timedOut = 0;
+                // A command that fails (connection lost) must not leave the read below waiting for an EOF that never comes.
+                _ = exec.ContinueWith(t => CloseQuietly(cmd.OutputStream), CancellationToken.None,
+                    TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                using (var timer = new Timer(_ =>
                 {
-                    var reader = new LfLineReader(cmd.OutputStream);
-                    while (reader.ReadLine(out var buffer, out int start, out int length)) onLine(buffer, start, length);
-                });
-
-                if (!WaitQuietly(exec, WaitSpan(timeout)))
-                {
-                    // The remote command outlived its timeout: stop it, and drop the connection so nothing waits on it.
-                    try { cts.Cancel(); } catch (AggregateException) { }
-                    WaitQuietly(exec, TimeSpan.FromSeconds(2));
+                    // The remote command outlived its timeout: stop it, and drop the connection so the read below ends.
+                    Interlocked.Exchange(ref timedOut, 1);
+                    try { cts.Cancel(); } catch (Exception ex) when (ex is AggregateException || ex is ObjectDisposedException) { }
                     Drop();
-                    WaitQuietly(reading, TimeSpan.FromSeconds(2));
-                    Rethrow(reading);
+                    CloseQuietly(cmd.OutputStream);
+                }, null, WaitSpan(timeout), Timeout.InfiniteTimeSpan))
+                {
+                    // Read on the caller's thread: a fan-out over many hosts then needs no thread-pool thread per host.
+                    try
+                    {
+                        var reader = new LfLineReader(cmd.OutputStream);
+                        while (reader.ReadLine(out var buffer, out int start, out int length)) onLine(buffer, start, length);
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is SshException || ex is InvalidOperationException)
+                    {
+                        // The stream broke under us (timeout, lost connection): the caller reports what did arrive.
+                    }
+                }
+                bool ranToEnd = WaitQuietly(exec, TimeSpan.FromSeconds(30)) && exec.Status == TaskStatus.RanToCompletion;
+                if (!ranToEnd && (Volatile.Read(ref timedOut) == 1 || exec.IsCanceled))
+                {
+                    Drop();
                     throw new SshHostException(Host, SshFailure.Timeout,
                         $"Host {Host}: the remote command did not finish within {timeout.TotalSeconds:0.#} s and was stopped; the connection was closed (it is reopened on next use). " +
                         "A hung sysfs attribute or an overloaded host can cause this; raise the command timeout if the host is just large and slow.");
                 }
-                // The command has ended; what it printed is buffered and is read to the end now.
-                WaitQuietly(reading, TimeSpan.FromSeconds(30));
-                if (!reading.IsCompleted)
+                if (!ranToEnd)
                 {
-                    // The command ended but its output never reached EOF (connection torn down under it).
                     Drop();
-                    WaitQuietly(reading, TimeSpan.FromSeconds(2));
-                }
-                Rethrow(reading);
-                if (exec.IsFaulted)
-                {
-                    var ex = exec.Exception!.GetBaseException();
-                    Drop();
-                    throw Lost(ex);
+                    throw Lost(exec.IsFaulted ? exec.Exception!.GetBaseException() : new TimeoutException("the server did not close the command's channel after its output ended"));
                 }
                 string stderr = "";
                 try
@@ -333,14 +337,10 @@ namespace VfioAp.Ssh
             catch (AggregateException) { return true; }
         }
 
-        private static void Rethrow(Task reading)
+        private static void CloseQuietly(Stream stream)
         {
-            if (reading.IsFaulted)
-            {
-                var ex = reading.Exception!.GetBaseException();
-                if (ex is FormatException) throw ex;
-                // Any other read failure means the stream broke under us: the caller reports what it has.
-            }
+            try { stream.Dispose(); }
+            catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is InvalidOperationException) { }
         }
 
         private SshHostException Lost(Exception ex) =>
