@@ -129,7 +129,7 @@ namespace VfioAp.Core.Rules
                 else CheckInUse(host, apm, set, "aqmask", found);
                 steps.Add(new PlanStep(
                     new SysfsWrite(path, Relative(set, clear), Describe(path, set, clear, isApmask ? "adapter" : "domain", isApmask ? 2 : 4)),
-                    new SysfsWrite(path, Relative(clear, set), "undo: restore " + SysfsLayout.LastSegment(path))));
+                    new SysfsWrite(path, Relative(clear, set), "undo: " + Describe(path, clear, set, isApmask ? "adapter" : "domain", isApmask ? 2 : 4))));
                 if (isApmask) apm = (apm | set).Except(clear);
                 else aqm = (aqm | set).Except(clear);
             }
