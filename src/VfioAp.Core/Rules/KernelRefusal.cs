@@ -249,13 +249,14 @@ namespace VfioAp.Core.Rules
             }
 
             var applied = outcome.AppliedWrites;
-            string appliedText = applied.Count == 0 ? " No write had taken effect." : $" Applied before it: {Steps(applied)}.";
-            if (failed is null) appliedText = "";
+            string appliedText = applied.Count == 0 || failed is null ? "" : $" Applied before it: {Steps(applied)}.";
             string rollbackText;
             if (!outcome.RollbackRan)
                 rollbackText = outcome.RestoreProblem is not null ? $" Now {outcome.RestoreProblem}." : applied.Count == 0 ? " Nothing was changed." : "";
             else if (outcome.RolledBack)
                 rollbackText = $" Rolled back: {Steps(outcome.Rollback.Select(r => r.Write).ToList())}; the host is as it was before.";
+            else if (!outcome.RollbackFailed)
+                rollbackText = outcome.RestoreProblem is null ? "" : $" Now {outcome.RestoreProblem}.";
             else
             {
                 var bad = outcome.Rollback.Where(r => !r.Applied).ToList();

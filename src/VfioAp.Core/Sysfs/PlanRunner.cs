@@ -70,8 +70,12 @@ namespace VfioAp.Core.Sysfs
         public bool RollbackRan => Rollback.Count > 0;
         /// <summary>The plan failed and the host is back where it started.</summary>
         public bool RolledBack => !Succeeded && Rollback.All(r => r.Applied) && RestoreProblem is null;
-        /// <summary>The plan failed and the host could not be brought back: some undo write failed or the start state was not restored.</summary>
-        public bool RollbackFailed => !Succeeded && (Rollback.Any(r => !r.Applied) || RestoreProblem is not null);
+        /// <summary>
+        /// The plan failed, a rollback ran, and it could not bring the host back: an undo write failed or the start state
+        /// was not restored. (When nothing needed undoing, a host that differs from the start was changed by someone else:
+        /// <see cref="RestoreProblem"/> says how.)
+        /// </summary>
+        public bool RollbackFailed => !Succeeded && RollbackRan && (Rollback.Any(r => !r.Applied) || RestoreProblem is not null);
     }
 
     /// <summary>
