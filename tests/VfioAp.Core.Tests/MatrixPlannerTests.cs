@@ -149,6 +149,27 @@ public class MatrixPlannerTests
         Assert.True(MatrixPlanner.PlanRefilter(done.After!, done.After!.FindMdev(mdev.Uuid)!).IsEmpty);
     }
 
+    [Theory]
+    [InlineData(KernelKind.Current, "ap_config")]
+    [InlineData(KernelKind.GuestMatrixOnly, "unassign_domain 0x35|unbind 05.0004|bind 05.0004")]
+    public void A_removal_with_refilter_is_planned_before_writing_and_leaves_the_guest_as_the_filter_gives_it(KernelKind kind, string expected)
+    {
+        var k = Load("seed", kind);
+        using var fs = new SimulatedSysfs(k, "seed-host");
+        var before = HostReader.Read(fs, MatrixPlanner.VerifyParts);
+        var mdev = before.FindMdev(Sim.SeedMdev)!;
+        var desired = MatrixPlanner.Desired(mdev.Matrix, MatrixChange.Remove, null, ApMask.Of(0x35), null);
+        var plan = MatrixPlanner.PlanChange(before, mdev, desired, refilter: true);
+        Assert.Equal(expected, string.Join("|", plan.Writes.Select(w => SysfsLayout.LastSegment(w.Path) + (w.Path.EndsWith("ap_config") ? "" : " " + w.Value))));
+        var outcome = PlanRunner.Apply(fs, plan);
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(1, fs.RoundTrips - 1);
+        Assert.Equal("04.0004\n04.0022\n05.0004\n05.0022\n", k.GuestMatrix(mdev.Uuid));
+        // Without -Refilter the plan is the removal alone; with nothing stale, -Refilter adds nothing.
+        Assert.Single(MatrixPlanner.PlanChange(before, mdev, desired, refilter: false).Steps);
+        Assert.True(MatrixPlanner.PlanChange(outcome.After!, outcome.After!.FindMdev(mdev.Uuid)!, desired, refilter: true).IsEmpty);
+    }
+
     [Fact]
     public void With_ap_config_a_removal_is_filtered_at_once_and_a_refilter_rewrites_the_unchanged_matrix()
     {

@@ -85,7 +85,10 @@ public sealed record PlanCase(KernelKind Kernel, bool SmallIds, int[] Cards, int
         if (VfioDomains.Length > 0) k.Echo(SysfsLayout.AqMask, string.Join(",", VfioDomains.Select(d => "-0x" + d.ToString("x"))));
         foreach (var u in Unbinds)
         {
-            var apqn = new Apqn(AdapterPool[u % AdapterPool.Length], DomainPool[(u / AdapterPool.Length) % DomainPool.Length]);
+            // Odd values unbind a queue of the start matrix (so the mdev under test has adapters dropped for it), even ones any queue.
+            var apqn = u % 2 == 1 && Start.A.Length > 0 && Start.D.Length > 0
+                ? new Apqn(Start.A[(u / 2) % Start.A.Length], Start.D[(u / 2 / Start.A.Length) % Start.D.Length])
+                : new Apqn(AdapterPool[(u / 2) % AdapterPool.Length], DomainPool[(u / 2 / AdapterPool.Length) % DomainPool.Length]);
             if (k.DriverOf(apqn) is string driver) k.Echo(SysfsLayout.DriverAttribute(driver, "unbind"), apqn.ToString());
         }
         for (int i = 0; i < Others.Length; i++) AssignAll(k, k.CreateMdev(Other(i).ToString()), Others[i]);

@@ -123,6 +123,36 @@ namespace VfioAp.Core.Rules
                 s => VerifyMatrix(s, mdev.Uuid, mdev.Matrix));
         }
 
+        /// <summary>
+        /// The change to <paramref name="desired"/>, followed, when <paramref name="refilter"/> is set and the kernel
+        /// would then keep adapters out of the guest that its filter admits, by the writes that make it filter again.
+        /// Whether it would is known before writing: a plan with an assign or an <c>ap_config</c> write ends filtered;
+        /// after unassigns only, the kernel's guest matrix is today's minus the unassigned bits.
+        /// </summary>
+        public static WritePlan PlanChange(HostSnapshot host, VfioApMdev mdev, ApMatrix desired, bool refilter)
+        {
+            var plan = Plan(mdev.Uuid, mdev.Matrix, desired, mdev.HasApConfig);
+            if (!refilter || mdev.GuestMatrix is not ApMatrix guest || plan.Writes.Any(IsFilteringWrite)) return plan;
+            var removed = mdev.Matrix.Except(desired);
+            var expected = new VfioApMdev
+            {
+                ComputerName = mdev.ComputerName,
+                Uuid = mdev.Uuid,
+                Matrix = desired,
+                GuestMatrix = new ApMatrix(guest.Adapters.Except(removed.Adapters), guest.Domains.Except(removed.Domains), guest.ControlDomains.Except(removed.ControlDomains)),
+                HasApConfig = mdev.HasApConfig,
+                InUse = mdev.InUse,
+            };
+            var again = PlanRefilter(host, expected);
+            if (again.IsEmpty) return plan;
+            if (plan.IsEmpty) return again;
+            return WritePlan.Concat($"{plan.Summary}, then make the kernel filter the guest APCB anew ({again.Steps.Count} more)", plan, again);
+        }
+
+        /// <summary>Writes after which the kernel has filtered the whole matrix: assign_adapter, assign_domain, ap_config.</summary>
+        internal static bool IsFilteringWrite(SysfsWrite w) =>
+            w.Path.EndsWith("/ap_config", StringComparison.Ordinal) || w.Path.EndsWith("/assign_adapter", StringComparison.Ordinal) || w.Path.EndsWith("/assign_domain", StringComparison.Ordinal);
+
         /// <summary>The one <c>ap_config</c> write that sets the whole matrix; its undo writes the old matrix back.</summary>
         internal static PlanStep ApConfigStep(Guid mdev, ApMatrix current, ApMatrix desired, bool undo, bool refilter = false)
         {
