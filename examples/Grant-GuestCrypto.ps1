@@ -74,6 +74,14 @@ if ($findings | Where-Object Code -eq 'ApqnOwnedByHost') {
     if (-not $WhatIfPreference) { $reserved = $before }
 }
 
+if ($WhatIfPreference -and ($findings | Where-Object Code -eq 'ApqnOwnedByHost')) {
+    # New-VfioApMdev -WhatIf checks against the host as it is, where the reservation above has not happened: say what
+    # would follow instead of letting it refuse.
+    $null = $PSCmdlet.ShouldProcess("mdev $Uuid on $($Session.ComputerName)",
+        "after the reservation above, New-VfioApMdev -Adapter $($Adapter -join ',') -Domain $($Domain -join ',') -ControlDomain $($ControlDomain -join ',')")
+    return
+}
+
 try {
     # 3. Create the mdev with its whole matrix: all or nothing.
     $mdev = New-VfioApMdev -Session $Session -Uuid $Uuid -Adapter $Adapter -Domain $Domain -ControlDomain $ControlDomain
@@ -102,7 +110,7 @@ catch {
 }
 
 $hostdev = @"
-<!-- $GuestName: vfio-ap mediated device on $($Session.ComputerName) -->
+<!-- ${GuestName}: vfio-ap mediated device on $($Session.ComputerName) -->
 <hostdev mode='subsystem' type='mdev' model='vfio-ap' managed='no'>
   <source>
     <address uuid='$($Uuid.ToString('D'))'/>
