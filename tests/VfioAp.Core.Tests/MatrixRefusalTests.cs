@@ -210,3 +210,30 @@ public class MatrixRaceTests
         Assert.Equal(300, aWins + bWins);
     }
 }
+
+/// <summary>What the guest would newly lose, in a few sentences however big the change.</summary>
+public class MatrixGuestLossTests
+{
+    [Fact]
+    public void New_losses_are_grouped_by_kind_and_old_ones_are_not_repeated()
+    {
+        var k = ScenarioLibrary.Load("seed");
+        var host = HostReader.Read(new SimulatedSysfs(k), MatrixPlanner.VerifyParts);
+        var current = k.MatrixOf(Sim.SeedMdev);
+        var desired = new ApMatrix(current.Adapters | ApMask.Range(6, 0x3f), current.Domains, ApMask.Of(0x47, 0x48));
+        var lines = MatrixValidator.NewGuestLosses(host, current, desired);
+        Assert.Equal(new[]
+        {
+            "Adapters 0x06-0x3f are not in the host's AP configuration (ap_adapter_mask), so the guest cannot get them until the machine configures them.",
+            "Control domains 0x47-0x48 are not in the host's AP configuration (ap_control_domain_mask), so the guest cannot get them until the machine configures them.",
+        }, lines);
+        // Adapter 05, already dropped for 05.0035, is not news; a new domain whose queue 04.0010 is missing drops 04.
+        Assert.Empty(MatrixValidator.NewGuestLosses(host, current, current));
+        k.SetHostConfig(new HostApConfig(ApMask.Of(4, 5), ApMask.Of(4, 0x10, 0x22, 0x35), ApMask.Of(4, 0x22, 0x35)));
+        k.SetQueueExists(Apqn.Parse("04.0010"), false);
+        host = HostReader.Read(new SimulatedSysfs(k), MatrixPlanner.VerifyParts);
+        var line = Assert.Single(MatrixValidator.NewGuestLosses(host, current, current.WithDomains(current.Domains.With(0x10))));
+        Assert.StartsWith("Adapter 04 is dropped from the guest", line);
+        Assert.Contains("04.0010", line);
+    }
+}

@@ -38,7 +38,7 @@ Set-VfioApMatrix -Session `$s -Mdev $SeedUuid -Adapter 6 -WhatIf -WarningAction 
         Get-KernelMatrix $s $SeedUuid | Should -BeExactly "04.0004`n04.0022`n04.0035`n05.0004`n05.0022`n05.0035`n06.0004`n06.0022`n06.0035`n"
         Test-VfioApApcb -Session $s | Should -BeTrue
         # The guest cannot get 06: the card is not in the host configuration. Said, not hidden.
-        "$warn" | Should -Match 'Adapter 06 is not in the host''s AP configuration'
+        "$warn" | Should -Match 'Adapter 0x06 is not in the host''s AP configuration'
     }
 
     It 'writes nothing the second time and says so with -Verbose' {

@@ -196,6 +196,33 @@ namespace VfioAp.Core.Rules
             };
         }
 
+        /// <summary>
+        /// What the guest would newly lose if the matrix went from <paramref name="current"/> to <paramref name="desired"/>
+        /// (losses that exist already are not repeated), in a few sentences: ids outside the host configuration as one
+        /// list per kind, adapters dropped for their queues one by one (at most <paramref name="maxAdapters"/>).
+        /// </summary>
+        public static IReadOnlyList<string> NewGuestLosses(HostSnapshot host, ApMatrix current, ApMatrix desired, int maxAdapters = 5)
+        {
+            var before = ApcbFilter.Predict(current, host.HostConfig, host).Dropped;
+            var known = new HashSet<string>(before.Select(d => d.Message), StringComparer.Ordinal);
+            var fresh = ApcbFilter.Predict(desired, host.HostConfig, host).Dropped.Where(d => !known.Contains(d.Message)).ToList();
+            var lines = new List<string>();
+            void Cut(ApcbDropReason reason, string what, string attribute, Func<ApcbDrop, int?> id)
+            {
+                var ids = ApMask.Of(fresh.Where(d => d.Reason == reason).Select(id).Where(i => i.HasValue).Select(i => i!.Value));
+                if (!ids.IsEmpty)
+                    lines.Add($"{what}{(ids.Count == 1 ? "" : "s")} {ids} {(ids.Count == 1 ? "is" : "are")} not in the host's AP configuration ({attribute}), so the guest cannot get {(ids.Count == 1 ? "it" : "them")} until the machine configures {(ids.Count == 1 ? "it" : "them")}.");
+            }
+            Cut(ApcbDropReason.AdapterNotInHostConfig, "Adapter", "ap_adapter_mask", d => d.Adapter?.Value);
+            Cut(ApcbDropReason.DomainNotInHostConfig, "Domain", "ap_usage_domain_mask", d => d.Domain?.Value);
+            Cut(ApcbDropReason.ControlDomainNotInHostConfig, "Control domain", "ap_control_domain_mask", d => d.ControlDomain?.Value);
+            var dropped = fresh.Where(d => d.Causes.Count > 0).ToList();
+            lines.AddRange(dropped.Take(maxAdapters).Select(d => d.Message));
+            if (dropped.Count > maxAdapters)
+                lines.Add($"{dropped.Count - maxAdapters} more adapter(s) would be dropped for their queues: {ApMask.Of(dropped.Skip(maxAdapters).Select(d => (int)d.Adapter!.Value.Value))} (Test-VfioApMatrix -Detailed lists them all).");
+            return lines;
+        }
+
         private static string Count(List<Apqn> q, string noun) => q.Count == 1 ? noun : $"{q.Count} {noun}s";
 
         /// <summary>Ids as a command argument: 0x hex, which the module and the kernel read alike ('08' would be bad octal).</summary>

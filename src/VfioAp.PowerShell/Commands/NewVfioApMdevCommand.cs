@@ -50,8 +50,8 @@ namespace VfioAp.PowerShell.Commands
             var path = session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevCreate;
             foreach (var e in errors) WriteRefusal(e, snapshot, what, uuid, path, uuid.ToString("D"));
             if (errors.Count > 0) yield break;
-            foreach (var w in findings.Where(f => f.Severity == FindingSeverity.Warning))
-                WriteWarning($"Host '{snapshot.ComputerName}', mdev {uuid:D}: the guest will not get all of the matrix: {w.Message}");
+            foreach (var loss in MatrixValidator.NewGuestLosses(snapshot, ApMatrix.Empty, initial))
+                WriteWarning($"Host '{snapshot.ComputerName}', mdev {uuid:D}: the guest will not get all of the matrix: {loss}");
 
             // ap_config is a per-mdev attribute: whether the kernel has it is known from any existing mdev.
             bool apConfig = snapshot.Mdevs.Any(m => m.HasApConfig);

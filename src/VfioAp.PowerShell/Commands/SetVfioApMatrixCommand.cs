@@ -98,7 +98,8 @@ namespace VfioAp.PowerShell.Commands
                         WriteRefusal(e, snapshot, what, mdev.Uuid, session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevDir(mdev.Uuid), desired.ToString());
                     continue;
                 }
-                foreach (var w in NewLosses(snapshot, mdev, desired, findings)) WriteWarning(w);
+                foreach (var loss in MatrixValidator.NewGuestLosses(snapshot, mdev.Matrix, desired))
+                    WriteWarning($"Host '{snapshot.ComputerName}', mdev {mdev.Uuid:D}: the guest will not get all of the new matrix: {loss}");
                 var plan = MatrixPlanner.PlanChange(snapshot, mdev, desired, refilter);
                 var uuid = mdev.Uuid;
                 changes.Add(new HostChange(session, snapshot, plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
@@ -106,17 +107,6 @@ namespace VfioAp.PowerShell.Commands
                     warnings: outcome => Unfiltered(outcome, uuid)));
             }
             return changes;
-        }
-
-        /// <summary>What the guest would newly lose with the new matrix (drops already there before are not repeated).</summary>
-        private static IEnumerable<string> NewLosses(HostSnapshot snapshot, VfioApMdev mdev, ApMatrix desired, IReadOnlyList<MatrixFinding> findings)
-        {
-            var before = ApcbFilter.Predict(mdev.Matrix, snapshot.HostConfig, snapshot).Dropped
-                .Select(d => (d.Adapter, d.Domain, d.ControlDomain, d.Reason));
-            var known = new HashSet<(ApId?, DomainId?, DomainId?, ApcbDropReason)>(before);
-            return ApcbFilter.Predict(desired, snapshot.HostConfig, snapshot).Dropped
-                .Where(d => !known.Contains((d.Adapter, d.Domain, d.ControlDomain, d.Reason)))
-                .Select(d => $"Host '{snapshot.ComputerName}', mdev {mdev.Uuid:D}: the guest will not get all of the new matrix: {d.Message}");
         }
 
         /// <summary>
