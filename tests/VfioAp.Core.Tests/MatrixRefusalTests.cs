@@ -104,6 +104,42 @@ public class MatrixRefusalTests
         Assert.Equal("Give them to vfio_ap first: Set-ApBusMask -Adapter 0x06 -Owner VfioAp (or -Domain 0x0004 -Owner VfioAp).", finding.RecommendedAction);
     }
 
+    [Theory]
+    [InlineData(KernelKind.Current, "ap_config", Errno.EADDRINUSE)]
+    [InlineData(KernelKind.Legacy, "assign_adapter 0x6", Errno.EADDRINUSE)]
+    public void The_write_the_kernel_would_refuse_is_named_before_writing(KernelKind kind, string expected, Errno errno)
+    {
+        var k = MatrixPlannerTests.Load("kernel-doc", kind);
+        var host = HostReader.Read(new SimulatedSysfs(k), MatrixPlanner.VerifyParts);
+        var g2 = host.FindMdev(Guest2)!;
+        var plan = MatrixPlanner.Plan(Guest2, g2.Matrix, g2.Matrix.WithAdapters(ApMask.Of(5, 6)), g2.HasApConfig);
+        var (write, e) = KernelRefusal.FirstRefusedWrite(host, Guest2, plan)!.Value;
+        Assert.Equal(expected, SysfsLayout.LastSegment(write.Path) + (kind == KernelKind.Current ? "" : " " + write.Value));
+        Assert.Equal(errno, e);
+        // And it is the write the kernel does refuse, with that errno.
+        var outcome = PlanRunner.Apply(new SimulatedSysfs(k), plan);
+        Assert.Same(write, outcome.FailedWrite);
+        Assert.Equal(errno, outcome.Error);
+    }
+
+    [Fact]
+    public void On_the_unassign_assign_path_the_first_refused_write_is_found_among_many()
+    {
+        // Legacy seed-like host: replace adapters 04,05 by 05,10 (above a 15-adapter maximum) and domains by 04, 09:
+        // unassign 04, unassign 0022, unassign 0035, assign 10 (ENODEV).
+        var k = Sim.Host(new[] { 4, 5 }, new[] { 4, 9, 0x0e }, new[] { 4, 5 }, new[] { 4, 9, 0x0e }, maxAdapterId: 15, maxDomainId: 15, features: KernelFeatures.Legacy);
+        var m = k.CreateMdev("f2000000-0000-4000-8000-000000000001");
+        foreach (var (a, v) in new[] { ("assign_adapter", "4"), ("assign_adapter", "5"), ("assign_domain", "4"), ("assign_domain", "0xe") })
+            Assert.Equal(Errno.None, k.Echo(Sim.Mdev(m, a), v));
+        var host = HostReader.Read(new SimulatedSysfs(k), MatrixPlanner.VerifyParts);
+        var plan = MatrixPlanner.Plan(m, k.MatrixOf(m), new ApMatrix(ApMask.Of(5, 0x10), ApMask.Of(4, 9), ApMask.Empty), false);
+        var (write, e) = KernelRefusal.FirstRefusedWrite(host, m, plan)!.Value;
+        Assert.Equal(("assign_adapter", "0x10", Errno.ENODEV), (SysfsLayout.LastSegment(write.Path), write.Value, e));
+        var outcome = PlanRunner.Apply(new SimulatedSysfs(k), plan);
+        Assert.Same(write, outcome.FailedWrite);
+        Assert.Null(KernelRefusal.FirstRefusedWrite(host, m, MatrixPlanner.Plan(m, k.MatrixOf(m), new ApMatrix(ApMask.Of(5), ApMask.Of(4, 9), ApMask.Empty), false)));
+    }
+
     [Fact]
     public void Create_remove_and_instances_are_checked_before_writing()
     {

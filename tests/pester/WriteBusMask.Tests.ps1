@@ -32,6 +32,9 @@ Describe 'Set-ApBusMask' {
         ($err.Exception.Message -join "`n") | Should -Match "APQN 06\.0004 back to the host's default drivers, but mdev $Guest1 still holds it; the kernel refuses with EBUSY"
         ($err.Exception.Message -join "`n") | Should -Match "APQN 06\.0047 back to the host's default drivers, but mdev $Guest3 still holds it"
         $err[0].Exception.Errno | Should -Be 'EBUSY'
+        # apmask +0x6 alone is fine (the domains are vfio_ap's in aqmask); the aqmask write is the one refused.
+        $err | ForEach-Object { $_.Exception.Path | Should -Be '/sys/bus/ap/aqmask' }
+        $err[0].Exception.Message | Should -Match ([regex]::Escape("(Writing '+0x4,+0x47' to /sys/bus/ap/aqmask would fail with EBUSY.)"))
         ($err.ErrorDetails.RecommendedAction -join "`n") | Should -Match "Set-VfioApMatrix -Mdev $Guest3 -Remove -Adapter 0x06"
         Get-KernelText $s | Should -BeExactly $before
     }

@@ -117,7 +117,9 @@ Describe 'Refusals leave both mdevs exactly as they were (issue 5, second Must s
         $e.Exception.Message | Should -Match "06\.0047, 06\.00ff are already assigned to mdev $Guest3; the kernel refuses with EADDRINUSE"
         $e.Exception.Errno | Should -Be 'EADDRINUSE'
         $e.Exception.Host | Should -Be 'kernel-doc'
-        $e.Exception.Path | Should -Be "/sys/devices/vfio_ap/matrix/$Guest2"
+        # The write the kernel would have refused: the ap_config write of guest 2's new matrix.
+        $e.Exception.Path | Should -Be "/sys/devices/vfio_ap/matrix/$Guest2/ap_config"
+        $e.Exception.Message | Should -Match "Writing '0x0600+,0x0000000000000000010000000000000000000000000000000000000000000001,0x0000000000000000010000000000000000000000000000000000000000000001' to /sys/devices/vfio_ap/matrix/$Guest2/ap_config would fail with EADDRINUSE"
         $e.TargetObject | Should -Be $Guest2
         $e.ErrorDetails.RecommendedAction | Should -Match "Set-VfioApMatrix -Mdev $Guest3 -Remove -Adapter 0x06"
         Get-KernelText $s | Should -BeExactly $before

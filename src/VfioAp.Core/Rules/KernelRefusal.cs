@@ -207,11 +207,46 @@ namespace VfioAp.Core.Rules
             }
         }
 
-        /// <summary>A refusal the module found before writing anything.</summary>
+        /// <summary>
+        /// A refusal the module found before writing anything. <paramref name="path"/> and <paramref name="value"/> are
+        /// the write the kernel would have refused (see <see cref="FirstRefusedWrite"/>), when known.
+        /// </summary>
         public static PlanFailure FromFinding(MatrixFinding finding, string host, string what, string? path = null, string? value = null) =>
             new PlanFailure(finding.Refusal, finding.KernelErrno, host, path, value,
-                $"Host '{host}': {what} refused before anything was written: {finding.Message}",
+                $"Host '{host}': {what} refused before anything was written: {finding.Message}" +
+                (path is null || value is null || finding.KernelErrno == Errno.None ? "" : $" (Writing '{value}' to {path} would fail with {finding.KernelErrno}.)"),
                 finding.RecommendedAction ?? Advise(finding.Refusal, null, null), finding: finding);
+
+        /// <summary>
+        /// The first write of a matrix plan the kernel would refuse, and with which errno, judged from the snapshot: the
+        /// plan's writes applied one by one to the mdev's matrix, each assign (or ap_config) checked as the kernel checks
+        /// it (ids against the maxima, then default-driver ownership, then other mdevs). Null when none would be refused.
+        /// </summary>
+        public static (SysfsWrite Write, Errno Errno)? FirstRefusedWrite(HostSnapshot host, Guid mdev, WritePlan plan)
+        {
+            var matrix = host.FindMdev(mdev)?.Matrix ?? ApMatrix.Empty;
+            foreach (var w in plan.Writes)
+            {
+                if (MdevOf(w.Path) != mdev) continue;
+                var attribute = SysfsLayout.LastSegment(w.Path);
+                var value = w.Value.TrimEnd('\n');
+                if (attribute.StartsWith("assign_", StringComparison.Ordinal) || attribute.StartsWith("unassign_", StringComparison.Ordinal))
+                {
+                    bool adapter = attribute.EndsWith("_adapter", StringComparison.Ordinal);
+                    if (KernelNumber.TryParse(value, out var id, out _) && id > (ulong)(adapter ? host.Bus.MaxAdapterId : host.Bus.MaxDomainId))
+                        return (w, Errno.ENODEV);
+                }
+                matrix = Apply(matrix, attribute, value);
+                if (attribute != "ap_config" && attribute != "assign_adapter" && attribute != "assign_domain") continue;
+                var errors = MatrixValidator.Validate(host, mdev, matrix).Where(f => f.Severity == FindingSeverity.Error).ToList();
+                // The kernel's order for an assign or ap_config: ownership, then sharing, then (ap_config only) the maxima.
+                var first = errors.FirstOrDefault(f => f.KernelErrno == Errno.EADDRNOTAVAIL)
+                            ?? errors.FirstOrDefault(f => f.KernelErrno == Errno.EADDRINUSE)
+                            ?? errors.FirstOrDefault(f => f.KernelErrno == Errno.ENODEV);
+                if (first != null) return (w, first.KernelErrno);
+            }
+            return null;
+        }
 
         /// <summary>
         /// A failed plan in words: the failed write (host, attribute, value, errno and meaning), what had been applied,

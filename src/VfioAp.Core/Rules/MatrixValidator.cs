@@ -44,8 +44,9 @@ namespace VfioAp.Core.Rules
     {
         internal MatrixFinding(FindingSeverity severity, MatrixFindingCode code, Errno kernelErrno, string message,
                                ApId? adapter = null, DomainId? domain = null, IReadOnlyList<Apqn>? apqns = null, Guid? otherMdev = null,
-                               ApcbDropReason? dropReason = null, string? action = null)
+                               ApcbDropReason? dropReason = null, string? action = null, string? attribute = null)
         {
+            Attribute = attribute;
             Severity = severity;
             Code = code;
             KernelErrno = kernelErrno;
@@ -83,6 +84,8 @@ namespace VfioAp.Core.Rules
         public IReadOnlyList<Apqn> Apqns { get; }
         public Guid? OtherMdev { get; }
         public ApcbDropReason? DropReason { get; }
+        /// <summary>For a bus mask refusal: the attribute whose write the kernel would refuse (apmask or aqmask).</summary>
+        public string? Attribute { get; }
         public override string ToString() => $"{Severity}: {Message}";
     }
 

@@ -159,7 +159,7 @@ namespace VfioAp.Core.Rules
                 found.Add(new MatrixFinding(FindingSeverity.Error, MatrixFindingCode.ApqnHeldByMdev, Errno.EBUSY,
                     $"Writing {attribute} would give {(clash.Count == 1 ? "APQN" : clash.Count + " APQNs")} {ApqnList.Format(clash)} " +
                     $"back to the host's default drivers, but mdev {m.Uuid:D} still holds {(clash.Count == 1 ? "it" : "them")}; the kernel refuses with EBUSY.",
-                    apqns: clash, otherMdev: m.Uuid,
+                    apqns: clash, otherMdev: m.Uuid, attribute: attribute,
                     action: $"Unassign them from mdev {m.Uuid:D} first (Set-VfioApMatrix -Mdev {m.Uuid:D} -Remove -Adapter {Args(a, 2)} or -Domain {Args(d, 4)}), or leave them with vfio_ap."));
             }
         }

@@ -182,6 +182,28 @@ namespace VfioAp.PowerShell.Commands
             WriteError(ToException(failure).ToErrorRecord(target));
         }
 
+        /// <summary>
+        /// Refusals found before writing, each naming the write the kernel would have refused where one can be named:
+        /// for a matrix, the first write of the plan that would fail with the finding's errno; for create, exists and
+        /// instances, the create attribute; for a bus mask, the mask's write.
+        /// </summary>
+        private protected void WriteRefusals(IReadOnlyList<MatrixFinding> errors, HostSnapshot snapshot, string what, object target, ApSession session, WritePlan plan)
+        {
+            var root = session.Sysfs.Root.TrimEnd('/') + "/";
+            Guid? mdev = target is Guid g ? g : (Guid?)null;
+            var refused = mdev.HasValue ? KernelRefusal.FirstRefusedWrite(snapshot, mdev.Value, plan) : null;
+            foreach (var e in errors)
+            {
+                SysfsWrite? write = null;
+                if (refused is { } r && r.Errno == e.KernelErrno) write = r.Write;
+                else if (e.Code is MatrixFindingCode.MdevExists or MatrixFindingCode.NoInstancesLeft)
+                    write = plan.Writes.FirstOrDefault(w => w.Path == SysfsLayout.MdevCreate);
+                else if (e.Attribute != null)
+                    write = plan.Writes.FirstOrDefault(w => SysfsLayout.LastSegment(w.Path) == e.Attribute);
+                WriteRefusal(e, snapshot, what, target, write is null ? null : root + write.Path, write?.Value);
+            }
+        }
+
         internal static VfioApException ToException(PlanFailure failure) =>
             new VfioApException(failure.ErrorId, CategoryOf(failure.Category), failure.Message, failure.RecommendedAction,
                 failure.Host, failure.Path, failure.Errno);

@@ -45,21 +45,22 @@ namespace VfioAp.PowerShell.Commands
             var uuid = MyInvocation.BoundParameters.ContainsKey(nameof(Uuid)) ? Uuid : Guid.NewGuid();
             var initial = new ApMatrix(Mask(Adapter?.Select(a => (int)a)), Mask(Domain?.Select(d => (int)d)), Mask(ControlDomain?.Select(d => (int)d)));
             var what = $"Creating mdev {uuid:D}{(initial.IsEmpty ? "" : " with " + initial)}";
-            var findings = MatrixValidator.ValidateCreate(snapshot, uuid, initial);
-            var errors = findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
-            var path = session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevCreate;
-            foreach (var e in errors) WriteRefusal(e, snapshot, what, uuid, path, uuid.ToString("D"));
-            if (errors.Count > 0) yield break;
+            // ap_config is a per-mdev attribute: whether the kernel has it is known from any existing mdev.
+            bool apConfig = snapshot.Mdevs.Any(m => m.HasApConfig);
+            var plan = MdevPlanner.PlanCreate(uuid, initial, apConfig);
+            var errors = MatrixValidator.ValidateCreate(snapshot, uuid, initial).Where(f => f.Severity == FindingSeverity.Error).ToList();
+            if (errors.Count > 0)
+            {
+                WriteRefusals(errors, snapshot, what, uuid, session, plan);
+                yield break;
+            }
             foreach (var loss in MatrixValidator.NewGuestLosses(snapshot, ApMatrix.Empty, initial))
                 WriteWarning($"Host '{snapshot.ComputerName}', mdev {uuid:D}: the guest will not get all of the matrix: {loss}");
 
-            // ap_config is a per-mdev attribute: whether the kernel has it is known from any existing mdev.
-            bool apConfig = snapshot.Mdevs.Any(m => m.HasApConfig);
             if (!initial.IsEmpty && !apConfig)
                 WriteVerbose($"Host '{snapshot.ComputerName}': " + (snapshot.Mdevs.Count == 0
                     ? "no mdev exists yet to tell whether the kernel has ap_config, so the matrix is assigned id by id (all or nothing: a refusal removes the mdev again)."
                     : "the kernel has no ap_config, so the matrix is assigned id by id (all or nothing: a refusal removes the mdev again)."));
-            var plan = MdevPlanner.PlanCreate(uuid, initial, apConfig);
             yield return new HostChange(session, snapshot, plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
                 output: _ => MdevOutput.Read(session, uuid));
         }

@@ -34,10 +34,11 @@ namespace VfioAp.PowerShell.Commands
             foreach (var mdev in _lookup.Select(snapshot, Mdev))
             {
                 var refusals = MatrixValidator.ValidateRemove(snapshot, mdev);
+                var plan = MdevPlanner.PlanRemove(mdev);
                 var path = session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevAttribute(mdev.Uuid, "remove");
                 foreach (var r in refusals) WriteRefusal(r, snapshot, $"Removing mdev {mdev.Uuid:D}", mdev.Uuid, path, "1");
                 if (refusals.Count > 0) continue;
-                changes.Add(new HostChange(session, snapshot, MdevPlanner.PlanRemove(mdev), $"mdev {mdev.Uuid:D} on {session.ComputerName}", mdev.Uuid));
+                changes.Add(new HostChange(session, snapshot, plan, $"mdev {mdev.Uuid:D} on {session.ComputerName}", mdev.Uuid));
             }
             return changes;
         }

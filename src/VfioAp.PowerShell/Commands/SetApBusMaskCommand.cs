@@ -84,9 +84,7 @@ namespace VfioAp.PowerShell.Commands
             }
             if (refusals.Count > 0)
             {
-                foreach (var r in refusals)
-                    WriteRefusal(r, snapshot, plan.Summary, session, session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.ApBus,
-                        string.Join("; ", plan.Writes.Select(w => SysfsLayout.LastSegment(w.Path) + " " + w.Value)));
+                WriteRefusals(refusals, snapshot, plan.Summary, session, session, plan);
                 return Array.Empty<HostChange>();
             }
             bool passThru = PassThru.IsPresent;

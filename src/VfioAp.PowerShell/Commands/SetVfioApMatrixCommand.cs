@@ -90,17 +90,15 @@ namespace VfioAp.PowerShell.Commands
             {
                 var desired = MatrixPlanner.Desired(mdev.Matrix, change, adapters, domains, controls);
                 var what = $"Changing mdev {mdev.Uuid:D} to {desired}";
-                var findings = MatrixValidator.Validate(snapshot, mdev.Uuid, desired);
-                var errors = findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
+                var plan = MatrixPlanner.PlanChange(snapshot, mdev, desired, refilter);
+                var errors = MatrixValidator.Validate(snapshot, mdev.Uuid, desired).Where(f => f.Severity == FindingSeverity.Error).ToList();
                 if (errors.Count > 0)
                 {
-                    foreach (var e in errors)
-                        WriteRefusal(e, snapshot, what, mdev.Uuid, session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevDir(mdev.Uuid), desired.ToString());
+                    WriteRefusals(errors, snapshot, what, mdev.Uuid, session, plan);
                     continue;
                 }
                 foreach (var loss in MatrixValidator.NewGuestLosses(snapshot, mdev.Matrix, desired))
                     WriteWarning($"Host '{snapshot.ComputerName}', mdev {mdev.Uuid:D}: the guest will not get all of the new matrix: {loss}");
-                var plan = MatrixPlanner.PlanChange(snapshot, mdev, desired, refilter);
                 var uuid = mdev.Uuid;
                 changes.Add(new HostChange(session, snapshot, plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
                     output: _ => passThru ? MdevOutput.Read(session, uuid) : Array.Empty<object>(),
