@@ -77,6 +77,7 @@ Describe 'Set-ApBusMask' {
         { Set-ApBusMask -Session $s -ApMask '0xzz' -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.InvalidValue*'
         { Set-ApBusMask -Session $s -AqMask '+0x100' -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.InvalidValue*'
         $s.RoundTrips | Should -Be $trips
+        { Set-ApBusMask -Session $s -Owner Host -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.NothingToChange*'
     }
 
     It '-WhatIf changes nothing' {

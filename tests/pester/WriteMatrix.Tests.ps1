@@ -93,7 +93,7 @@ Describe 'Ids, kinds of change and the writes they make' {
 
     It 'refuses a call with nothing to change' {
         $s = New-ApSession -Simulation seed
-        { Set-VfioApMatrix -Session $s -Mdev $SeedUuid -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.InvalidId*'
+        { Set-VfioApMatrix -Session $s -Mdev $SeedUuid -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.NothingToChange*'
     }
 
     It 'refuses an id the kernel would not read before reading the host' {

@@ -51,6 +51,9 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     public abstract class ApChangeCmdlet : PSCmdlet
     {
+        /// <summary>The error id of a call that names nothing to change (no ids, no masks).</summary>
+        public const string NothingToChange = "VfioAp.NothingToChange";
+
         private ApSession? _implicitSession;
         private readonly int _progressId = Environment.TickCount & 0x7fff;
 
@@ -211,7 +214,11 @@ namespace VfioAp.PowerShell.Commands
         private static ErrorCategory CategoryOf(FailureCategory category) =>
             Enum.TryParse<ErrorCategory>(category.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
 
-        /// <summary>Runs work per session on up to -ThrottleLimit threads; a host that fails is reported once and left out.</summary>
+        /// <summary>
+        /// Runs work per session on up to -ThrottleLimit threads; a host that fails is reported once and left out.
+        /// Ctrl+C does not abandon the wait: a plan in flight finishes, or is rolled back, before the pipeline stops,
+        /// so no host is left half-changed by an interrupted cmdlet.
+        /// </summary>
         private List<HostOutcome> Fan(IReadOnlyList<ApSession> sessions, Func<ApSession, IReadOnlyList<object>> work, string activity)
         {
             var results = new List<HostOutcome>();

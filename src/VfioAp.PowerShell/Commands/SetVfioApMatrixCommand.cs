@@ -71,7 +71,7 @@ namespace VfioAp.PowerShell.Commands
         protected override void BeginProcessing()
         {
             if (Adapter is null && Domain is null && ControlDomain is null && !Refilter)
-                ThrowTerminatingError(new VfioApException(VfioApErrorId.InvalidId, ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(new VfioApException(NothingToChange, ErrorCategory.InvalidArgument,
                     "Set-VfioApMatrix needs something to change: -Adapter, -Domain, -ControlDomain or -Refilter.",
                     "Give the ids to add (or -Remove, -Replace), e.g. Set-VfioApMatrix -Mdev <uuid> -Adapter 6.").ToErrorRecord(null));
         }
