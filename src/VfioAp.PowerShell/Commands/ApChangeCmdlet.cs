@@ -49,7 +49,7 @@ namespace VfioAp.PowerShell.Commands
     /// saying which write failed with which errno, what it means, and what was applied and rolled back.
     /// Same -Session, -InputObject and -ThrottleLimit as the reading cmdlets.
     /// </summary>
-    public abstract class ApChangeCmdlet : PSCmdlet
+    public abstract class ApChangeCmdlet : PSCmdlet, IDisposable
     {
         /// <summary>The error id of a call that names nothing to change (no ids, no masks).</summary>
         public const string NothingToChange = "VfioAp.NothingToChange";
@@ -139,6 +139,13 @@ namespace VfioAp.PowerShell.Commands
         protected override void EndProcessing()
         {
             EndOfHosts(_readHosts);
+        }
+
+        /// <summary>PowerShell disposes the cmdlet when the pipeline ends, also after Ctrl+C or an error.</summary>
+        public void Dispose()
+        {
+            _implicitSession?.Dispose();
+            _implicitSession = null;
         }
 
         /// <summary>The -WhatIf / -Confirm text: the plan and every write with what it does.</summary>
