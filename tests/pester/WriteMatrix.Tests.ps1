@@ -60,6 +60,26 @@ Set-VfioApMatrix -Session `$s -Mdev $SeedUuid -Adapter 6 -WhatIf -WarningAction 
     }
 }
 
+Describe 'Several hosts at once' {
+    It 'changes the mdev on each host and tags each result with its host; a host that fails does not stop the others' {
+        $a = New-ApSession -Simulation seed -ComputerName lpar-a
+        $b = New-ApSession -Simulation seed -ComputerName lpar-b
+        # A third host whose AP bus disappears after its session was opened.
+        $tree = New-SysfsTree -Kernel (New-ApSession -Simulation seed).Kernel -Name broken
+        try {
+            $broken = New-ApSession -SysfsRoot $tree -ComputerName broken
+            [System.IO.Directory]::Delete((Join-Path $tree 'bus/ap'), $true)
+            $out = Set-VfioApMatrix -Session $a, $broken, $b -Mdev $SeedUuid -Adapter 6 -PassThru -WarningAction SilentlyContinue -ErrorVariable err -ErrorAction SilentlyContinue
+        }
+        finally { Remove-SysfsTree $tree }
+        @($out | ForEach-Object ComputerName | Sort-Object) | Should -Be @('lpar-a', 'lpar-b')
+        foreach ($s in $a, $b) { Get-KernelMatrix $s $SeedUuid | Should -Match '06\.0035' }
+        @($err).Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.NoApBus,*'
+        $err[0].Exception.Host | Should -Be 'broken'
+    }
+}
+
 Describe 'Ids, kinds of change and the writes they make' {
     It 'takes numbers, kernel strings, arrays and ranges, and writes 0x hex on a kernel without ap_config' {
         $s = New-ApSession -Simulation (Write-ScenarioFile -Name legacy -Json $SeedPlusLegacyJson)
