@@ -198,6 +198,21 @@ Describe 'Refusals leave both mdevs exactly as they were (issue 5, second Must s
     }
 }
 
+Describe 'A round trip that breaks off' {
+    It 'says the outcome is unknown, and running the command again writes only what is missing' {
+        $sim = New-ApSession -Simulation seed
+        $lost = [VfioAp.PowerShell.ApSessionFactory]::Register('Simulation', [LostAnswerSysfs]::new([VfioAp.Core.Simulation.SimulatedSysfs]::new($sim.Kernel, 'seed')), 'lost', 'seed', $null, $null, $sim.Kernel)
+        Set-VfioApMatrix -Session $lost -Mdev $SeedUuid -Adapter 6 -WarningAction SilentlyContinue -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.WriteFailed,*'
+        $err[0].Exception.Message | Should -Match 'connection reset by peer.*some of its writes may have been applied and none was rolled back'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match 'writes only what is still missing'
+        # The write did reach the host; the next run sees that and writes nothing.
+        Get-KernelMatrix $sim $SeedUuid | Should -Match '06\.0004'
+        $verbose = Set-VfioApMatrix -Session $sim -Mdev $SeedUuid -Adapter 6 -Verbose -WarningAction SilentlyContinue 4>&1 | Out-String
+        $verbose | Should -Match 'nothing to write'
+    }
+}
+
 Describe 'A fault at every step of a multi-step plan (kernel without ap_config)' {
     It 'fault at step <Step>: the error says which writes were applied and rolled back; the mdev ends as it started' -ForEach @(
         @{ Step = 0 }, @{ Step = 1 }, @{ Step = 2 }, @{ Step = 3 }

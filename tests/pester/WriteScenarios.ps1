@@ -73,11 +73,28 @@ if (-not ('WriteInterloper' -as [type])) {
     # session writes something (and the plan's own write then goes ahead). Compiled, so it runs on the worker
     # thread that applies the plan without needing a PowerShell runspace there.
     $core = [VfioAp.Core.Sysfs.ISysfs].Assembly.Location
-    Add-Type -ReferencedAssemblies $core, 'netstandard', 'System.Runtime', 'System.Threading' -TypeDefinition @'
+    Add-Type -ReferencedAssemblies $core, 'netstandard', 'System.Runtime', 'System.Threading', 'System.Collections' -TypeDefinition @'
 using System;
 using System.Threading;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+
+/// <summary>A transport whose plan round trip breaks off after the writes: they are applied, the answer is lost.</summary>
+public sealed class LostAnswerSysfs : ISysfs
+{
+    private readonly ISysfs _inner;
+    public LostAnswerSysfs(ISysfs inner) { _inner = inner; }
+    public string HostName => _inner.HostName;
+    public string Root => _inner.Root;
+    public SysfsReadResult ReadMany(System.Collections.Generic.IReadOnlyList<SysfsQuery> queries) => _inner.ReadMany(queries);
+    public Errno Write(string path, string value) => _inner.Write(path, value);
+    public PlanRunResult RunPlan(System.Collections.Generic.IReadOnlyList<SysfsWrite> writes, System.Collections.Generic.IReadOnlyList<SysfsQuery> readAfter)
+    {
+        _inner.RunPlan(writes, readAfter);
+        throw new System.IO.IOException("connection reset by peer");
+    }
+    public void Dispose() => _inner.Dispose();
+}
 
 public static class WriteInterloper
 {

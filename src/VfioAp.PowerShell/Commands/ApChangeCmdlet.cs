@@ -126,14 +126,39 @@ namespace VfioAp.PowerShell.Commands
 
             // 3. Apply (in parallel, one round trip per plan unless a rollback is needed) and report.
             var applied = Fan(approved.Select(c => c.Session).Distinct().ToList(), s =>
-                    approved.Where(c => c.Session == s).Select(c => (object)(c, PlanRunner.Apply(s.Sysfs, c.Plan))).ToList(),
+                    approved.Where(c => c.Session == s).Select(c => (object)Apply(c)).ToList(),
                 "writing");
             foreach (var host in applied)
                 foreach (var item in host.Results!)
                 {
-                    var (change, outcome) = ((HostChange, PlanOutcome))item;
-                    Report(change, outcome);
+                    var (change, outcome, failure) = ((HostChange, PlanOutcome?, Exception?))item;
+                    if (outcome != null) Report(change, outcome);
+                    else Lost(change, failure!);
                 }
+        }
+
+        /// <summary>Applies one plan; a transport that throws (a lost SSH connection) leaves the outcome unknown.</summary>
+        private static (HostChange, PlanOutcome?, Exception?) Apply(HostChange change)
+        {
+            try
+            {
+                return (change, PlanRunner.Apply(change.Session.Sysfs, change.Plan), null);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                return (change, null, ex);
+            }
+        }
+
+        /// <summary>The plan's round trip broke off: what was applied is not known, so say so and how to find out.</summary>
+        private void Lost(HostChange change, Exception failure)
+        {
+            var host = change.Session.ComputerName;
+            WriteError(new VfioApException("VfioAp." + RefusalCode.WriteFailed, ErrorCategory.WriteError,
+                $"Host '{host}': {change.Plan.Summary}: the round trip that writes and verifies the plan failed ({failure.GetType().Name}: {failure.Message}); " +
+                "some of its writes may have been applied and none was rolled back.",
+                "Read the host again (Get-VfioApMdev, Get-ApBusConfig), then run the command again: it writes only what is still missing.",
+                host, null, Errno.None, failure).ToErrorRecord(change.ErrorTarget));
         }
 
         protected override void EndProcessing()
@@ -261,7 +286,8 @@ namespace VfioAp.PowerShell.Commands
             }
             if (fanOut.Total > 1) WriteProgress(new ProgressRecord(_progressId, title, "Done") { RecordType = ProgressRecordType.Completed });
             // Keep the order the sessions were given in.
-            return results.OrderBy(r => sessions.ToList().IndexOf(r.Session)).ToList();
+            var order = sessions.Select((session, i) => (session, i)).ToDictionary(x => x.session, x => x.i);
+            return results.OrderBy(r => order[r.Session]).ToList();
         }
 
         /// <summary>The session a pipeline object is or carries (its Session property), or null.</summary>
