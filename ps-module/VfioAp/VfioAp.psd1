@@ -21,6 +21,11 @@
         'Get-VfioApMdev'
         'Get-VfioApApcb'
         'Test-VfioApApcb'
+        'Test-VfioApMatrix'
+        'Set-VfioApMatrix'
+        'New-VfioApMdev'
+        'Remove-VfioApMdev'
+        'Set-ApBusMask'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
