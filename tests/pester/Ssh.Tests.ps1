@@ -87,6 +87,7 @@ Describe 'Host keys' {
 
 Describe 'Cmdlets over SSH give what the same scenario gives in memory (<Scenario>)' -ForEach $SmallScenarios {
     BeforeAll {
+        Confirm-TestSshdHostKey $bed
         $script:remote = New-TestSshSession $bed -SysfsRoot (MountOf $Scenario).Root -Extra @{ ComputerName = "z-$Scenario" }
         $script:memory = New-ApSession -Simulation $Scenario -ComputerName "z-$Scenario"
     }
@@ -104,6 +105,7 @@ Describe 'Cmdlets over SSH give what the same scenario gives in memory (<Scenari
 
 Describe 'One remote command per read-only cmdlet on large hosts (<Scenario>)' -ForEach @(@{ Scenario = 'large-60x85' }, @{ Scenario = 'large-256x256' }) {
     BeforeAll {
+        Confirm-TestSshdHostKey $bed
         $script:remote = New-TestSshSession $bed -SysfsRoot (MountOf $Scenario).Root -Extra @{ ComputerName = "z-$Scenario"; CommandTimeout = 1800 }
         $script:memory = New-ApSession -Simulation $Scenario -ComputerName "z-$Scenario"
     }
@@ -160,6 +162,7 @@ Describe 'Fan-out over three SSH hosts with one down' {
 
 Describe 'Remove-ApSession' {
     It 'closes the SSH connection' {
+        Confirm-TestSshdHostKey $bed
         $s = New-TestSshSession $bed -SysfsRoot (MountOf seed).Root
         $null = Get-ApQueue -Session $s
         $log = { [regex]::Matches([System.IO.File]::ReadAllText($bed.Log), 'Received disconnect from 127\.0\.0\.1|Disconnected from user root 127\.0\.0\.1').Count }
@@ -169,5 +172,39 @@ Describe 'Remove-ApSession' {
         while ((& $log) -eq $before -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
         (& $log) | Should -BeGreaterThan $before
         $s.State | Should -Be 'Closed'
+    }
+}
+
+Describe 'Set-VfioApMatrix over SSH changes the SimFs host as it changes the scenario in memory' {
+    BeforeAll {
+        # A mount of its own: the writes must not reach the mounts other tests compare.
+        Confirm-TestSshdHostKey $bed
+        $script:writeMount = Start-TestSimFs seed
+        $script:remote = New-TestSshSession $bed -SysfsRoot $writeMount.Root -Extra @{ ComputerName = 'lpar' }
+        $script:memory = New-ApSession -Simulation seed -ComputerName lpar
+    }
+    AfterAll {
+        Remove-ApSession $remote, $memory
+        Stop-TestSimFs $writeMount
+    }
+
+    It '<Title>: same result, same errors and one remote command per round trip' -ForEach @(
+        @{ Title = 'add adapter 6'; Change = @{ Adapter = 6 } }
+        @{ Title = 'add domains 0x10 and 0x11 and control domain 0x10'; Change = @{ Domain = 0x10, 0x11; ControlDomain = 0x10 } }
+        @{ Title = 'remove adapter 4'; Change = @{ Adapter = 4; Remove = $true } }
+        @{ Title = 'replace the adapters with 5..7'; Change = @{ Adapter = 5..7; Replace = $true } }
+        @{ Title = 'the same change again (nothing to write)'; Change = @{ Adapter = 5..7; Replace = $true } }
+    ) {
+        $before = Get-TestSshdCommandCount $bed
+        $tripsBefore = $memory.RoundTrips
+        $overSsh = @(Set-VfioApMatrix -Session $remote -Mdev $SeedUuid @Change -PassThru -ErrorVariable sshErr -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        $commands = (Get-TestSshdCommandCount $bed) - $before
+        $inMemory = @(Set-VfioApMatrix -Session $memory -Mdev $SeedUuid @Change -PassThru -ErrorVariable memErr -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        # Each round trip of the in-memory host (a snapshot, a plan with its read-back) is one remote command over SSH.
+        $commands | Should -Be ($memory.RoundTrips - $tripsBefore)
+        @($overSsh | ConvertTo-Comparable) | Should -Be @($inMemory | ConvertTo-Comparable)
+        @($sshErr | ForEach-Object FullyQualifiedErrorId) | Should -Be @($memErr | ForEach-Object FullyQualifiedErrorId)
+        @(Get-VfioApMdev -Session $remote | ConvertTo-Comparable) | Should -Be @(Get-VfioApMdev -Session $memory | ConvertTo-Comparable)
+        @(Get-VfioApApcb -Session $remote | ConvertTo-Comparable) | Should -Be @(Get-VfioApApcb -Session $memory | ConvertTo-Comparable)
     }
 }

@@ -101,6 +101,14 @@ function Add-TestSshdHostKey {
     Add-Content $Bed.KnownHosts "[127.0.0.1]:$($Bed.Port) $type $key"
 }
 
+function Confirm-TestSshdHostKey {
+    <# Makes sure the sshd's host key is in its known_hosts (for tests that are not about host keys). #>
+    param([Parameter(Mandatory)] $Bed)
+    $type, $key = (Get-Content "$($Bed.HostKey).pub" -Raw).Split(' ')[0, 1]
+    $found = & ssh-keygen -F "[127.0.0.1]:$($Bed.Port)" -f $Bed.KnownHosts 2>$null
+    if (-not ("$found" -like "*$key*")) { Add-Content $Bed.KnownHosts "[127.0.0.1]:$($Bed.Port) $type $key" }
+}
+
 function Get-TestSshdFingerprint {
     <# The host key's fingerprint as ssh-keygen prints it (SHA256:...). #>
     param([Parameter(Mandatory)] $Bed)
