@@ -105,7 +105,10 @@ namespace VfioAp.Core.Persistence
                 };
                 var token = JToken.ReadFrom(reader, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load, CommentHandling = CommentHandling.Ignore });
                 // serde_json refuses trailing content; so do we, rather than silently ignoring a second document.
-                if (reader.Read() && reader.TokenType != JsonToken.Comment)
+                bool more;
+                try { more = reader.Read() && reader.TokenType != JsonToken.Comment; }
+                catch (JsonReaderException) { more = true; }
+                if (more)
                     throw new PersistenceException(source, null, "there is more text after the JSON value; mdevctl would refuse the file.", reader.LineNumber, reader.LinePosition);
                 return token;
             }
