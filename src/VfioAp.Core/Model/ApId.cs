@@ -83,16 +83,17 @@ namespace VfioAp.Core.Model
             value = 0;
             problem = null;
             var shown = text is null ? "(null)" : text.Replace("\n", "\\n");
+            var article = what.Length > 0 && "aeiou".IndexOf(what[0]) >= 0 ? "an" : "a";
             if (text is null || text.Trim().Length == 0)
             {
-                problem = $"An empty string is not a {what} id. Use a number such as 5 or 0x05.";
+                problem = $"An empty string is not {article} {what} id. Use a number such as 5 or 0x05.";
                 return false;
             }
             if (!KernelNumber.TryParse(text.Trim(), out ulong v, out var errno))
             {
                 problem = errno == Errno.ERANGE
                     ? $"'{shown}' is too large to be a {what} id (0-{max})."
-                    : $"'{shown}' is not a {what} id: the kernel reads 5 and 53 as decimal, 0x35 as hex and 035 as octal; '{shown}' is none of these.";
+                    : $"'{shown}' is not {article} {what} id: the kernel reads 5 and 53 as decimal, 0x35 as hex and 035 as octal; '{shown}' is none of these.";
                 return false;
             }
             if (v > (ulong)max)

@@ -12,6 +12,12 @@ namespace VfioAp.Core.Model
         string? DriverOf(Apqn apqn);
         /// <summary>True when vfio_ap's last reset of the queue failed. Not visible in sysfs; known to the simulator and to tests.</summary>
         bool ResetFailed(Apqn apqn);
+
+        /// <summary>
+        /// The domains of an adapter whose queues a guest can use (bound to vfio_ap, last reset not failed): the filter's
+        /// fast path is one 256-bit subset test per adapter, and only a dropped adapter is walked APQN by APQN.
+        /// </summary>
+        ApMask UsableDomains(ApId adapter);
     }
 
     /// <summary>
@@ -23,6 +29,7 @@ namespace VfioAp.Core.Model
         private readonly ApQueue?[] _queueByQid = new ApQueue?[65536];
         private readonly Dictionary<int, Guid> _assignedTo = new Dictionary<int, Guid>();
         private readonly HashSet<int> _resetFailed;
+        private readonly ApMask[] _usable = new ApMask[256];
 
         public HostSnapshot(string computerName, ApBusConfig bus, IEnumerable<ApCard> cards, IEnumerable<ApQueue> queues,
                             IEnumerable<VfioApMdev> mdevs, int? availableInstances, bool vfioApLoaded, IEnumerable<Apqn>? resetFailed = null)
@@ -40,6 +47,9 @@ namespace VfioAp.Core.Model
             AvailableInstances = availableInstances;
             VfioApLoaded = vfioApLoaded;
             _resetFailed = new HashSet<int>((resetFailed ?? Enumerable.Empty<Apqn>()).Select(q => q.QueueId));
+            foreach (var q in Queues)
+                if (q.Binding == QueueBinding.VfioAp && !_resetFailed.Contains(q.Apqn.QueueId))
+                    _usable[q.Adapter.Value] = _usable[q.Adapter.Value].With(q.Domain.Value);
             TakenAt = DateTimeOffset.Now;
         }
 
@@ -78,6 +88,8 @@ namespace VfioAp.Core.Model
         }
 
         public bool ResetFailed(Apqn apqn) => _resetFailed.Contains(apqn.QueueId);
+
+        public ApMask UsableDomains(ApId adapter) => _usable[adapter.Value];
     }
 
     /// <summary>What the machine gives this Linux (QCI): the masks the guest matrix is cut to first.</summary>

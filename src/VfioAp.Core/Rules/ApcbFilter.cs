@@ -110,6 +110,8 @@ namespace VfioAp.Core.Rules
             var kept = apm;
             foreach (var a in apm)
             {
+                // Fast path: every domain of the row usable, one subset test on 256-bit masks.
+                if (aqm.IsSubsetOf(queues.UsableDomains(new ApId(a)))) continue;
                 List<ApqnCause>? causes = null;
                 foreach (var d in aqm)
                 {

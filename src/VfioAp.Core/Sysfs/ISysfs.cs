@@ -23,8 +23,11 @@ namespace VfioAp.Core.Sysfs
         /// <summary>Writes one attribute as <c>echo value &gt; path</c> would; returns <see cref="Errno.None"/> or the errno.</summary>
         Errno Write(string path, string value);
 
-        /// <summary>Runs the writes in order in one round trip, stopping at the first failure.</summary>
-        PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes);
+        /// <summary>
+        /// Runs the writes in order in one round trip, stopping at the first failure, then (success or not) reads
+        /// <paramref name="readAfter"/> in that same round trip, so a plan is applied and verified in one SSH command.
+        /// </summary>
+        PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null);
     }
 
     public enum SysfsQueryKind
@@ -117,15 +120,19 @@ namespace VfioAp.Core.Sysfs
     /// <summary>What became of a plan: how many steps were applied, and the step that failed with its errno.</summary>
     public sealed class PlanRunResult
     {
-        public PlanRunResult(int applied, int failedStep, Errno error, string? message = null)
+        public PlanRunResult(int applied, int failedStep, Errno error, string? message = null, SysfsReadResult? after = null)
         {
             Applied = applied;
             FailedStep = failedStep;
             Error = error;
             Message = message;
+            After = after;
         }
 
-        public static PlanRunResult Success(int count) => new PlanRunResult(count, -1, Errno.None);
+        public static PlanRunResult Success(int count, SysfsReadResult? after = null) => new PlanRunResult(count, -1, Errno.None, null, after);
+
+        /// <summary>What the readAfter queries returned, read after the writes in the same round trip; null when none were asked or the transport failed.</summary>
+        public SysfsReadResult? After { get; }
 
         /// <summary>Steps 0..Applied-1 took effect.</summary>
         public int Applied { get; }

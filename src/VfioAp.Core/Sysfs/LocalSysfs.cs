@@ -1,0 +1,213 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using VfioAp.Core.Model;
+
+namespace VfioAp.Core.Sysfs
+{
+    /// <summary>
+    /// A sysfs tree on this machine: <c>/sys</c> itself, a tree exported from the simulator, or a FUSE mount of one.
+    /// One <see cref="ReadMany"/> call lists each directory at most once, however many queries pass through it.
+    /// </summary>
+    public sealed class LocalSysfs : ISysfs
+    {
+        public LocalSysfs(string root = "/sys", string? hostName = null)
+        {
+            if (string.IsNullOrEmpty(root)) throw new ArgumentException("The sysfs root must not be empty.", nameof(root));
+            Root = root.Length > 1 ? root.TrimEnd('/') : root;
+            HostName = hostName ?? Environment.MachineName;
+        }
+
+        public string HostName { get; }
+        public string Root { get; }
+
+        /// <summary>How many batches were asked of this tree; a cmdlet should cost one.</summary>
+        public int RoundTrips { get; private set; }
+
+        private string Full(string relative) => Root == "/" ? "/" + relative : Root + "/" + relative;
+
+        public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
+        {
+            RoundTrips++;
+            return ReadBatch(queries);
+        }
+
+        private SysfsReadResult ReadBatch(IReadOnlyList<SysfsQuery> queries)
+        {
+            var listings = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var entries = new List<SysfsEntry>();
+            foreach (var query in queries)
+            {
+                foreach (var path in Expand(query.Pattern, listings))
+                {
+                    var entry = ReadOne(path, query.Kind);
+                    if (entry != null) entries.Add(entry);
+                }
+            }
+            return new SysfsReadResult(entries);
+        }
+
+        private SysfsEntry? ReadOne(string path, SysfsQueryKind kind)
+        {
+            var full = Full(path);
+            switch (kind)
+            {
+                case SysfsQueryKind.Exists:
+                    return Directory.Exists(full) || File.Exists(full) || ReadLink(full) != null ? new SysfsEntry(path, kind, null, Errno.None) : null;
+                case SysfsQueryKind.Link:
+                    var target = ReadLink(full);
+                    return target is null ? null : new SysfsEntry(path, kind, target, Errno.None);
+                default:
+                    if (Directory.Exists(full)) return new SysfsEntry(path, kind, null, Errno.EISDIR);
+                    if (!File.Exists(full)) return null;
+                    if (PosixFile.Available)
+                    {
+                        var err = PosixFile.ReadAll(full, out var text);
+                        return new SysfsEntry(path, kind, err == Errno.None ? text : null, err);
+                    }
+                    try
+                    {
+                        return new SysfsEntry(path, kind, ReadAll(full), Errno.None);
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        return new SysfsEntry(path, kind, null, ErrnoOf(ex));
+                    }
+            }
+        }
+
+        private static string ReadAll(string full)
+        {
+            // sysfs reports a size of 4096 for every attribute: read to EOF, never trust the length.
+            using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096);
+            using var reader = new StreamReader(fs, new UTF8Encoding(false));
+            return reader.ReadToEnd();
+        }
+
+        public Errno Write(string path, string value)
+        {
+            RoundTrips++;
+            return WriteOne(path, value);
+        }
+
+        private Errno WriteOne(string path, string value)
+        {
+            // Like `echo value > attr`: one write(2) of the whole value with its newline, so the kernel's store sees it at once.
+            var bytes = Encoding.UTF8.GetBytes(value.EndsWith("\n", StringComparison.Ordinal) ? value : value + "\n");
+            if (PosixFile.Available) return PosixFile.WriteOnce(Full(path), bytes);
+            try
+            {
+                using var fs = new FileStream(Full(path), FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+                fs.Write(bytes, 0, bytes.Length);
+                fs.Flush();
+                return Errno.None;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return ErrnoOf(ex);
+            }
+        }
+
+        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
+        {
+            RoundTrips++;
+            for (int i = 0; i < writes.Count; i++)
+            {
+                var e = WriteOne(writes[i].Path, writes[i].Value);
+                if (e != Errno.None) return new PlanRunResult(i, i, e, null, readAfter is null ? null : ReadBatch(readAfter));
+            }
+            return PlanRunResult.Success(writes.Count, readAfter is null ? null : ReadBatch(readAfter));
+        }
+
+        public void Dispose() { }
+
+        /// <summary>
+        /// .NET on Linux puts the raw errno into IOException.HResult; a few errnos become typed exceptions instead.
+        /// </summary>
+        internal static Errno ErrnoOf(Exception ex) => ex switch
+        {
+            UnauthorizedAccessException => Errno.EACCES,
+            FileNotFoundException => Errno.ENOENT,
+            DirectoryNotFoundException => Errno.ENOENT,
+            IOException io when io.HResult > 0 && io.HResult < 4096 => (Errno)io.HResult,
+            _ => Errno.EIO,
+        };
+
+        private IEnumerable<string> Expand(string pattern, Dictionary<string, string[]> listings)
+        {
+            var segments = pattern.Split('/');
+            var current = new List<string> { "" };
+            foreach (var seg in segments)
+            {
+                var next = new List<string>();
+                bool glob = seg.IndexOf('*') >= 0;
+                foreach (var prefix in current)
+                {
+                    if (!glob)
+                    {
+                        next.Add(prefix.Length == 0 ? seg : prefix + "/" + seg);
+                        continue;
+                    }
+                    foreach (var name in List(prefix, listings))
+                        if (SysfsPattern.Matches(seg, name))
+                            next.Add(prefix.Length == 0 ? name : prefix + "/" + name);
+                }
+                current = next;
+                if (current.Count == 0) break;
+            }
+            return current;
+        }
+
+        private string[] List(string dir, Dictionary<string, string[]> listings)
+        {
+            if (listings.TryGetValue(dir, out var names)) return names;
+            var full = dir.Length == 0 ? Root : Full(dir);
+            try
+            {
+                var paths = Directory.Exists(full) ? Directory.GetFileSystemEntries(full) : Array.Empty<string>();
+                names = new string[paths.Length];
+                for (int i = 0; i < paths.Length; i++) names[i] = Path.GetFileName(paths[i]);
+                Array.Sort(names, StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                names = Array.Empty<string>();
+            }
+            listings[dir] = names;
+            return names;
+        }
+
+        private static string? ReadLink(string full) => PosixFile.Available ? PosixFile.ReadLink(full) : null;
+    }
+
+    /// <summary>Shell glob matching for one path segment: <c>*</c> matches any run of characters; a leading dot must be matched literally.</summary>
+    public static class SysfsPattern
+    {
+        public static bool Matches(string pattern, string name)
+        {
+            if (name.Length > 0 && name[0] == '.' && (pattern.Length == 0 || pattern[0] != '.')) return false;
+            return Match(pattern, 0, name, 0);
+        }
+
+        private static bool Match(string p, int pi, string s, int si)
+        {
+            while (pi < p.Length)
+            {
+                if (p[pi] == '*')
+                {
+                    while (pi < p.Length && p[pi] == '*') pi++;
+                    if (pi == p.Length) return true;
+                    for (int k = si; k <= s.Length; k++)
+                        if (Match(p, pi, s, k)) return true;
+                    return false;
+                }
+                if (si >= s.Length || s[si] != p[pi]) return false;
+                pi++;
+                si++;
+            }
+            return si == s.Length;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using VfioAp.Core.Model;
+
+namespace VfioAp.Core.Sysfs
+{
+    /// <summary>
+    /// open/read/write/readlink straight from libc. .NET folds several errnos into one exception type
+    /// (EACCES, EPERM and EISDIR all become UnauthorizedAccessException), and a sysfs store's errno is the
+    /// kernel's answer, so the module must see it unchanged.
+    /// </summary>
+    internal static class PosixFile
+    {
+        private const int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
+        private const int EINTR = 4;
+
+        public static bool Available { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
+
+        public static Errno WriteOnce(string path, byte[] bytes)
+        {
+            int fd = open(Z(path), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) return LastErrno();
+            try
+            {
+                long n;
+                do { n = write(fd, bytes, (IntPtr)bytes.Length); } while (n < 0 && Marshal.GetLastWin32Error() == EINTR);
+                if (n < 0) return LastErrno();
+                return n == bytes.Length ? Errno.None : Errno.EIO;
+            }
+            finally
+            {
+                close(fd);
+            }
+        }
+
+        public static Errno ReadAll(string path, out string? text)
+        {
+            text = null;
+            int fd = open(Z(path), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) return LastErrno();
+            try
+            {
+                var buf = new byte[4096];
+                using var ms = new MemoryStream();
+                while (true)
+                {
+                    long n = read(fd, buf, (IntPtr)buf.Length);
+                    if (n < 0)
+                    {
+                        if (Marshal.GetLastWin32Error() == EINTR) continue;
+                        return LastErrno();
+                    }
+                    if (n == 0) break;
+                    ms.Write(buf, 0, (int)n);
+                }
+                text = Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
+                return Errno.None;
+            }
+            finally
+            {
+                close(fd);
+            }
+        }
+
+        public static string? ReadLink(string path)
+        {
+            var buf = new byte[4096];
+            long n = readlink(Z(path), buf, (IntPtr)buf.Length);
+            return n < 0 ? null : Encoding.UTF8.GetString(buf, 0, (int)n);
+        }
+
+        private static Errno LastErrno() => (Errno)Marshal.GetLastWin32Error();
+
+        // netstandard2.0 cannot marshal UTF-8 strings; pass NUL-terminated bytes.
+        private static byte[] Z(string s) => Encoding.UTF8.GetBytes(s + "\0");
+
+        [DllImport("libc", SetLastError = true)] private static extern int open(byte[] path, int flags);
+        [DllImport("libc", SetLastError = true)] private static extern long read(int fd, byte[] buf, IntPtr count);
+        [DllImport("libc", SetLastError = true)] private static extern long write(int fd, byte[] buf, IntPtr count);
+        [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
+        [DllImport("libc", SetLastError = true)] private static extern long readlink(byte[] path, byte[] buf, IntPtr bufsiz);
+    }
+}
