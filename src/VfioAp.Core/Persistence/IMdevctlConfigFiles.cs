@@ -24,6 +24,20 @@ namespace VfioAp.Core.Persistence
         public string? ReadError { get; }
     }
 
+    /// <summary>What one read of mdevctl's configuration directory found.</summary>
+    public sealed class MdevctlConfigListing
+    {
+        public MdevctlConfigListing(bool directoryExists, IReadOnlyList<MdevctlConfigFile> files)
+        {
+            DirectoryExists = directoryExists;
+            Files = files;
+        }
+
+        /// <summary>False when the directory is missing: mdevctl is not installed on the host.</summary>
+        public bool DirectoryExists { get; }
+        public IReadOnlyList<MdevctlConfigFile> Files { get; }
+    }
+
     /// <summary>
     /// mdevctl's configuration directory on one host (<c>/etc/mdevctl.d</c>, or under a test root). The local
     /// implementation uses the file system; a remote one answers each call in one round trip.
@@ -33,10 +47,8 @@ namespace VfioAp.Core.Persistence
         string HostName { get; }
         /// <summary>The directory's absolute path on the host.</summary>
         string ConfigDirectory { get; }
-        /// <summary>False when the directory is missing: mdevctl is not installed there.</summary>
-        bool Exists();
-        /// <summary>Every regular file one level below a parent directory, skipping <c>scripts.d</c>, with its text.</summary>
-        IReadOnlyList<MdevctlConfigFile> ReadAll(string? parent = null);
+        /// <summary>Every regular file one level below a parent directory, skipping <c>scripts.d</c>, with its text; one round trip.</summary>
+        MdevctlConfigListing ReadAll(string? parent = null);
         /// <summary>Runs the operations in order, each file replaced atomically, stopping at the first failure (thrown as <see cref="PersistenceException"/>).</summary>
         void Apply(PersistPlan plan);
     }

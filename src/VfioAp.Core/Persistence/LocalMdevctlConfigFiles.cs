@@ -26,12 +26,10 @@ namespace VfioAp.Core.Persistence
         public string HostName { get; }
         public string ConfigDirectory { get; }
 
-        public bool Exists() => Directory.Exists(ConfigDirectory);
-
-        public IReadOnlyList<MdevctlConfigFile> ReadAll(string? parent = null)
+        public MdevctlConfigListing ReadAll(string? parent = null)
         {
             var result = new List<MdevctlConfigFile>();
-            if (!Directory.Exists(ConfigDirectory)) return result;
+            if (!Directory.Exists(ConfigDirectory)) return new MdevctlConfigListing(false, result);
             foreach (var dir in Directory.GetDirectories(ConfigDirectory).OrderBy(d => d, StringComparer.Ordinal))
             {
                 var parentName = Path.GetFileName(dir);
@@ -49,7 +47,7 @@ namespace VfioAp.Core.Persistence
                     }
                 }
             }
-            return result;
+            return new MdevctlConfigListing(true, result);
         }
 
         public void Apply(PersistPlan plan)

@@ -8,13 +8,19 @@ namespace VfioAp.Core.Persistence
     /// <summary>What was found under mdevctl's configuration directory: definitions, files that could not be used, and files mdevctl itself ignores.</summary>
     public sealed class MdevctlStoreContents
     {
-        public MdevctlStoreContents(IEnumerable<MdevctlDefinition> definitions, IEnumerable<PersistenceException> problems, IEnumerable<MdevctlConfigFile> ignored)
+        public MdevctlStoreContents(IEnumerable<MdevctlDefinition> definitions, IEnumerable<PersistenceException> problems, IEnumerable<MdevctlConfigFile> ignored,
+                                    bool directoryExists = true, string? configDirectory = null)
         {
+            DirectoryExists = directoryExists;
+            ConfigDirectory = configDirectory;
             Definitions = definitions.ToList();
             Problems = problems.ToList();
             Ignored = ignored.ToList();
         }
 
+        /// <summary>False when mdevctl's configuration directory is missing (mdevctl not installed): there are no definitions.</summary>
+        public bool DirectoryExists { get; }
+        public string? ConfigDirectory { get; }
         public IReadOnlyList<MdevctlDefinition> Definitions { get; }
         /// <summary>Files named by a UUID whose content mdevctl could not use either (it would refuse to list them).</summary>
         public IReadOnlyList<PersistenceException> Problems { get; }
@@ -44,7 +50,8 @@ namespace VfioAp.Core.Persistence
             var defs = new List<MdevctlDefinition>();
             var problems = new List<PersistenceException>();
             var ignored = new List<MdevctlConfigFile>();
-            foreach (var f in Files.ReadAll(parent))
+            var listing = Files.ReadAll(parent);
+            foreach (var f in listing.Files)
             {
                 if (!MdevUuid.TryParse(f.Name, out var uuid))
                 {
@@ -65,7 +72,7 @@ namespace VfioAp.Core.Persistence
                     problems.Add(ex);
                 }
             }
-            return new MdevctlStoreContents(defs, problems, ignored);
+            return new MdevctlStoreContents(defs, problems, ignored, listing.DirectoryExists, Files.ConfigDirectory);
         }
 
         /// <summary>The absolute path mdevctl uses for a definition: <c>&lt;config dir&gt;/&lt;parent&gt;/&lt;lowercase hyphenated uuid&gt;</c>.</summary>
@@ -101,10 +108,11 @@ namespace VfioAp.Core.Persistence
         /// </summary>
         public PersistPlan PlanPersist(IEnumerable<MdevctlDefinition> definitions)
         {
-            if (!Files.Exists())
+            var listing = Files.ReadAll();
+            if (!listing.DirectoryExists)
                 throw new PersistenceException(Files.ConfigDirectory, null,
                     $"mdevctl's configuration directory does not exist on {Files.HostName}, so mdevctl is not installed there and nothing would read a definition at boot. Install mdevctl (Debian/Ubuntu: apt-get install mdevctl; RHEL/Fedora: dnf install mdevctl) and try again.");
-            var files = Files.ReadAll();
+            var files = listing.Files;
             var ops = new List<PersistOperation>();
             var unchanged = new List<MdevctlDefinition>();
             var dirsCreated = new HashSet<string>(StringComparer.Ordinal);
