@@ -52,6 +52,26 @@ public class PersistenceDefinitionTests
     }
 
     [Fact]
+    public void Replaying_random_assign_and_unassign_writes_matches_setting_and_clearing_bits_in_order()
+    {
+        var names = new[] { "assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain", "assign_control_domain", "unassign_control_domain" };
+        var genAttr = Gen.Select(Gen.Int[0, names.Length - 1], Gen.Int[0, 255], Gen.Int[0, 2], (n, id, style) =>
+            new MdevctlAttribute(names[n], style switch { 0 => "0x" + id.ToString("x"), 1 => id.ToString(), _ => id == 0 ? "0" : "0" + Convert.ToString(id, 8) }));
+        genAttr.Array[0, 40].Sample(attrs =>
+        {
+            var sets = new[] { new SortedSet<int>(), new SortedSet<int>(), new SortedSet<int>() };
+            foreach (var a in attrs)
+            {
+                int which = a.Name.EndsWith("adapter") ? 0 : a.Name.EndsWith("control_domain") ? 2 : 1;
+                int id = a.Value.StartsWith("0x") ? Convert.ToInt32(a.Value.Substring(2), 16) : a.Value.Length > 1 && a.Value[0] == '0' ? Convert.ToInt32(a.Value, 8) : int.Parse(a.Value);
+                if (a.Name.StartsWith("un")) sets[which].Remove(id); else sets[which].Add(id);
+            }
+            var def = Config(new Newtonsoft.Json.Linq.JArray(attrs.Select(a => new JObject { [a.Name] = a.Value })).ToString());
+            Assert.Equal(new ApMatrix(ApMask.Of(sets[0]), ApMask.Of(sets[1]), ApMask.Of(sets[2])), def.ToMatrix());
+        }, iter: 500);
+    }
+
+    [Fact]
     public void Unknown_top_level_fields_and_unknown_attributes_survive_a_matrix_update()
     {
         const string text = """

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Xml.Linq;
+using CsCheck;
 using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using Xunit.Abstractions;
@@ -48,6 +49,20 @@ public class PersistenceLibvirtTests
         var back = Assert.Single(LibvirtNodeDevice.Parse(LibvirtNodeDevice.Format(def), "nd.xml"));
         Assert.True(back.SameDefinition(def));
         Assert.Equal(Matrix, back.ToMatrix());
+    }
+
+    [Fact]
+    public void Any_matrix_survives_node_device_xml_and_back()
+    {
+        var genMask = Gen.Int[0, 255].Array[0, 10].Select(b => ApMask.Of(b));
+        Gen.Select(genMask, genMask, genMask, Gen.Guid).Sample((a, d, c, uuid) =>
+        {
+            var matrix = new ApMatrix(a, d, c);
+            var back = Assert.Single(LibvirtNodeDevice.Parse(LibvirtNodeDevice.Format(MdevctlDefinition.FromMatrix(uuid, matrix)), "p.xml"));
+            Assert.Equal(uuid, back.Uuid);
+            Assert.Equal(matrix, back.ToMatrix());
+            Assert.Equal(uuid, Assert.Single(LibvirtHostdev.Parse(LibvirtHostdev.Format(uuid), "h.xml")).Uuid);
+        }, iter: 300);
     }
 
     [Fact]
