@@ -63,10 +63,8 @@ namespace VfioAp.Core.Model
         public bool VfioApLoaded { get; }
         public DateTimeOffset TakenAt { get; }
 
-        /// <summary>The host AP configuration for the filter; a kernel without QCI reports none, and then nothing is cut by it.</summary>
-        public HostApConfig HostConfig => new HostApConfig(
-            Bus.HostAdapters ?? ApMask.Full, Bus.HostDomains ?? ApMask.Full, Bus.HostControlDomains ?? ApMask.Full,
-            Bus.HostAdapters.HasValue);
+        /// <summary>The host AP configuration for the filter.</summary>
+        public HostApConfig HostConfig => HostApConfig.From(Bus);
 
         public ApQueue? FindQueue(Apqn apqn) => _queueByQid[apqn.QueueId];
 
@@ -106,7 +104,15 @@ namespace VfioAp.Core.Model
         public ApMask Adapters { get; }
         public ApMask Domains { get; }
         public ApMask ControlDomains { get; }
-        /// <summary>False when the kernel printed <c>not supported</c>: the masks are then all ones and cut nothing.</summary>
+        /// <summary>False when the kernel printed <c>not supported</c> (no QCI).</summary>
         public bool Reported { get; }
+
+        /// <summary>
+        /// Without QCI vfio_ap never fills its copy of the configuration (<c>matrix_dev-&gt;info</c> stays zero, see
+        /// <c>vfio_ap_matrix_dev_create</c>), so the kernel's filter cuts everything: the masks are then empty, not full.
+        /// </summary>
+        public static HostApConfig From(ApBusConfig bus) => bus.HostAdapters.HasValue
+            ? new HostApConfig(bus.HostAdapters.Value, bus.HostDomains ?? ApMask.Empty, bus.HostControlDomains ?? ApMask.Empty, true)
+            : new HostApConfig(ApMask.Empty, ApMask.Empty, ApMask.Empty, false);
     }
 }

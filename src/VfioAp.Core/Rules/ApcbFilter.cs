@@ -97,15 +97,17 @@ namespace VfioAp.Core.Rules
             var aqm = matrix.Domains & host.Domains;
             var adm = matrix.ControlDomains & host.ControlDomains;
 
+            const string NoQci = " The host reports no AP configuration (ap_*_mask say 'not supported': no QCI), so vfio_ap gives guests nothing.";
+            var why = host.Reported ? "" : NoQci;
             foreach (var a in matrix.Adapters.Except(host.Adapters))
                 drops.Add(new ApcbDrop(new ApId(a), null, null, ApcbDropReason.AdapterNotInHostConfig, Array.Empty<ApqnCause>(),
-                    $"Adapter {a:x2} is not in the host's AP configuration (ap_adapter_mask), so the guest cannot get it."));
+                    $"Adapter {a:x2} is not in the host's AP configuration (ap_adapter_mask), so the guest cannot get it.{why}"));
             foreach (var d in matrix.Domains.Except(host.Domains))
                 drops.Add(new ApcbDrop(null, new DomainId(d), null, ApcbDropReason.DomainNotInHostConfig, Array.Empty<ApqnCause>(),
-                    $"Domain {d:x4} is not in the host's AP configuration (ap_usage_domain_mask); the domain is cut, no adapter is dropped for it."));
+                    $"Domain {d:x4} is not in the host's AP configuration (ap_usage_domain_mask); the domain is cut, no adapter is dropped for it.{why}"));
             foreach (var d in matrix.ControlDomains.Except(host.ControlDomains))
                 drops.Add(new ApcbDrop(null, null, new DomainId(d), ApcbDropReason.ControlDomainNotInHostConfig, Array.Empty<ApqnCause>(),
-                    $"Control domain {d:x4} is not in the host's AP configuration (ap_control_domain_mask)."));
+                    $"Control domain {d:x4} is not in the host's AP configuration (ap_control_domain_mask).{why}"));
 
             var kept = apm;
             foreach (var a in apm)

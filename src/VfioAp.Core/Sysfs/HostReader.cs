@@ -209,7 +209,7 @@ namespace VfioAp.Core.Sysfs
             var states = new BindingTable(queueIds, drivers);
             if ((parts & SnapshotParts.QueueDetails) != 0)
             {
-                var hostConfig = new HostApConfig(busConfig.HostAdapters ?? ApMask.Full, busConfig.HostDomains ?? ApMask.Full, busConfig.HostControlDomains ?? ApMask.Full);
+                var hostConfig = HostApConfig.From(busConfig);
                 foreach (var m in mdevs)
                     prediction[m.Uuid] = m.GuestMatrix ?? Rules.ApcbFilter.Predict(m.Matrix, hostConfig, states).Guest;
             }

@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using VfioAp.Core.Model;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.Core.Simulation
+{
+    /// <summary>
+    /// <see cref="ISysfs"/> over a <see cref="SimulatedKernel"/>: what an SSH session to a host would answer, without
+    /// the host. Each call is one round trip (counted); a batch of reads sees one consistent kernel state; writes
+    /// take the kernel's lock one at a time, so two sessions on one kernel race as two shells on one host would.
+    /// Plans can be made to fail at a chosen step (the failing write is not applied) to test rollback.
+    /// </summary>
+    public sealed class SimulatedSysfs : ISysfs
+    {
+        private readonly object _faultGate = new object();
+        private int _roundTrips;
+        private (int Step, Errno Error)? _nextPlanFault;
+        private Func<SysfsWrite, int, Errno?>? _writeFault;
+        private volatile bool _disposed;
+
+        public SimulatedSysfs(SimulatedKernel kernel, string hostName = "simulated")
+        {
+            Kernel = kernel ?? throw new ArgumentNullException(nameof(kernel));
+            HostName = string.IsNullOrEmpty(hostName) ? "simulated" : hostName;
+        }
+
+        public SimulatedKernel Kernel { get; }
+        public string HostName { get; }
+        /// <summary>The simulated host's sysfs mount point, for messages.</summary>
+        public string Root => "/sys";
+
+        /// <summary>How many round trips this session made; a read-only cmdlet should cost one.</summary>
+        public int RoundTrips => Volatile.Read(ref _roundTrips);
+
+        /// <summary>False makes every write fail with EACCES, as for a user who is not root (reads still work).</summary>
+        public bool AsRoot { get; set; } = true;
+
+        /// <summary>Makes step <paramref name="step"/> (0-based) of the next <see cref="RunPlan"/> fail with <paramref name="errno"/>, without applying it.</summary>
+        public void FailNextPlanAt(int step, Errno errno)
+        {
+            if (step < 0) throw new ArgumentOutOfRangeException(nameof(step));
+            if (errno == Errno.None) throw new ArgumentException("An injected failure needs an errno.", nameof(errno));
+            lock (_faultGate) _nextPlanFault = (step, errno);
+        }
+
+        /// <summary>
+        /// A standing rule asked before every write (plan steps with their index, single writes with index 0):
+        /// an errno fails that write without applying it; null (or None) lets it through. Null clears the rule.
+        /// </summary>
+        public void FailWrite(Func<SysfsWrite, int, Errno?>? rule)
+        {
+            lock (_faultGate) _writeFault = rule;
+        }
+
+        public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
+        {
+            CheckOpen();
+            if (queries is null) throw new ArgumentNullException(nameof(queries));
+            Interlocked.Increment(ref _roundTrips);
+            return ReadBatch(queries);
+        }
+
+        public Errno Write(string path, string value)
+        {
+            CheckOpen();
+            Interlocked.Increment(ref _roundTrips);
+            var write = new SysfsWrite(path, value);
+            var injected = Injected(write, 0, null);
+            return injected != Errno.None ? injected : WriteOne(path, value);
+        }
+
+        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
+        {
+            CheckOpen();
+            if (writes is null) throw new ArgumentNullException(nameof(writes));
+            Interlocked.Increment(ref _roundTrips);
+            (int Step, Errno Error)? planFault;
+            lock (_faultGate)
+            {
+                planFault = _nextPlanFault;
+                _nextPlanFault = null;
+            }
+            for (int i = 0; i < writes.Count; i++)
+            {
+                var e = Injected(writes[i], i, planFault);
+                if (e == Errno.None) e = WriteOne(writes[i].Path, writes[i].Value);
+                if (e != Errno.None) return new PlanRunResult(i, i, e, null, readAfter is null ? null : ReadBatch(readAfter));
+            }
+            return PlanRunResult.Success(writes.Count, readAfter is null ? null : ReadBatch(readAfter));
+        }
+
+        public void Dispose() => _disposed = true;
+
+        private void CheckOpen()
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(SimulatedSysfs), $"The simulated session to '{HostName}' was closed.");
+        }
+
+        private Errno Injected(SysfsWrite write, int index, (int Step, Errno Error)? planFault)
+        {
+            if (planFault is { } f && f.Step == index) return f.Error;
+            Func<SysfsWrite, int, Errno?>? rule;
+            lock (_faultGate) rule = _writeFault;
+            return rule?.Invoke(write, index) ?? Errno.None;
+        }
+
+        private Errno WriteOne(string path, string value)
+        {
+            if (!AsRoot) return Errno.EACCES;
+            // As `echo value > attr`: the value and a newline in one write(2).
+            var buf = value.EndsWith("\n", StringComparison.Ordinal) ? value : value + "\n";
+            try
+            {
+                Kernel.Write(path, buf);
+                return Errno.None;
+            }
+            catch (SysfsException ex)
+            {
+                return ex.Error;
+            }
+        }
+
+        private SysfsReadResult ReadBatch(IReadOnlyList<SysfsQuery> queries)
+        {
+            var entries = new List<SysfsEntry>();
+            lock (Kernel.Gate)
+            {
+                foreach (var query in queries)
+                {
+                    foreach (var path in SysfsGlob.Expand(Kernel, query.Pattern, verify: false))
+                    {
+                        var entry = ReadOne(path, query.Kind);
+                        if (entry != null) entries.Add(entry);
+                    }
+                }
+            }
+            return new SysfsReadResult(entries);
+        }
+
+        /// <summary>One path of a batch; a path that does not exist gives no entry, as LocalSysfs answers.</summary>
+        private SysfsEntry? ReadOne(string path, SysfsQueryKind kind)
+        {
+            switch (kind)
+            {
+                case SysfsQueryKind.Exists:
+                    return Kernel.Lookup(path) is null ? null : new SysfsEntry(path, kind, null, Errno.None);
+                case SysfsQueryKind.Link:
+                    // readlink(1) prints nothing for a path that is not a symlink.
+                    return Kernel.Lookup(path) is { Kind: SysfsNodeKind.Symlink } link ? new SysfsEntry(path, kind, link.LinkTarget, Errno.None) : null;
+                default:
+                    try
+                    {
+                        return new SysfsEntry(path, kind, Kernel.Read(path), Errno.None);
+                    }
+                    catch (SysfsException ex) when (ex.Error != Errno.ENOENT)
+                    {
+                        return new SysfsEntry(path, kind, null, ex.Error);
+                    }
+                    catch (SysfsException)
+                    {
+                        return null;
+                    }
+            }
+        }
+    }
+}

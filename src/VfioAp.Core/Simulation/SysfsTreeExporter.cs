@@ -1,0 +1,85 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.Core.Simulation
+{
+    /// <summary>
+    /// Writes a computed sysfs tree to disk as real directories, files and symlinks (relative targets, as sysfs has
+    /// them), so that <see cref="LocalSysfs"/> and <c>-SysfsRoot</c> can be tested against a simulated host.
+    /// Files carry the text a read returns and sysfs's permission bits; write-only attributes are empty, mode 0200.
+    /// </summary>
+    public static class SysfsTreeExporter
+    {
+        public static void Export(ISysfsTree tree, string directory)
+        {
+            if (tree is null) throw new ArgumentNullException(nameof(tree));
+            if (string.IsNullOrEmpty(directory)) throw new ArgumentException("Give the directory to export into.", nameof(directory));
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && !RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+                throw new PlatformNotSupportedException("Exporting a sysfs tree needs POSIX symlinks and permission bits (Linux or macOS).");
+            if (Directory.Exists(directory) && Directory.GetFileSystemEntries(directory).Length > 0)
+                throw new IOException($"Cannot export the sysfs tree into '{directory}': the directory is not empty.");
+            Directory.CreateDirectory(directory);
+            // One consistent state: hold the simulated kernel's lock for the whole walk.
+            if (tree is SimulatedKernel kernel)
+                lock (kernel.Gate) ExportDirectory(tree, "", directory);
+            else
+                ExportDirectory(tree, "", directory);
+        }
+
+        private static void ExportDirectory(ISysfsTree tree, string relative, string full)
+        {
+            var names = tree.List(relative) ?? throw new IOException($"'{relative}' is not a directory of the tree.");
+            foreach (var name in names)
+            {
+                var childRel = relative.Length == 0 ? name : relative + "/" + name;
+                var childFull = Path.Combine(full, name);
+                var node = tree.Lookup(childRel);
+                if (node is null) continue;
+                switch (node.Kind)
+                {
+                    case SysfsNodeKind.Directory:
+                        Directory.CreateDirectory(childFull);
+                        Posix.Chmod(childFull, node.Mode);
+                        ExportDirectory(tree, childRel, childFull);
+                        break;
+                    case SysfsNodeKind.Symlink:
+                        Posix.Symlink(node.LinkTarget!, childFull);
+                        break;
+                    default:
+                        string content = "";
+                        if ((node.Mode & 0x124) != 0)
+                        {
+                            try { content = tree.Read(childRel); }
+                            catch (SysfsException) { content = ""; }
+                        }
+                        File.WriteAllText(childFull, content, new UTF8Encoding(false));
+                        Posix.Chmod(childFull, node.Mode);
+                        break;
+                }
+            }
+        }
+
+        private static class Posix
+        {
+            public static void Symlink(string target, string link)
+            {
+                if (symlink(Z(target), Z(link)) != 0)
+                    throw new IOException($"symlink('{target}', '{link}') failed: errno {Marshal.GetLastWin32Error()}.");
+            }
+
+            public static void Chmod(string path, int mode)
+            {
+                if (chmod(Z(path), (uint)mode) != 0)
+                    throw new IOException($"chmod('{path}', {Convert.ToString(mode, 8)}) failed: errno {Marshal.GetLastWin32Error()}.");
+            }
+
+            private static byte[] Z(string s) => Encoding.UTF8.GetBytes(s + "\0");
+
+            [DllImport("libc", SetLastError = true)] private static extern int symlink(byte[] target, byte[] linkpath);
+            [DllImport("libc", SetLastError = true)] private static extern int chmod(byte[] path, uint mode);
+        }
+    }
+}
