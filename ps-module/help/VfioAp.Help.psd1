@@ -1,0 +1,323 @@
+# The text of the module's cmdlet help. Build-VfioApHelp.ps1 merges it with what the cmdlets declare (parameter
+# sets, types, positions, pipeline input, aliases) into en-US/VfioAp.PowerShell.dll-Help.xml (MAML). Edit here, run
+#   dotnet pwsh -NoProfile -File ps-module/help/Build-VfioApHelp.ps1
+# and commit both; tests/pester/Help.Tests.ps1 fails while the XML is stale or a parameter has no description.
+@{
+    CommonParameters = @{
+        Session       = 'The hosts to work on: sessions from New-ApSession or Get-ApSession. Several sessions are read in parallel (see -ThrottleLimit); every object written carries its ComputerName and Session, so objects piped from another VfioAp cmdlet are worked on against their own host (see -InputObject). Without -Session, the cmdlet reads this machine''s /sys and says clearly when it has no AP bus.'
+        InputObject   = 'Objects from the pipeline: sessions (Get-ApSession), or any object that carries a Session property (every VfioAp output does). The host worked on is that object''s session, even when -Session is given or set in $PSDefaultParameterValues. Objects without a session leave -Session in charge.'
+        ThrottleLimit = 'How many hosts are read at the same time when several sessions are given (1-1024). Each host costs one batched read whatever its size, so the whole call takes about as long as the slowest host.'
+    }
+    CommonDefaults = @{
+        ThrottleLimit = '32'
+        Session       = 'This machine''s /sys'
+    }
+
+    'New-ApSession' = @{
+        Synopsis    = 'Opens a session to a host''s AP bus: this machine, a sysfs tree, or a simulated host.'
+        Description = @(
+            'New-ApSession opens the door through which every VfioAp cmdlet reads (and later changes) one host''s AP configuration. Without parameters it opens this machine''s /sys and refuses, with VfioAp.NoApBus, a machine without an AP bus. -SysfsRoot opens a directory laid out as sysfs (a tree exported from a simulated host, or a copy). -Simulation opens an in-memory simulated kernel that answers reads with the kernel''s exact text and writes with its semantics and errnos: a built-in scenario (seed, kernel-doc, large-60x85, large-256x256; Tab completes them) or a scenario JSON file (see about_VfioAp).'
+            'The session is listed by Get-ApSession until Remove-ApSession closes it. Relative paths are resolved against the current PowerShell location.'
+        )
+        Parameters  = @{
+            Simulation   = 'A built-in scenario name (seed, kernel-doc, over-provisioned, large-60x85, large-256x256; any case) or the path of a scenario JSON file; Tab completes both. An unknown name fails with VfioAp.UnknownScenario listing the built-in names; a file that is not valid fails with VfioAp.ScenarioInvalid naming the file, the line and what is wrong.'
+            SysfsRoot    = 'A directory laid out as sysfs, holding bus/ap and devices/ap. A path that does not exist fails with VfioAp.SysfsRootNotFound; a directory without bus/ap fails with VfioAp.NoApBus.'
+            ComputerName = 'The host name that the session and every object read through it carry. Default: the scenario''s name for -Simulation, this machine''s name for -SysfsRoot. Give distinct names to tell several simulated hosts apart.'
+            Name         = 'A friendly name for Get-ApSession -Name and Remove-ApSession -Name. Default: ApSession<Id>.'
+        }
+        Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
+        Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The open session: Id, Name, Kind (Local, SysfsRoot, Simulation, Ssh), ComputerName, Scenario, SysfsRoot, RoundTrips (batched reads and writes made so far), State, and for a simulation the Kernel itself.' }
+        Examples    = @(
+            @{
+                Title   = 'Open the simulated seed host and list its queues'
+                Code    = @'
+$seed = New-ApSession -Simulation seed
+Get-ApQueue -Session $seed
+'@
+                Remarks = 'The seed scenario is the worked example of the kernel review "initialize the guest apcb": adapters 04 and 05, domains 0004, 0022 and 0035 for vfio_ap, and queue 05.0035 unbound, so adapter 05 is dropped from the guest.'
+            }
+            @{
+                Title   = 'Use one session for every cmdlet of this PowerShell session'
+                Code    = @'
+$PSDefaultParameterValues['*-Ap*:Session'] = New-ApSession -Simulation seed
+$PSDefaultParameterValues['*-VfioAp*:Session'] = $PSDefaultParameterValues['*-Ap*:Session']
+Get-VfioApApcb
+'@
+                Remarks = 'Afterwards no cmdlet needs -Session.'
+            }
+            @{
+                Title   = 'Read a sysfs tree written from a simulated host'
+                Code    = @'
+$sim = New-ApSession -Simulation seed
+[VfioAp.Core.Simulation.SysfsTreeExporter]::Export($sim.Kernel, "$HOME/seed-sysfs")
+$tree = New-ApSession -SysfsRoot ~/seed-sysfs -ComputerName seed-copy
+Get-ApQueue -Session $tree -Bound:$false
+'@
+                Remarks = 'The tree holds the same files, directories and symlinks the kernel shows, so the cmdlets read it exactly as they read /sys.'
+            }
+            @{
+                Title   = 'Open a simulated host from a scenario file'
+                Code    = 'New-ApSession -Simulation ./lab.json -ComputerName lab1'
+                Remarks = 'A scenario file describes cards, the host AP configuration, apmask/aqmask, queue overrides and mdevs (about_VfioAp, SCENARIO FILES). The simulator builds the state through its own kernel write paths, so a state the kernel would refuse is refused with the entry named.'
+            }
+        )
+        Notes       = 'A session opened on this machine''s /sys or a sysfs tree checks for bus/ap once when it opens (one round trip).'
+        Links       = @('Get-ApSession', 'Remove-ApSession', 'about_VfioAp')
+    }
+
+    'Get-ApSession' = @{
+        Synopsis    = 'Gets the open AP sessions.'
+        Description = @('Get-ApSession lists the sessions opened with New-ApSession and not yet removed, all of them or by id or name. The implicit local session that cmdlets use without -Session is not listed.')
+        Parameters  = @{
+            Id   = 'The ids of the sessions to get. An id without a session is an error (VfioAp.SessionNotFound).'
+            Name = 'The names of the sessions to get; wildcards are allowed. A name without wildcards that matches no session is an error (VfioAp.SessionNotFound).'
+        }
+        Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
+        Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The sessions.' }
+        Examples    = @(
+            @{
+                Title   = 'List all sessions'
+                Code    = 'Get-ApSession'
+                Remarks = 'Shows Id, Name, Kind, ComputerName, RoundTrips, State and the scenario or sysfs root of each session.'
+            }
+            @{
+                Title   = 'Read every open host at once'
+                Code    = 'Get-ApSession | Get-ApQueue -Bound:$false'
+                Remarks = 'The sessions bind to -Session from the pipeline and are read in parallel; the output is grouped by ComputerName.'
+            }
+            @{
+                Title   = 'Get sessions by name'
+                Code    = 'Get-ApSession -Name lab*'
+                Remarks = 'Wildcards match session names, case-insensitively.'
+            }
+        )
+        Links       = @('New-ApSession', 'Remove-ApSession')
+    }
+
+    'Remove-ApSession' = @{
+        Synopsis    = 'Closes AP sessions and disposes their connections.'
+        Description = @('Remove-ApSession removes sessions from the list Get-ApSession shows and disposes their transport (the simulated kernel, the sysfs tree reader or a remote connection). A removed session can no longer be used: cmdlets given it write VfioAp.SessionClosed.')
+        Parameters  = @{
+            InputObject = 'The sessions to remove, for example from Get-ApSession through the pipeline, or as the first positional argument. (It is not called -Session so that a $PSDefaultParameterValues[''*-Ap*:Session''] default never selects a session to remove.)'
+            Id      = 'The ids of the sessions to remove.'
+            Name    = 'The names of the sessions to remove; wildcards are allowed.'
+            WhatIf  = 'Shows which sessions would be removed without removing them.'
+            Confirm = 'Asks for confirmation before each session is removed.'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions from Get-ApSession or New-ApSession.' }
+        Outputs     = @{ 'None' = 'This cmdlet writes no objects.' }
+        Examples    = @(
+            @{
+                Title   = 'Remove every session'
+                Code    = 'Get-ApSession | Remove-ApSession'
+                Remarks = ''
+            }
+            @{
+                Title   = 'Remove one session'
+                Code    = @'
+$lab = New-ApSession -Simulation seed -Name lab
+Remove-ApSession $lab
+'@
+                Remarks = 'The session''s State becomes Closed; cmdlets given it write VfioAp.SessionClosed.'
+            }
+            @{
+                Title   = 'Remove a session by id'
+                Code    = 'Remove-ApSession -Id 3'
+                Remarks = 'An id without a session is an error (VfioAp.SessionNotFound).'
+            }
+        )
+        Links       = @('New-ApSession', 'Get-ApSession')
+    }
+
+    'Get-ApCard' = @{
+        Synopsis    = 'Gets the AP cards (crypto adapters) of each host.'
+        Description = @('Get-ApCard reads /sys/devices/ap/cardXX of each host in one batch and shows each card''s id, type (CEX8C: generation 8, CCA coprocessor), hardware type, online, config and checkstop state, functions, queue counts (all, and bound to vfio_ap), whether the card is in the host''s AP configuration, and its driver. Only cards with hwtype 10 (CEX4) or newer can be passed through (PassThroughCapable).')
+        Parameters  = @{
+            Adapter = 'Only these adapters. Ids are read as the kernel reads them: 5 and 53 decimal, 0x35 hex, and a quoted ''035'' octal (29); ranges (4..7) and lists (4,5) work. An id above 255 or not a number fails parameter binding with the reason (VfioAp.InvalidId).'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Outputs     = @{ 'VfioAp.Core.Model.ApCard' = 'One object per card, with ComputerName and Session.' }
+        Examples    = @(
+            @{
+                Title   = 'List the cards of the simulated seed host'
+                Code    = 'Get-ApCard -Session (New-ApSession -Simulation seed)'
+                Remarks = 'Cards 04 and 05 (CEX8C); card 05 has 3 queues, 2 of them bound to vfio_ap.'
+            }
+            @{
+                Title   = 'Cards that cannot be passed through'
+                Code    = 'Get-ApCard | Where-Object PassThroughCapable -eq $false'
+                Remarks = 'Cards older than CEX4 cannot be bound to vfio_ap.'
+            }
+        )
+        Links       = @('Get-ApQueue', 'Get-ApBusConfig', 'about_VfioAp')
+    }
+
+    'Get-ApQueue' = @{
+        Synopsis    = 'Gets the AP queues (APQNs) of each host and how each stands for pass-through.'
+        Description = @(
+            'Get-ApQueue reads every queue device of each host in one batch (whatever the host''s size) and shows its APQN (05.0035), driver, whether it is bound to vfio_ap (Bound), online and config state, vfio_ap''s status (assigned, unassigned, in use), whether apmask/aqmask give it to the host''s default drivers (OwnedByHost), the mdev whose matrix holds it (AssignedTo), and whether it is in that mdev''s guest APCB (InGuest).'
+            'The filters combine: -Adapter 5 -Bound:$false is the queues of adapter 05 that are not bound to vfio_ap.'
+        )
+        Parameters  = @{
+            Adapter = 'Only queues of these adapters. Ids are read as the kernel reads them: 5 and 53 decimal, 0x35 hex, and a quoted ''035'' octal (29); ranges (4..7) and lists work. An unquoted 035 is read by PowerShell first and is 35. -Adapter 300 and -Adapter zz fail parameter binding with the reason (VfioAp.InvalidId).'
+            Domain  = 'Only queues of these usage domains, in the same syntax as -Adapter (0x35, 53, ''065'').'
+            Apqn    = 'Only these APQNs, written as sysfs names queues: adapter.domain in hex, ''05.0035''.'
+            Bound   = '-Bound: only queues bound to vfio_ap. -Bound:$false: only queues that are not (unbound, or bound to a default driver).'
+            Mdev    = 'Only queues in the matrix of these mdevs, by UUID in any standard form (with or without hyphens or braces, any case), or mdev objects from the pipeline.'
+        }
+        Inputs      = @{
+            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs: their Uuid binds to -Mdev, their Session to -Session.'
+        }
+        Outputs     = @{ 'VfioAp.Core.Model.ApQueue' = 'One object per queue, with ComputerName and Session.' }
+        Examples    = @(
+            @{
+                Title   = 'Which queue is not bound to vfio_ap?'
+                Code    = @'
+Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $false
+'@
+                Remarks = 'On the seed host this is exactly 05.0035: it was unbound by hand, which is why adapter 05 is dropped from the guest.'
+            }
+            @{
+                Title   = 'Queues of adapters 4 to 7 in domain 0x35'
+                Code    = 'Get-ApQueue -Adapter 4..7 -Domain 0x35'
+                Remarks = ''
+            }
+            @{
+                Title   = 'The queues of each mdev'
+                Code    = 'Get-VfioApMdev | Get-ApQueue'
+                Remarks = 'Each mdev''s Uuid binds to -Mdev and its Session to -Session; each host is still read once.'
+            }
+            @{
+                Title   = 'Queues assigned to an mdev but missing from its guest'
+                Code    = 'Get-ApQueue | Where-Object { $_.AssignedTo -and -not $_.InGuest }'
+                Remarks = 'Get-VfioApApcb explains why each is missing.'
+            }
+        )
+        Notes       = 'Queues bound to vfio_ap have no zcrypt online attribute; Online is then derived as zcrypt does, from config and checkstop.'
+        Links       = @('Get-ApCard', 'Get-VfioApApcb', 'about_VfioAp')
+    }
+
+    'Get-ApBusConfig' = @{
+        Synopsis    = 'Gets the AP bus configuration of each host: apmask, aqmask, the host AP configuration and the maximum ids.'
+        Description = @('Get-ApBusConfig shows who owns which APQNs and what the machine gives this Linux. An APQN belongs to the default (zcrypt) drivers when its adapter is in apmask and its domain in aqmask; every other APQN is for vfio_ap (VfioAdapters and VfioDomains show the cleared bits). HostAdapters, HostDomains and HostControlDomains are the host AP configuration (QCI), null where the kernel prints "not supported". MaxAdapterId and MaxDomainId are the largest ids the host can address. Masks show as id ranges (0x04-0x05,0x22); ToKernelString() gives the kernel''s 0x + 64 hex digits.')
+        Parameters  = @{}
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Outputs     = @{ 'VfioAp.Core.Model.ApBusConfig' = 'One object per host, with ComputerName and Session.' }
+        Examples    = @(
+            @{
+                Title   = 'What does the seed host give to vfio_ap?'
+                Code    = 'Get-ApBusConfig -Session (New-ApSession -Simulation seed)'
+                Remarks = 'VfioApAdapters 0x04-0x05 and VfioApDomains 0x04,0x22,0x35: the six APQNs of the worked example are for vfio_ap.'
+            }
+            @{
+                Title   = 'The masks as the kernel prints them'
+                Code    = 'Get-ApBusConfig | Format-List'
+                Remarks = 'The list view adds apmask and aqmask in the kernel''s text.'
+            }
+        )
+        Links       = @('Get-ApQueue', 'about_VfioAp')
+    }
+
+    'Get-VfioApMdev' = @{
+        Synopsis    = 'Gets the vfio_ap mediated devices (mdevs) of each host.'
+        Description = @('Get-VfioApMdev shows each vfio_ap mdev''s UUID, its matrix (adapters, usage domains and control domains assigned to it, and the APQNs they make), the guest matrix the kernel reports (guest_matrix; null on kernels that do not have it), whether the kernel has the atomic ap_config attribute, and whether a KVM guest uses the mdev (InUse).')
+        Parameters  = @{
+            Uuid = 'Only these mdevs, by UUID in any standard form (62177883-f1bb-47f0-914d-32a22e3a8804, upper case, braces or 32 digits without hyphens). A UUID that no host has is reported once, after all hosts were read (VfioAp.MdevNotFound).'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); objects with a Uuid or Mdev property bind to -Uuid.' }
+        Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'One object per mdev, with ComputerName and Session.' }
+        Examples    = @(
+            @{
+                Title   = 'The mdev of the seed host'
+                Code    = 'Get-VfioApMdev -Session (New-ApSession -Simulation seed)'
+                Remarks = 'Mdev 62177883-f1bb-47f0-914d-32a22e3a8804: adapters 0x04-0x05, domains 0x04,0x22,0x35, 6 APQNs of which the guest gets 3.'
+            }
+            @{
+                Title   = 'One mdev by UUID, in any form'
+                Code    = 'Get-VfioApMdev -Uuid 62177883F1BB47F0914D32A22E3A8804'
+                Remarks = ''
+            }
+            @{
+                Title   = 'Mdevs whose guest gets fewer APQNs than assigned'
+                Code    = 'Get-VfioApMdev | Where-Object { $_.GuestMatrix.ApqnCount -lt $_.ApqnCount } | Get-VfioApApcb'
+                Remarks = 'Get-VfioApApcb then gives the reason for each cut.'
+            }
+        )
+        Links       = @('Get-VfioApApcb', 'Get-ApQueue', 'about_VfioAp')
+    }
+
+    'Get-VfioApApcb' = @{
+        Synopsis    = 'Gets each mdev''s guest APCB: the kernel rule''s prediction beside the kernel''s guest_matrix, with the reason for every cut.'
+        Description = @(
+            'Get-VfioApApcb applies the kernel''s filter (vfio_ap_mdev_filter_matrix and vfio_ap_mdev_filter_cdoms) to each mdev''s matrix and the host''s state read in one batch: adapters and domains not in the host AP configuration are cut; then, because the architecture cannot withhold a single APQN, an adapter is dropped whole when any of its queues in the remaining domains is missing, not bound, bound to another driver, or failed its last reset. Control domains are cut to the host configuration only.'
+            'Each Apcb object shows the predicted Adapters, Domains, ControlDomains and Apqns, the kernel''s KernelApqns (parsed from guest_matrix; null with a "not reported by this kernel" note on kernels without it), Matches (the predicted guest_matrix text equals the kernel''s), and Dropped: every adapter, domain and control domain of the matrix the guest does not get, with Reason (AdapterNotInHostConfig, DomainNotInHostConfig, ControlDomainNotInHostConfig, QueueMissing, QueueNotBound, QueueBoundToOtherDriver, QueueResetFailed), the APQN that caused it and a Message. When the kernel dropped an adapter that the prediction keeps (all its queues are bound), the likely cause is a failed queue reset, which sysfs does not show; Dropped and Differences say so.'
+        )
+        Parameters  = @{
+            Mdev = 'Only these mdevs, by UUID in any standard form, or mdev objects from the pipeline. A UUID that no host has is reported once (VfioAp.MdevNotFound).'
+        }
+        Inputs      = @{
+            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev.'
+        }
+        Outputs     = @{ 'VfioAp.Core.Model.Apcb' = 'One object per mdev, with ComputerName and Session; Dropped holds VfioAp.Core.Model.ApcbDroppedEntry objects, Differences VfioAp.Core.Model.ApcbDifference objects.' }
+        Examples    = @(
+            @{
+                Title   = 'Why does the seed guest not get adapter 05?'
+                Code    = @'
+$apcb = Get-VfioApApcb -Session (New-ApSession -Simulation seed)
+$apcb.Apqns
+$apcb.Dropped
+'@
+                Remarks = 'The prediction is 04.0004, 04.0022 and 04.0035, equal to the kernel''s guest_matrix (Matches is True). Adapter 05 is dropped with Reason QueueNotBound and Apqn 05.0035: that queue is not bound to any driver.'
+            }
+            @{
+                Title   = 'Explain every mdev of every host'
+                Code    = 'Get-ApSession | Get-VfioApApcb | Select-Object ComputerName, Mdev -ExpandProperty Dropped'
+                Remarks = ''
+            }
+            @{
+                Title   = 'The full comparison'
+                Code    = 'Get-VfioApApcb | Format-List'
+                Remarks = 'The list view shows predicted and kernel APQNs, every drop''s message and every difference.'
+            }
+        )
+        Links       = @('Test-VfioApApcb', 'Get-VfioApMdev', 'Get-ApQueue', 'about_VfioAp')
+    }
+
+    'Test-VfioApApcb' = @{
+        Synopsis    = 'Tests whether each host''s (or mdev''s) guest_matrix is what the kernel''s rule predicts.'
+        Description = @('Test-VfioApApcb returns $true when the kernel''s guest_matrix equals the module''s prediction for every mdev of a host (one answer per host), or for each mdev given with -Mdev (one answer per mdev). Each answer carries ComputerName and Session (and Mdev). With -Detailed it returns an ApcbDifference object for each disagreement instead (nothing when all agree). On a kernel without guest_matrix nothing can be compared: the cmdlet writes VfioAp.GuestMatrixNotReported instead of guessing. Made for Pester runbooks: Test-VfioApApcb | Should -BeTrue.')
+        Parameters  = @{
+            Mdev     = 'Test only these mdevs, one answer each, by UUID in any standard form or mdev objects from the pipeline. A UUID that no host has is reported once (VfioAp.MdevNotFound).'
+            Detailed = 'Return an ApcbDifference (Mdev, Adapter or Domain, InKernel, InPrediction, LikelyCause, Message) for each disagreement instead of $true or $false.'
+        }
+        Inputs      = @{
+            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev.'
+        }
+        Outputs     = @{
+            'System.Boolean' = '$true or $false per host, or per mdev with -Mdev.'
+            'VfioAp.Core.Model.ApcbDifference' = 'With -Detailed: one object per disagreement.'
+        }
+        Examples    = @(
+            @{
+                Title   = 'A runbook check'
+                Code    = @'
+Describe 'crypto pass-through' {
+    It 'every guest gets what the kernel rule gives' {
+        Test-VfioApApcb -Session (New-ApSession -Simulation seed) | Should -BeTrue
+    }
+}
+'@
+                Remarks = 'On the seed host the kernel''s guest_matrix is the predicted 04.0004, 04.0022, 04.0035.'
+            }
+            @{
+                Title   = 'What differs, on every host'
+                Code    = 'Get-ApSession | Test-VfioApApcb -Detailed'
+                Remarks = 'A kernel that dropped an adapter whose queues are all bound shows up with LikelyCause QueueResetFailed.'
+            }
+        )
+        Links       = @('Get-VfioApApcb', 'about_VfioAp')
+    }
+}

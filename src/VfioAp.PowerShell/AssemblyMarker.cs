@@ -1,1 +1,0 @@
-namespace VfioAp.PowerShell { internal static class AssemblyMarker { } }

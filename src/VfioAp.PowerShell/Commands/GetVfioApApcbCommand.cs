@@ -1,0 +1,45 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>
+    /// Get-VfioApApcb: each mdev's guest APCB as the kernel's rule predicts it from the host's state, beside the
+    /// kernel's own guest_matrix, with the reason for every adapter, domain and control domain the guest does not get.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "VfioApApcb")]
+    [OutputType(typeof(Apcb))]
+    public sealed class GetVfioApApcbCommand : ApSessionCmdlet
+    {
+        private readonly MdevLookup _lookup = new MdevLookup();
+
+        /// <summary>Only these mdevs (UUID in any standard form, or mdev objects from the pipeline).</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Uuid")]
+        [MdevIdTransformation]
+        [ValidateNotNullOrEmpty]
+        public Guid[]? Mdev { get; set; }
+
+        internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs;
+
+        protected override SnapshotParts Parts => ApcbParts;
+
+        protected override string QueryKey => Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")));
+
+        protected override HostQuery CreateQuery()
+        {
+            var uuids = Mdev?.ToArray();
+            var lookup = _lookup;
+            return (snapshot, _) => lookup.Select(snapshot, uuids).Select(m => ApcbReport.Build(snapshot, m));
+        }
+
+        protected override void EndOfHosts()
+        {
+            foreach (var error in _lookup.Missing(HostsRead)) WriteError(error);
+        }
+    }
+}

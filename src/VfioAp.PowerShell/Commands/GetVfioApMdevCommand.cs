@@ -1,0 +1,40 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.Core.Model;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>Get-VfioApMdev: the vfio_ap mediated devices of each host with their matrices and guest matrices.</summary>
+    [Cmdlet(VerbsCommon.Get, "VfioApMdev")]
+    [OutputType(typeof(VfioApMdev))]
+    public sealed class GetVfioApMdevCommand : ApSessionCmdlet
+    {
+        private readonly MdevLookup _lookup = new MdevLookup();
+
+        /// <summary>Only these mdevs (UUID in any standard form).</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Mdev")]
+        [MdevIdTransformation]
+        [ValidateNotNullOrEmpty]
+        public Guid[]? Uuid { get; set; }
+
+        // Queue details give each mdev's InUse (a queue's vfio_ap status "in use" means a guest runs on it).
+        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs;
+
+        protected override string QueryKey => Uuid is null ? "" : string.Join(",", Uuid.Select(u => u.ToString("D")));
+
+        protected override HostQuery CreateQuery()
+        {
+            var uuids = Uuid?.ToArray();
+            var lookup = _lookup;
+            return (snapshot, _) => lookup.Select(snapshot, uuids);
+        }
+
+        protected override void EndOfHosts()
+        {
+            foreach (var error in _lookup.Missing(HostsRead)) WriteError(error);
+        }
+    }
+}

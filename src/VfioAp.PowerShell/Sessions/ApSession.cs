@@ -1,0 +1,82 @@
+using System;
+using VfioAp.Core.Simulation;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell
+{
+    /// <summary>How a session reaches its host's sysfs.</summary>
+    public enum ApSessionKind
+    {
+        /// <summary>This machine's <c>/sys</c>.</summary>
+        Local,
+        /// <summary>A directory on this machine laid out as sysfs (a copy, an export, a FUSE mount).</summary>
+        SysfsRoot,
+        /// <summary>An in-memory simulated kernel loaded from a scenario.</summary>
+        Simulation,
+        /// <summary>A remote host's sysfs over SSH.</summary>
+        Ssh,
+    }
+
+    public enum ApSessionState
+    {
+        Opened,
+        /// <summary>Removed with Remove-ApSession; its transport is disposed.</summary>
+        Closed,
+    }
+
+    /// <summary>
+    /// One host the module talks to, and the door to it (<see cref="ISysfs"/>). Cmdlets take sessions with -Session;
+    /// every object they write carries the session back (a <c>Session</c> note property), so results pipe on to the
+    /// next cmdlet against the same host.
+    /// </summary>
+    public sealed class ApSession : IDisposable
+    {
+        private readonly Func<long>? _roundTrips;
+        private int _closed;
+
+        internal ApSession(int id, string name, ApSessionKind kind, ISysfs sysfs, string? scenario, string? sysfsRoot,
+                           Func<long>? roundTrips, SimulatedKernel? kernel, bool isImplicit = false)
+        {
+            Id = id;
+            Name = name;
+            Kind = kind;
+            Sysfs = sysfs;
+            Scenario = scenario;
+            SysfsRoot = sysfsRoot;
+            _roundTrips = roundTrips;
+            Kernel = kernel;
+            IsImplicit = isImplicit;
+            CreatedAt = DateTimeOffset.Now;
+        }
+
+        /// <summary>The number Get-ApSession and Remove-ApSession take; 0 for the implicit local session.</summary>
+        public int Id { get; }
+        public string Name { get; }
+        /// <summary>The host's name, as every output object's ComputerName shows it.</summary>
+        public string ComputerName => Sysfs.HostName;
+        public ApSessionKind Kind { get; }
+        /// <summary>For a simulation: the built-in scenario name or the scenario file's full path.</summary>
+        public string? Scenario { get; }
+        /// <summary>Where sysfs is on the host: <c>/sys</c>, or the directory given with -SysfsRoot.</summary>
+        public string? SysfsRoot { get; }
+        /// <summary>The transport. Everything the module reads or writes goes through it.</summary>
+        public ISysfs Sysfs { get; }
+        /// <summary>How many round trips (batched reads, writes, plans) the transport has made; null where it does not count them.</summary>
+        public long? RoundTrips => _roundTrips?.Invoke();
+        /// <summary>For a simulation: the simulated kernel itself (its KernelLog is what dmesg would show).</summary>
+        public SimulatedKernel? Kernel { get; }
+        /// <summary>True for the local /sys session cmdlets use when -Session is not given; it is not in Get-ApSession.</summary>
+        public bool IsImplicit { get; }
+        public DateTimeOffset CreatedAt { get; }
+        public ApSessionState State => _closed != 0 ? ApSessionState.Closed : ApSessionState.Opened;
+
+        public override string ToString() => $"{Name} ({Kind} {ComputerName})";
+
+        /// <summary>Closes the transport. Remove-ApSession does this; a closed session refuses further use.</summary>
+        public void Dispose()
+        {
+            if (System.Threading.Interlocked.Exchange(ref _closed, 1) != 0) return;
+            Sysfs.Dispose();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.Core.Model;
+using VfioAp.Core.Simulation;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell
+{
+    /// <summary>
+    /// Opens sessions, one method per way of reaching a host, all ending in <see cref="Register"/>. A new transport
+    /// (SSH: <c>New-ApSession -HostName</c>) adds one Open method that builds its <see cref="ISysfs"/> and registers it;
+    /// nothing else changes. Failures are <see cref="VfioApException"/>s with the module's stable ids.
+    /// </summary>
+    public static class ApSessionFactory
+    {
+        public const string LocalSysfsRoot = "/sys";
+
+        /// <summary>The session cmdlets use when -Session is not given: this machine's /sys. Not registered.</summary>
+        public static ApSession CreateImplicitLocal() =>
+            CreateImplicitLocal(new LocalSysfs(LocalSysfsRoot, Environment.MachineName));
+
+        private static ApSession CreateImplicitLocal(LocalSysfs sysfs) =>
+            new ApSession(0, "local", ApSessionKind.Local, sysfs, null, LocalSysfsRoot, () => sysfs.RoundTrips, null, isImplicit: true);
+
+        /// <summary>This machine's /sys. Fails with VfioAp.NoApBus when it has no AP bus.</summary>
+        public static ApSession OpenLocal(string? name)
+        {
+            var sysfs = new LocalSysfs(LocalSysfsRoot, Environment.MachineName);
+            RequireApBus(sysfs, ApSessionKind.Local);
+            return Register(ApSessionKind.Local, sysfs, name, null, LocalSysfsRoot, () => sysfs.RoundTrips, null);
+        }
+
+        /// <summary>A directory laid out as sysfs; <paramref name="fullPath"/> is already resolved against the PowerShell location.</summary>
+        public static ApSession OpenSysfsRoot(string fullPath, string? name, string? computerName)
+        {
+            if (!Directory.Exists(fullPath))
+            {
+                bool isFile = File.Exists(fullPath);
+                throw new VfioApException(VfioApErrorId.SysfsRootNotFound, ErrorCategory.ObjectNotFound,
+                    isFile ? $"-SysfsRoot '{fullPath}' is a file, not a directory; a sysfs root is a directory that contains bus/ap and devices/ap."
+                           : $"-SysfsRoot '{fullPath}' does not exist (errno {(int)Errno.ENOENT} ENOENT: {ErrnoText.Describe(Errno.ENOENT)}).",
+                    "Give the directory that holds bus/ap and devices/ap, e.g. one written by [VfioAp.Core.Simulation.SysfsTreeExporter]::Export, or omit -SysfsRoot for this machine's /sys.",
+                    computerName ?? Environment.MachineName, fullPath, isFile ? Errno.ENOTDIR : Errno.ENOENT);
+            }
+            var sysfs = new LocalSysfs(fullPath, computerName ?? Environment.MachineName);
+            RequireApBus(sysfs, ApSessionKind.SysfsRoot);
+            return Register(ApSessionKind.SysfsRoot, sysfs, name, null, fullPath, () => sysfs.RoundTrips, null);
+        }
+
+        /// <summary>
+        /// A simulated host: <paramref name="argument"/> is a built-in scenario name (any case) or a scenario file;
+        /// <paramref name="resolvedPath"/> is the argument resolved as a path against the PowerShell location.
+        /// </summary>
+        public static ApSession OpenSimulation(string argument, string? resolvedPath, string? name, string? computerName)
+        {
+            SimulatedKernel kernel;
+            string scenario;
+            var builtIn = ScenarioLibrary.BuiltInNames.FirstOrDefault(n => string.Equals(n, argument, StringComparison.OrdinalIgnoreCase));
+            if (resolvedPath is not null && File.Exists(resolvedPath))
+            {
+                scenario = resolvedPath;
+                kernel = LoadScenarioFile(resolvedPath);
+            }
+            else if (builtIn is not null)
+            {
+                scenario = builtIn;
+                kernel = LoadBuiltIn(builtIn);
+            }
+            else if (LooksLikePath(argument))
+            {
+                throw new VfioApException(VfioApErrorId.ScenarioFileNotFound, ErrorCategory.ObjectNotFound,
+                    $"Scenario file '{resolvedPath ?? argument}' does not exist (errno {(int)Errno.ENOENT} ENOENT: {ErrnoText.Describe(Errno.ENOENT)}).",
+                    $"Check the path, or use a built-in scenario: {string.Join(", ", ScenarioLibrary.BuiltInNames)}.",
+                    null, resolvedPath ?? argument, Errno.ENOENT);
+            }
+            else
+            {
+                throw new VfioApException(VfioApErrorId.UnknownScenario, ErrorCategory.ObjectNotFound,
+                    $"'{argument}' is neither a built-in scenario nor a scenario file. Built-in scenarios: {string.Join(", ", ScenarioLibrary.BuiltInNames)}.",
+                    "Use one of the built-in names (Tab completes them) or the path of a scenario JSON file (see about_VfioAp).",
+                    null, null, Errno.None);
+            }
+
+            var sysfs = new SimulatedSysfs(kernel, computerName ?? ScenarioLibraryName(kernel, scenario));
+            return Register(ApSessionKind.Simulation, sysfs, name, scenario, null, () => sysfs.RoundTrips, kernel);
+        }
+
+        /// <summary>Gives a transport its id and name and lists it in Get-ApSession.</summary>
+        public static ApSession Register(ApSessionKind kind, ISysfs sysfs, string? name, string? scenario, string? sysfsRoot,
+                                         Func<long>? roundTrips, SimulatedKernel? kernel)
+        {
+            int id = ApSessionRegistry.NextId();
+            var session = new ApSession(id, string.IsNullOrEmpty(name) ? "ApSession" + id : name!, kind, sysfs, scenario, sysfsRoot, roundTrips, kernel);
+            ApSessionRegistry.Add(session);
+            return session;
+        }
+
+        private static SimulatedKernel LoadBuiltIn(string name)
+        {
+            try
+            {
+                return ScenarioLibrary.Load(name);
+            }
+            catch (ScenarioException e)
+            {
+                // A built-in scenario that does not load is the module's bug, but it still gets a proper record.
+                throw new VfioApException(VfioApErrorId.ScenarioInvalid, ErrorCategory.InvalidData,
+                    $"Built-in scenario '{name}' could not be loaded: {e.Message}", "Report this as a bug of the VfioAp module.", null, e.Source, Errno.None, e);
+            }
+        }
+
+        private static SimulatedKernel LoadScenarioFile(string path)
+        {
+            string json;
+            try
+            {
+                json = File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new VfioApException(VfioApErrorId.ScenarioInvalid, ErrorCategory.ReadError,
+                    $"Scenario file '{path}' cannot be read: {e.Message}", "Check the file's permissions.", null, path,
+                    e is UnauthorizedAccessException ? Errno.EACCES : Errno.EIO, e);
+            }
+            try
+            {
+                return ScenarioLibrary.FromJson(json, path);
+            }
+            catch (ScenarioException e)
+            {
+                throw new VfioApException(VfioApErrorId.ScenarioInvalid, ErrorCategory.InvalidData,
+                    $"Invalid scenario file: {e.Message}",
+                    "Fix the entry named above; the format is described in about_VfioAp (SCENARIO FILES).", null, path, Errno.None, e);
+            }
+        }
+
+        /// <summary>A simulated host is named after its scenario ("name" in the file, else the file's name).</summary>
+        private static string ScenarioLibraryName(SimulatedKernel kernel, string scenario) =>
+            string.IsNullOrEmpty(kernel.ScenarioName) ? Path.GetFileNameWithoutExtension(scenario) : kernel.ScenarioName;
+
+        private static bool LooksLikePath(string argument) =>
+            argument.IndexOf('/') >= 0 || argument.IndexOf('\\') >= 0
+            || argument.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || argument.StartsWith("~", StringComparison.Ordinal);
+
+        /// <summary>One round trip that proves the tree is an AP host, so a wrong root fails at New-ApSession, not later.</summary>
+        private static void RequireApBus(ISysfs sysfs, ApSessionKind kind)
+        {
+            SysfsReadResult result;
+            try
+            {
+                result = sysfs.ReadMany(new[] { new SysfsQuery(SysfsLayout.ApBus, SysfsQueryKind.Exists) });
+            }
+            catch
+            {
+                sysfs.Dispose();
+                throw;
+            }
+            if (result[SysfsLayout.ApBus] is { Ok: true }) return;
+            sysfs.Dispose();
+            var path = sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.ApBus;
+            throw new VfioApException(VfioApErrorId.NoApBus, ErrorCategory.ResourceUnavailable,
+                kind == ApSessionKind.Local
+                    ? $"Host '{sysfs.HostName}' has no AP bus: {path} does not exist. This is not an IBM Z / LinuxONE Linux with the AP bus."
+                    : $"'{sysfs.Root}' is not a sysfs root of an AP host: {path} does not exist.",
+                kind == ApSessionKind.Local
+                    ? "Run on an IBM Z or LinuxONE Linux, or open a simulated host: New-ApSession -Simulation seed."
+                    : "Give the directory that holds bus/ap and devices/ap (the sysfs root itself, not a subdirectory).",
+                sysfs.HostName, path, Errno.ENOENT);
+        }
+    }
+}

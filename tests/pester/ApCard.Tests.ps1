@@ -1,0 +1,39 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    $script:seed = New-ApSession -Simulation seed
+}
+AfterAll { $seed | Remove-ApSession }
+
+Describe 'Get-ApCard' {
+    It 'shows the seed host''s two CEX8C cards with their queue counts' {
+        $cards = Get-ApCard -Session $seed
+        @($cards.Id | ForEach-Object ToString) | Should -Be @('04', '05')
+        foreach ($c in $cards) {
+            $c.Type | Should -Be 'CEX8C'
+            $c.HwType | Should -Be 14
+            $c.Generation | Should -Be 8
+            $c.Mode | Should -Be 'CCA-Coprocessor'
+            $c.PassThroughCapable | Should -BeTrue
+            $c.InHostConfig | Should -BeTrue
+            $c.QueueCount | Should -Be 3
+            $c.ComputerName | Should -Be 'seed'
+            $c.Session | Should -Be $seed
+        }
+        ($cards | Where-Object { [int]$_.Id -eq 4 }).VfioApQueueCount | Should -Be 3
+        ($cards | Where-Object { [int]$_.Id -eq 5 }).VfioApQueueCount | Should -Be 2
+    }
+
+    It 'reads each card attribute as the simulated kernel prints it' {
+        foreach ($c in Get-ApCard -Session $seed) {
+            $dir = "devices/ap/card$($c.Id)"
+            $c.Online | Should -Be ($seed.Kernel.Read("$dir/online").Trim() -eq '1')
+            $c.Functions | Should -Be $seed.Kernel.Read("$dir/ap_functions").Trim()
+        }
+    }
+
+    It '-Adapter selects cards, positionally too' {
+        (Get-ApCard -Session $seed -Adapter 5).Id.ToString() | Should -Be '05'
+        (Get-ApCard 4 -Session $seed).Id.ToString() | Should -Be '04'
+        Get-ApCard -Session $seed -Adapter 7 | Should -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,70 @@
+BeforeDiscovery {
+    $script:Views = @(
+        @{ Type = 'ApCard'; Command = { Get-ApCard -Session $seed }; Columns = 'Card', 'Type', 'Mode', 'HwType', 'Online', 'Config', 'Queues', 'VfioAp', 'HostConfig', 'Driver'; Row = '05 *CEX8C*CCA-Coprocessor*14*3*2*cex4card' }
+        @{ Type = 'ApQueue'; Command = { Get-ApQueue -Session $seed }; Columns = 'Apqn', 'Driver', 'Bound', 'Online', 'Status', 'Owner', 'InGuest', 'AssignedTo'; Row = '05.0035 *False*vfio_ap*False*62177883-f1bb-47f0-914d-32a22e3a8804' }
+        @{ Type = 'ApBusConfig'; Command = { Get-ApBusConfig -Session $seed }; Columns = 'MaxIds', 'VfioApAdapters', 'VfioApDomains', 'HostAdapters', 'HostDomains', 'Bindings'; Row = '*255/255*0x04-0x05*0x04,0x22,0x35*0x04-0x05*0x04,0x22,0x35*' }
+        @{ Type = 'VfioApMdev'; Command = { Get-VfioApMdev -Session $seed }; Columns = 'Uuid', 'Adapters', 'Domains', 'Control', 'Apqns', 'Guest', 'InUse'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*0x04-0x05*0x04,0x22,0x35*(none)*6*3*False' }
+        @{ Type = 'Apcb'; Command = { Get-VfioApApcb -Session $seed }; Columns = 'Mdev', 'Adapters', 'Domains', 'Apqns', 'Matches', 'Dropped'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*0x04*0x04,0x22,0x35*3*True*05: 05.0035 QueueNotBound' }
+        @{ Type = 'ApcbDroppedEntry'; Command = { (Get-VfioApApcb -Session $seed).Dropped }; Columns = 'Adapter', 'Domain', 'Control', 'Apqn', 'Reason', 'Message'; Row = '05 *05.0035*QueueNotBound*Adapter 05 is dropped*' }
+        @{ Type = 'ApcbDifference'; Command = { Test-VfioApApcb -Session $resetFailed -Detailed }; Columns = 'Mdev', 'Adapter', 'Domain', 'InKernel', 'Predicted', 'Message'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*04*False*True*The kernel dropped adapter 04*' }
+        @{ Type = 'ApSession'; Command = { $seed }; Columns = 'Id', 'Name', 'Kind', 'ComputerName', 'RoundTrips', 'State', 'Target'; Row = '*Simulation*seed*Opened*seed' }
+    )
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    . (Join-Path $PSScriptRoot 'Scenarios.ps1')
+    $script:seed = New-ApSession -Simulation seed
+    $script:resetFailed = New-ApSession -Simulation (Write-ScenarioFile -Name reset -Json $ResetFailedJson)
+
+    function Get-TableLines([scriptblock] $Command, [int] $Width) {
+        (& $Command | Format-Table | Out-String -Width $Width) -split "`r?`n" | Where-Object { $_.Trim() }
+    }
+}
+AfterAll { Get-ApSession | Remove-ApSession }
+
+Describe 'Table view of <Type>' -ForEach $Views {
+    It 'has the columns <Columns>' {
+        $lines = Get-TableLines $Command 200
+        $header = $lines | Where-Object { $_ -match "^\s*$($Columns[0])\s" } | Select-Object -First 1
+        $header | Should -Not -BeNullOrEmpty
+        ($header -split '\s+' | Where-Object { $_ }) | Should -Be $Columns
+    }
+
+    It 'renders the values' {
+        (Get-TableLines $Command 200) -like $Row | Should -Not -BeNullOrEmpty
+    }
+
+    It 'fits 100 columns without losing a column' {
+        $lines = Get-TableLines $Command 100
+        ($lines | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 100
+        $header = $lines | Where-Object { $_ -match "^\s*$($Columns[0])\s" } | Select-Object -First 1
+        ($header -split '\s+' | Where-Object { $_ }) | Should -Be $Columns
+    }
+}
+
+Describe 'Grouping and list views' {
+    It 'groups host objects by ComputerName' {
+        $other = New-ApSession -Simulation seed -ComputerName other
+        $text = Get-ApQueue -Session $seed, $other | Sort-Object ComputerName | Format-Table | Out-String -Width 120
+        $text | Should -Match 'ComputerName: other'
+        $text | Should -Match 'ComputerName: seed'
+    }
+
+    It 'lists an APCB with its APQNs, the kernel''s and every drop''s message' {
+        $text = Get-VfioApApcb -Session $seed | Format-List | Out-String -Width 200
+        $text | Should -Match 'Apqns\s+: 04\.0004 04\.0022 04\.0035'
+        $text | Should -Match 'KernelApqns\s+: 04\.0004 04\.0022 04\.0035'
+        $text | Should -Match 'Dropped\s+: Adapter 05 is dropped from the guest: queue 05\.0035'
+    }
+
+    It 'lists the bus masks in the kernel''s text' {
+        $text = Get-ApBusConfig -Session $seed | Format-List | Out-String -Width 200
+        $text | Should -Match ([regex]::Escape('ApMask             : ' + $seed.Kernel.Read('bus/ap/apmask').Trim()))
+    }
+
+    It 'shows APQNs, adapter and domain ids as sysfs names them' {
+        ((Get-VfioApApcb -Session $seed).Apqns | Out-String) | Should -Match '04\.0004\s+04\.0022\s+04\.0035'
+        ((Get-ApCard -Session $seed).Id | Out-String) | Should -Match '04\s+05'
+    }
+}

@@ -1,0 +1,61 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Runs the module's Pester tests (tests/pester and the runbooks in examples/) with Pester 6.2.0 from NuGet and
+    writes the counts for tests/run.sh.
+.DESCRIPTION
+    Pester comes from the package restored by tests/pester/PesterPackage.csproj (dotnet restore); its tools/ folder is
+    the module. The module under test is ps-module/VfioAp, laid out by the Release build.
+#>
+[CmdletBinding()]
+param(
+    # Where to write {"passed":..,"failed":..,"skipped":..} for the runner's summary.
+    [string] $CountsFile,
+    # Test files or folders; default: tests/pester and examples/*.Tests.ps1.
+    [string[]] $Path,
+    # NUnit XML result file (CI artefact).
+    [string] $ResultFile
+)
+
+$ErrorActionPreference = 'Stop'
+$repo = (Resolve-Path "$PSScriptRoot/../..").Path
+
+$assets = Join-Path $PSScriptRoot 'obj/project.assets.json'
+if (-not (Test-Path $assets)) {
+    throw "Pester is not restored: run 'dotnet restore tests/pester/PesterPackage.csproj' (tests/run.sh does)."
+}
+$packageFolders = (Get-Content $assets -Raw | ConvertFrom-Json).packageFolders.PSObject.Properties.Name
+$pester = $packageFolders | ForEach-Object { Join-Path $_ 'pester/6.2.0/tools/Pester.psd1' } | Where-Object { Test-Path $_ } | Select-Object -First 1
+if (-not $pester) { throw "Pester 6.2.0 is not in the NuGet package folders ($($packageFolders -join ', ')): run tests/run.sh." }
+Import-Module $pester -Force
+
+if (-not $Path) {
+    $Path = @((Join-Path $repo 'tests/pester')) + @(Get-ChildItem (Join-Path $repo 'examples') -Filter '*.Tests.ps1' -ErrorAction SilentlyContinue | ForEach-Object FullName)
+}
+
+$config = New-PesterConfiguration
+$config.Run.Path = $Path
+$config.Run.PassThru = $true
+$config.Run.Exit = $false
+$config.Output.Verbosity = 'Normal'
+# Plain text in logs (CI, redirected output); colours at a terminal.
+if ([Console]::IsOutputRedirected -or $env:CI) { $config.Output.RenderMode = 'Plaintext' }
+if ($ResultFile) {
+    $config.TestResult.Enabled = $true
+    $config.TestResult.OutputFormat = 'NUnitXml'
+    $config.TestResult.OutputPath = $ResultFile
+}
+
+$result = Invoke-Pester -Configuration $config
+if ($null -eq $result) { throw 'Invoke-Pester returned no result.' }
+
+# A file that fails to load, or a failing BeforeAll/AfterAll, is a failure of its own: count it.
+$counts = [ordered]@{
+    passed  = $result.PassedCount
+    failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+    skipped = $result.SkippedCount + $result.NotRunCount
+}
+if ($CountsFile) { $counts | ConvertTo-Json | Set-Content -Path $CountsFile -Encoding utf8 }
+"Pester: $($counts.passed) passed, $($counts.failed) failed, $($counts.skipped) skipped"
+if ($counts.failed -gt 0) { exit 1 }
+exit 0

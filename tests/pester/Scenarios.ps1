@@ -1,0 +1,36 @@
+# Scenario documents the tests write to files. Each is the spec's worked example (shared/spec/vfio-ap.md §7, §8) or
+# that example with one stated change; the expected results in the tests follow from the spec's rule, not from the
+# module's output.
+$script:SeedJson = @'
+{
+  "name": "seed",
+  "cards": [ { "id": "0x04", "type": "CEX8C" }, { "id": "0x05", "type": "CEX8C" } ],
+  "hostConfig": { "adapters": ["0x04", "0x05"], "domains": ["0x04", "0x22", "0x35"], "controlDomains": ["0x04", "0x22", "0x35"] },
+  "apmask": "-4,-5",
+  "aqmask": "-4,-0x22,-0x35",
+  "queues": { "05.0035": { "driver": null } },
+  "mdevs": [ { "uuid": "62177883-f1bb-47f0-914d-32a22e3a8804",
+               "adapters": ["0x04", "0x05"], "domains": ["0x04", "0x22", "0x35"], "controlDomains": [],
+               "guest": null } ]
+}
+'@
+
+# The seed host where, in addition, the last reset of 04.0022 failed: the kernel drops adapter 04 too, which sysfs
+# does not show.
+$script:ResetFailedJson = $SeedJson.Replace('"queues": { "05.0035": { "driver": null } }', '"queues": { "05.0035": { "driver": null }, "04.0022": { "resetFailed": true } }').Replace('"name": "seed"', '"name": "reset-failed"')
+
+# The seed host on a kernel before the dynamic-configuration rework: no ap_config, no guest_matrix. All six queues
+# bound (such kernels required bound queues to assign).
+$script:LegacyJson = $SeedJson.Replace('"queues": { "05.0035": { "driver": null } },', '"kernel": { "apConfig": false, "guestMatrix": false },').Replace('"name": "seed"', '"name": "legacy"')
+
+# Spec §7 "Over-provisioned domain": domain 0047 is assigned but not in the host configuration.
+$script:OverProvisionedJson = @'
+{
+  "name": "over-provisioned",
+  "cards": [ { "id": 5, "type": "CEX8C" }, { "id": 6, "type": "CEX8C" } ],
+  "hostConfig": { "adapters": [5, 6], "domains": ["0x04"] },
+  "apmask": "-5,-6",
+  "aqmask": "-4,-0x47",
+  "mdevs": [ { "uuid": "aaaaaaaa-0000-4000-8000-000000000047", "adapters": [5, 6], "domains": ["0x04", "0x47"] } ]
+}
+'@

@@ -1,0 +1,63 @@
+# Dot-sourced by every test file's BeforeAll: imports the module as built (ps-module/VfioAp) and gives the helpers
+# the tests share. Values the tests check come from the spec's worked examples (shared/spec/vfio-ap.md §7), never
+# from the module's own output.
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:ModuleManifest = Join-Path $RepoRoot 'ps-module/VfioAp/VfioAp.psd1'
+Import-Module $ModuleManifest -Force -ErrorAction Stop
+
+# The mdev of the seed scenario (spec §8).
+$script:SeedUuid = [guid]'62177883-f1bb-47f0-914d-32a22e3a8804'
+
+function Write-ScenarioFile {
+    <# Writes a scenario JSON file under $TestDrive and returns its path. #>
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Json)
+    $path = Join-Path $TestDrive "$Name.json"
+    Set-Content -Path $path -Value $Json -Encoding utf8NoBOM -NoNewline
+    $path
+}
+
+function ConvertTo-Comparable {
+    <# An object's data as JSON, without the Session note (which differs between sessions by design). #>
+    param([Parameter(ValueFromPipeline)] $InputObject)
+    process {
+        $InputObject | Select-Object -Property * -ExcludeProperty Session | ConvertTo-Json -Depth 6 -Compress -WarningAction SilentlyContinue
+    }
+}
+
+function Invoke-ChildPwsh {
+    <# Runs pwsh 7.6.9 (the repository's dotnet tool) as a separate process in the repository root; returns output and exit code. #>
+    param([Parameter(Mandatory)] [string[]] $Arguments)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    $psi.WorkingDirectory = $RepoRoot
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $true
+    $psi.ArgumentList.Add('pwsh')
+    foreach ($a in '-NoProfile', '-NonInteractive') { $psi.ArgumentList.Add($a) }
+    foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
+    $psi.Environment['NO_COLOR'] = '1'
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $p.StandardInput.Close()
+    $stderr = $p.StandardError.ReadToEndAsync()
+    $stdout = $p.StandardOutput.ReadToEnd()
+    if (-not $p.WaitForExit(120000)) { $p.Kill($true); throw "pwsh $Arguments did not finish within 120 s." }
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $stdout; Error = $stderr.Result }
+}
+
+function New-SysfsTree {
+    <#
+        Writes a simulated kernel as a real sysfs-like tree (files, directories, symlinks) and returns its path.
+        Not under $TestDrive: sysfs symlinks form cycles (card -> driver -> card), and Pester's TestDrive cleanup
+        follows directory links. Remove it with Remove-SysfsTree, which does not.
+    #>
+    param([Parameter(Mandatory)] $Kernel, [string] $Name = 'sysfs')
+    $dir = Join-Path ([System.IO.Path]::GetTempPath()) ("vfioap-$Name-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    [VfioAp.Core.Simulation.SysfsTreeExporter]::Export($Kernel, $dir)
+    $dir
+}
+
+function Remove-SysfsTree {
+    param([string] $Path)
+    # Directory.Delete removes symlinks as links and never follows them.
+    if ($Path -and [System.IO.Directory]::Exists($Path)) { [System.IO.Directory]::Delete($Path, $true) }
+}
