@@ -21,6 +21,9 @@
         'Get-VfioApMdev'
         'Get-VfioApApcb'
         'Test-VfioApApcb'
+        'Export-VfioApMdev'
+        'Import-VfioApMdev'
+        'Compare-VfioApMdev'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,0 +1,316 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using VfioAp.Core.Model;
+using VfioAp.Core.Persistence;
+using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>What Import-VfioApMdev reads; Auto tells them apart by their first element or bracket.</summary>
+    public enum MdevImportFormat
+    {
+        Auto,
+        MdevctlJson,
+        NodeDeviceXml,
+        HostdevXml,
+    }
+
+    /// <summary>
+    /// Import-VfioApMdev: reads mdevctl definitions and libvirt XML (files, strings, or the host's mdevctl directory)
+    /// into mdev objects, checks each against the host as Test-VfioApMatrix does, and with -Apply creates or changes
+    /// the mdevs through the planner: one plan per mdev, verified, rolled back on failure, so every mdev ends either
+    /// as defined or as it was.
+    /// </summary>
+    [Cmdlet(VerbsData.Import, "VfioApMdev", SupportsShouldProcess = true, DefaultParameterSetName = PathSet, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(VfioApMdev))]
+    public sealed class ImportVfioApMdevCommand : MdevPersistenceCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string ContentSet = "Content";
+        private const string HostSet = "FromHost";
+        private static readonly Encoding Utf8 = new UTF8Encoding(false);
+
+        private readonly List<string> _paths = new List<string>();
+        private readonly StringBuilder _content = new StringBuilder();
+        private int _contentPieces;
+
+        /// <summary>Definition files, or directories of them (mdevctl's matrix directory, an export directory).</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName", "PSPath")]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        /// <summary>The text of definitions (Get-Content -Raw, or a here-string); pipeline lines are joined into one text, as ConvertFrom-Json does.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ContentSet, ValueFromPipeline = true)]
+        [AllowEmptyString]
+        public string[]? Content { get; set; }
+
+        /// <summary>The definitions in the host's own mdevctl directory (&lt;MdevctlRoot&gt;/etc/mdevctl.d/matrix).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = HostSet)]
+        public SwitchParameter FromHost { get; set; }
+
+        [Parameter]
+        public MdevImportFormat Format { get; set; } = MdevImportFormat.Auto;
+
+        /// <summary>The UUID of a bare mdevctl definition whose file is not named by it.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = ContentSet)]
+        [MdevIdTransformation]
+        public Guid[]? Uuid { get; set; }
+
+        /// <summary>The hosts to check the definitions against (and to change with -Apply); default this machine.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public ApSession[]? Session { get; set; }
+
+        /// <summary>Create missing mdevs and change existing ones to the imported matrices.</summary>
+        [Parameter]
+        public SwitchParameter Apply { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Collect(Session);
+            if (Path is not null) _paths.AddRange(Path);
+            if (Content is not null)
+            {
+                foreach (var c in Content)
+                {
+                    if (_contentPieces++ > 0) _content.Append('\n');
+                    _content.Append(c);
+                }
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            var definitions = new List<MdevctlDefinition>();
+            var hostdevs = new List<HostdevReference>();
+            if (!FromHost.IsPresent)
+            {
+                foreach (var (text, source, uuidHint) in Inputs())
+                {
+                    try
+                    {
+                        Parse(text, source, uuidHint, definitions, hostdevs);
+                    }
+                    catch (PersistenceException ex)
+                    {
+                        WriteDefinitionError(ex, null);
+                    }
+                }
+            }
+
+            foreach (var session in AllSessions)
+            {
+                var hostDefinitions = definitions;
+                if (FromHost.IsPresent)
+                {
+                    var files = ConfigFilesFor(session);
+                    if (files is null) continue;
+                    MdevctlStoreContents contents;
+                    try { contents = new MdevctlStore(files).ReadAll(); }
+                    catch (PersistenceException ex) { WriteDefinitionError(ex, session, PersistenceErrorId.PersistFailed, ErrorCategory.ReadError); continue; }
+                    if (!contents.DirectoryExists)
+                    {
+                        WriteError(new VfioApException(PersistenceErrorId.MdevctlNotInstalled, ErrorCategory.ObjectNotFound,
+                            $"Host '{session.ComputerName}': mdevctl's directory {files.ConfigDirectory} does not exist, so there are no persisted mdevs to import.",
+                            "Install mdevctl on the host, or give -MdevctlRoot for a test root.", session.ComputerName, files.ConfigDirectory).ToErrorRecord(session));
+                        continue;
+                    }
+                    foreach (var p in contents.Problems) WriteDefinitionError(p, session);
+                    foreach (var f in contents.Ignored) WriteVerbose($"{session.ComputerName}: {f.Path} is not named by a UUID; mdevctl ignores it and so does the import.");
+                    hostDefinitions = contents.Definitions.ToList();
+                }
+
+                var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs);
+                if (snapshot is null) continue;
+                foreach (var item in MdevImportPlanner.Plan(snapshot, hostDefinitions)) Handle(session, snapshot, item);
+                foreach (var r in hostdevs) HandleHostdev(session, snapshot, r);
+            }
+        }
+
+        private IEnumerable<(string Text, string Source, Guid? Uuid)> Inputs()
+        {
+            int uuidIndex = 0;
+            Guid? NextUuid() => Uuid is { Length: > 0 } ? Uuid[Math.Min(uuidIndex++, Uuid.Length - 1)] : (Guid?)null;
+            if (_contentPieces > 0)
+                yield return (_content.ToString(), "the -Content text", NextUuid());
+            foreach (var p in _paths)
+            {
+                string full;
+                try { full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p); }
+                catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
+                {
+                    WriteError(new ErrorRecord(ex, PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound, p));
+                    continue;
+                }
+                var files = new List<string>();
+                if (Directory.Exists(full))
+                    files.AddRange(Directory.GetFiles(full).Where(f => MdevUuid.TryParse(System.IO.Path.GetFileName(f), out _) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
+                                                            .OrderBy(f => f, StringComparer.Ordinal));
+                else if (File.Exists(full))
+                    files.Add(full);
+                else
+                {
+                    WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound,
+                        $"'{full}' does not exist.", "Give a definition file or a directory of them.", null, full, Errno.ENOENT).ToErrorRecord(p));
+                    continue;
+                }
+                foreach (var f in files)
+                {
+                    string text;
+                    try { text = File.ReadAllText(f, Utf8); }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ReadError, $"Reading '{f}' failed: {ex.Message}", null, null, f, Errno.None, ex).ToErrorRecord(f));
+                        continue;
+                    }
+                    // mdevctl names its files by the UUID: that is the UUID of a bare definition.
+                    Guid? hint = MdevUuid.TryParse(System.IO.Path.GetFileName(f), out var fromName) ? fromName : NextUuid();
+                    yield return (text, f, hint);
+                }
+            }
+        }
+
+        private void Parse(string text, string source, Guid? uuid, List<MdevctlDefinition> definitions, List<HostdevReference> hostdevs)
+        {
+            var format = Format;
+            if (format == MdevImportFormat.Auto)
+            {
+                var t = text.TrimStart();
+                if (!t.StartsWith("<", StringComparison.Ordinal)) format = MdevImportFormat.MdevctlJson;
+                else format = LooksLikeNodeDevice(t) ? MdevImportFormat.NodeDeviceXml : MdevImportFormat.HostdevXml;
+            }
+            switch (format)
+            {
+                case MdevImportFormat.MdevctlJson:
+                    definitions.AddRange(MdevctlJson.ParseDocument(text, source, uuid));
+                    break;
+                case MdevImportFormat.NodeDeviceXml:
+                    definitions.AddRange(LibvirtNodeDevice.Parse(text, source));
+                    break;
+                default:
+                    hostdevs.AddRange(LibvirtHostdev.Parse(text, source));
+                    break;
+            }
+        }
+
+        /// <summary>The first element, past any declaration or comment, is &lt;device&gt;.</summary>
+        private static bool LooksLikeNodeDevice(string text)
+        {
+            int i = 0;
+            while (i < text.Length)
+            {
+                int lt = text.IndexOf('<', i);
+                if (lt < 0 || lt + 1 >= text.Length) return false;
+                char c = text[lt + 1];
+                if (c == '?' || c == '!') { i = lt + 2; continue; }
+                return string.CompareOrdinal(text, lt + 1, "device", 0, 6) == 0;
+            }
+            return false;
+        }
+
+        private void Handle(ApSession session, HostSnapshot snapshot, MdevImportItem item)
+        {
+            var host = session.ComputerName;
+            foreach (var w in item.Warnings) WriteWarning($"{host}: {w}");
+            foreach (var f in item.Findings.Where(f => f.Severity == FindingSeverity.Warning))
+                WriteWarning($"{host}, mdev {item.Uuid:D}: {f.Message}");
+            if (item.Refused)
+            {
+                if (item.Problem is not null)
+                {
+                    WriteDefinitionError(item.Problem, session, PersistenceErrorId.ImportRefused);
+                    return;
+                }
+                var first = item.Errors.FirstOrDefault();
+                var message = item.HostProblem ?? string.Join(" ", item.Errors.Select(e => e.Message));
+                WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.InvalidOperation,
+                    $"Host '{host}': the definition of mdev {item.Uuid:D} from {item.Definition.Source} cannot be applied: {message}",
+                    "Nothing was written for this mdev. Test-VfioApMatrix -Detailed shows the same findings; resolve them and import again.",
+                    host, SysfsLayout.MdevDir(item.Uuid), first?.KernelErrno ?? Errno.None).ToErrorRecord(item.Uuid));
+                return;
+            }
+
+            if (!Apply.IsPresent || item.Plan is null)
+            {
+                if (Apply.IsPresent) WriteVerbose($"{host}: mdev {item.Uuid:D} already has {item.Matrix}; nothing to write.");
+                WriteObject(Output(session, snapshot.FindMdev(item.Uuid), item, item.Action));
+                return;
+            }
+
+            var plan = item.Plan;
+            var writes = string.Join("\n", plan.Writes.Select(w => "  " + w));
+            if (!ShouldProcess($"{plan.Summary} on {host}:\n{writes}", $"{plan.Summary} on {host}?", "Import-VfioApMdev"))
+                return;
+            PlanOutcome outcome;
+            try
+            {
+                outcome = PlanRunner.Apply(session.Sysfs, plan);
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                WriteError(HostFailure.From(ex, session).ToErrorRecord(item.Uuid));
+                return;
+            }
+            if (outcome.Succeeded)
+            {
+                WriteObject(Output(session, outcome.After?.FindMdev(item.Uuid), item, item.Action));
+                return;
+            }
+            var failed = outcome.FailedWrite;
+            string why = failed is not null
+                ? $"writing '{failed.Value}' to {failed.Path} failed with {outcome.Run.Error} ({ErrnoText.Describe(outcome.Run.Error)}): {KernelRefusal.Explain(failed, outcome.Run.Error, snapshot)}"
+                : outcome.VerificationProblem ?? outcome.Run.Message ?? "the plan did not complete";
+            string rolled = outcome.RollbackFailed
+                ? $" Rolling back the {outcome.AppliedWrites.Count} applied write(s) failed too ({outcome.Rollback!.Error}): check the mdev with Get-VfioApMdev."
+                : outcome.RolledBack ? $" The {outcome.AppliedWrites.Count} write(s) already applied were undone; the mdev is as it was." : " Nothing had been applied.";
+            WriteError(new VfioApException(PersistenceErrorId.ImportApplyFailed, ErrorCategory.WriteError,
+                $"Host '{host}': importing mdev {item.Uuid:D} from {item.Definition.Source}: {why}.{rolled}",
+                "Resolve the cause named above and import again.", host, failed?.Path, outcome.Run.Error).ToErrorRecord(item.Uuid));
+        }
+
+        private PSObject Output(ApSession session, VfioApMdev? live, MdevImportItem item, MdevImportAction action)
+        {
+            var mdev = live is not null && (Apply.IsPresent || live.Matrix == item.Matrix)
+                ? live
+                : new VfioApMdev { ComputerName = session.ComputerName, Uuid = item.Uuid, Matrix = item.Matrix ?? ApMatrix.Empty, HasApConfig = live?.HasApConfig ?? false };
+            var pso = ApSessionCmdlet.Tag(mdev, session);
+            pso.Properties.Add(new PSNoteProperty("Start", item.Definition.Start));
+            pso.Properties.Add(new PSNoteProperty("Source", item.Definition.Source));
+            pso.Properties.Add(new PSNoteProperty("ImportAction", action));
+            pso.Properties.Add(new PSNoteProperty("Findings", item.Findings.ToArray()));
+            return pso;
+        }
+
+        private void HandleHostdev(ApSession session, HostSnapshot snapshot, HostdevReference r)
+        {
+            var live = snapshot.FindMdev(r.Uuid);
+            var guest = r.Guest is null ? "" : $" (guest {r.Guest})";
+            if (Apply.IsPresent)
+            {
+                WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.InvalidData,
+                    $"{r.Source}{guest}: a <hostdev> names mdev {r.Uuid:D} but not its matrix, so it cannot be applied.",
+                    "Import the mdev's mdevctl definition or node-device XML instead (Export-VfioApMdev writes both).", session.ComputerName, r.Source).ToErrorRecord(r.Uuid));
+                return;
+            }
+            if (live is null)
+            {
+                WriteError(new VfioApException(VfioApErrorId.MdevNotFound, ErrorCategory.ObjectNotFound,
+                    $"Host '{session.ComputerName}': {r.Source}{guest} uses mdev {r.Uuid:D}, which does not exist there; the guest would not start.",
+                    "Create it (Import-VfioApMdev -Apply with its definition, or New-VfioApMdev), or correct the UUID in the domain XML.",
+                    session.ComputerName, SysfsLayout.MdevDir(r.Uuid), Errno.ENOENT).ToErrorRecord(r.Uuid));
+                return;
+            }
+            var pso = ApSessionCmdlet.Tag(live, session);
+            pso.Properties.Add(new PSNoteProperty("Source", r.Source));
+            pso.Properties.Add(new PSNoteProperty("Guest", r.Guest));
+            WriteObject(pso);
+        }
+    }
+}
