@@ -194,6 +194,16 @@ Describe 'Round trip: export, remove, import -Apply' {
         Compare-VfioApMdev -Session $seed -MdevctlRoot $root | Should -BeNullOrEmpty
     }
 
+    It 'imports from a copy of mdevctl''s directory given as a path' {
+        $seed = New-ApSession -Simulation seed
+        $root = New-MdevctlRoot
+        $before = Get-VfioApMdev -Session $seed
+        $before | Export-VfioApMdev -Persist -MdevctlRoot $root
+        Remove-SeedMdev $seed
+        (Import-VfioApMdev -Path "$root/etc/mdevctl.d" -Session $seed -Apply -WarningAction SilentlyContinue).Uuid | Should -Be $SeedUuid
+        (Get-VfioApMdev -Session $seed | ConvertTo-Comparable) | Should -Be ($before | ConvertTo-Comparable)
+    }
+
     It 'goes through a node-device XML file as well' {
         $seed = New-ApSession -Simulation seed
         $file = Join-Path $TestDrive 'seed-nodedev.xml'

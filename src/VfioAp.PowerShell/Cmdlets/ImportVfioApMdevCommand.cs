@@ -150,6 +150,13 @@ namespace VfioAp.PowerShell.Commands
                     continue;
                 }
                 var files = new List<string>();
+                // mdevctl's own directory, or a root holding it, means its vfio_ap parent directory.
+                foreach (var inner in new[] { "matrix", "etc/mdevctl.d/matrix" })
+                    if (Directory.Exists(full) && Directory.Exists(System.IO.Path.Combine(full, inner)) && !Directory.GetFiles(full).Any())
+                    {
+                        full = System.IO.Path.Combine(full, inner);
+                        break;
+                    }
                 if (Directory.Exists(full))
                     files.AddRange(Directory.GetFiles(full).Where(f => MdevUuid.TryParse(System.IO.Path.GetFileName(f), out _) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
                                                             .OrderBy(f => f, StringComparer.Ordinal));
@@ -161,6 +168,7 @@ namespace VfioAp.PowerShell.Commands
                         $"'{full}' does not exist.", "Give a definition file or a directory of them.", null, full, Errno.ENOENT).ToErrorRecord(p));
                     continue;
                 }
+                if (files.Count == 0) WriteWarning($"'{full}' holds no definition files (files named by a UUID, or ending in .json or .xml).");
                 foreach (var f in files)
                 {
                     string text;
