@@ -336,3 +336,72 @@ Describe 'Views of the persistence objects' {
         $text | Should -Match "CreateFile\s+$([regex]::Escape("$root/etc/mdevctl.d/matrix/$SeedUuid"))"
     }
 }
+
+Describe 'mdevctl start re-creates a persisted mdev on a FUSE-mounted simulated host' {
+    # The whole boot path with real parts: the definition Export-VfioApMdev -Persist wrote, the real mdevctl start
+    # (create, then each assign attribute in order), and a simulated kernel served by VfioAp.SimFs over FUSE. mdevctl
+    # reads /sys/class/mdev_bus and /sys/bus/mdev/devices, which the simulated tree does not have, so in mdevctl's
+    # private mount namespace a small /sys of symlinks points into the FUSE mount.
+    BeforeAll {
+        $script:SimFsSkip = $MdevctlSkip
+        $script:SimFsDll = Join-Path $RepoRoot 'src/VfioAp.SimFs/bin/Release/net10.0/VfioAp.SimFs.dll'
+        if (-not $SimFsSkip -and -not (Test-Path $SimFsDll)) { $script:SimFsSkip = "VfioAp.SimFs is not built ($SimFsDll)" }
+        if (-not $SimFsSkip -and -not (Test-Path /dev/fuse)) { $script:SimFsSkip = '/dev/fuse is missing: FUSE cannot run here' }
+        if (-not $SimFsSkip -and -not (Get-Command fusermount3 -ErrorAction SilentlyContinue)) { $script:SimFsSkip = 'fusermount3 (fuse3) is not installed' }
+        $script:SimFs = $null
+        if (-not $SimFsSkip) {
+            # The seed host of spec §8 before its mdev was created.
+            $scenario = Write-ScenarioFile -Name 'seed-without-mdev' -Json @'
+{
+  "name": "seed-without-mdev",
+  "cards": [ { "id": "0x04", "type": "CEX8C" }, { "id": "0x05", "type": "CEX8C" } ],
+  "hostConfig": { "adapters": ["0x04", "0x05"], "domains": ["0x04", "0x22", "0x35"], "controlDomains": ["0x04", "0x22", "0x35"] },
+  "apmask": "-4,-5",
+  "aqmask": "-4,-0x22,-0x35",
+  "queues": { "05.0035": { "driver": null } },
+  "mdevs": []
+}
+'@
+            $script:Mount = Join-Path $TestDrive 'simfs'
+            New-Item -ItemType Directory -Path $Mount | Out-Null
+            $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+            foreach ($a in $SimFsDll, '--scenario', $scenario, $Mount, '--until-stdin-closes') { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardInput = $true
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $script:SimFs = [System.Diagnostics.Process]::Start($psi)
+            $ready = $SimFs.StandardOutput.ReadLineAsync()
+            if (-not $ready.Wait(60000) -or $ready.Result -notlike 'mounted *') {
+                $script:SimFsSkip = "VfioAp.SimFs did not mount: $($ready.Result) $($SimFs.StandardError.ReadToEnd())"
+            }
+        }
+    }
+    AfterAll {
+        if ($SimFs) {
+            $SimFs.StandardInput.Close()
+            if (-not $SimFs.WaitForExit(20000)) { fusermount3 -u $Mount 2>$null; $null = $SimFs.WaitForExit(10000) }
+        }
+    }
+
+    It 'ends with the seed mdev and the guest matrix of spec §7' {
+        if ($SimFsSkip) { Set-ItResult -Skipped -Because $SimFsSkip; return }
+        $root = New-MdevctlRoot
+        Get-VfioApMdev -Session (New-ApSession -Simulation seed) | Export-VfioApMdev -Persist -MdevctlRoot $root
+
+        $fakeSys = Join-Path $TestDrive 'fakesys'
+        New-Item -ItemType Directory -Force -Path "$fakeSys/class/mdev_bus", "$fakeSys/bus/mdev/devices" | Out-Null
+        New-Item -ItemType SymbolicLink -Path "$fakeSys/class/mdev_bus/matrix" -Target "$Mount/devices/vfio_ap/matrix" | Out-Null
+        New-Item -ItemType SymbolicLink -Path "$fakeSys/bus/mdev/devices/$SeedUuid" -Target "$Mount/devices/vfio_ap/matrix/$SeedUuid" | Out-Null
+        $out = unshare --mount --propagation private sh -c 'mount --bind "$0/etc/mdevctl.d" /etc/mdevctl.d && mount --bind "$1" /sys && exec mdevctl start -u "$2"' $root $fakeSys "$SeedUuid" 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "mdevctl start said: $out"
+
+        $tree = New-ApSession -SysfsRoot $Mount -ComputerName simfs
+        $m = Get-VfioApMdev -Session $tree
+        $m.Uuid | Should -Be $SeedUuid
+        @($m.Adapters) | Should -Be $SeedAdapters
+        @($m.Domains) | Should -Be $SeedDomains
+        $m.GuestMatrixText | Should -BeExactly "04.0004`n04.0022`n04.0035`n"
+        Test-VfioApApcb -Session $tree | Should -BeTrue
+        Compare-VfioApMdev -Session $tree -MdevctlRoot $root | Should -BeNullOrEmpty
+    }
+}
