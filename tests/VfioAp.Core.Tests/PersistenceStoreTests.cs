@@ -106,6 +106,7 @@ public class PersistenceStoreTests
         var store = new MdevctlStore(new LocalMdevctlConfigFiles(dir.Path, "h1"));
         var ex = Assert.Throws<PersistenceException>(() => store.PlanPersist(new[] { MdevctlDefinition.FromMatrix(A, MatrixA) }));
         Assert.Contains("h1", ex.Message);
+        Assert.True(ex.MdevctlMissing);
         Assert.Contains("install mdevctl", ex.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }

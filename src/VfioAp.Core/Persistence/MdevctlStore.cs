@@ -111,7 +111,7 @@ namespace VfioAp.Core.Persistence
             var listing = Files.ReadAll();
             if (!listing.DirectoryExists)
                 throw new PersistenceException(Files.ConfigDirectory, null,
-                    $"mdevctl's configuration directory does not exist on {Files.HostName}, so mdevctl is not installed there and nothing would read a definition at boot. Install mdevctl (Debian/Ubuntu: apt-get install mdevctl; RHEL/Fedora: dnf install mdevctl) and try again.");
+                    $"mdevctl's configuration directory does not exist on {Files.HostName}, so mdevctl is not installed there and nothing would read a definition at boot. Install mdevctl (Debian/Ubuntu: apt-get install mdevctl; RHEL/Fedora: dnf install mdevctl) and try again.", mdevctlMissing: true);
             var files = listing.Files;
             var ops = new List<PersistOperation>();
             var unchanged = new List<MdevctlDefinition>();

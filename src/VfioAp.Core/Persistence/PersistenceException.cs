@@ -9,9 +9,11 @@ namespace VfioAp.Core.Persistence
     /// </summary>
     public sealed class PersistenceException : Exception
     {
-        public PersistenceException(string source, string? entry, string problem, int? line = null, int? position = null, Exception? inner = null)
+        public PersistenceException(string source, string? entry, string problem, int? line = null, int? position = null, Exception? inner = null,
+                                    bool mdevctlMissing = false)
             : base(Compose(source, entry, problem, line, position), inner)
         {
+            MdevctlMissing = mdevctlMissing;
             Source = source;
             Entry = entry;
             Problem = problem;
@@ -26,6 +28,8 @@ namespace VfioAp.Core.Persistence
         /// <summary>The problem alone, without source and entry.</summary>
         public string Problem { get; }
         public int? Line { get; }
+        /// <summary>True when the host has no mdevctl configuration directory at all (mdevctl not installed).</summary>
+        public bool MdevctlMissing { get; }
         public int? Position { get; }
 
         private static string Compose(string source, string? entry, string problem, int? line, int? position)

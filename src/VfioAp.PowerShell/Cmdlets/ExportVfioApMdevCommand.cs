@@ -215,7 +215,7 @@ namespace VfioAp.PowerShell.Commands
             }
             catch (PersistenceException ex)
             {
-                var notInstalled = ex.Message.Contains("does not exist");
+                var notInstalled = ex.MdevctlMissing;
                 WriteDefinitionError(ex, session, notInstalled ? PersistenceErrorId.MdevctlNotInstalled : PersistenceErrorId.PersistFailed,
                     notInstalled ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError,
                     notInstalled ? "Install mdevctl on the host, or give -MdevctlRoot for a test root." : "Check mdevctl's directory on the host.");
