@@ -24,6 +24,11 @@
         'Export-VfioApMdev'
         'Import-VfioApMdev'
         'Compare-VfioApMdev'
+        'Test-VfioApMatrix'
+        'Set-VfioApMatrix'
+        'New-VfioApMdev'
+        'Remove-VfioApMdev'
+        'Set-ApBusMask'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

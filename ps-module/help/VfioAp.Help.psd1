@@ -7,6 +7,8 @@
         Session       = 'The hosts to work on: sessions from New-ApSession or Get-ApSession. Several sessions are read in parallel (see -ThrottleLimit); every object written carries its ComputerName and Session, so objects piped from another VfioAp cmdlet are worked on against their own host (see -InputObject). Without -Session, the cmdlet reads this machine''s /sys and says clearly when it has no AP bus.'
         InputObject   = 'Objects from the pipeline: sessions (Get-ApSession), or any object that carries a Session property (every VfioAp output does). The host worked on is that object''s session, even when -Session is given or set in $PSDefaultParameterValues. Objects without a session leave -Session in charge.'
         ThrottleLimit = 'How many hosts are read at the same time when several sessions are given (1-1024). Each host costs one batched read whatever its size, so the whole call takes about as long as the slowest host.'
+        WhatIf        = 'Shows what would be written, and changes nothing: for each host the plan in one sentence and then every sysfs write, as the echo command a shell would run with the full path, and what it does. The host is still read (one round trip) and the change checked, so a change the kernel would refuse is refused here too.'
+        Confirm       = 'Asks before changing each host, showing the plan and every sysfs write. -Confirm:$false never asks.'
     }
     CommonDefaults = @{
         ThrottleLimit = '32'
@@ -468,5 +470,209 @@ Describe 'persistence' {
             }
         )
         Links       = @('Export-VfioApMdev', 'Import-VfioApMdev', 'about_VfioAp')
+    }
+
+    'Set-VfioApMatrix' = @{
+        Synopsis    = 'Adds, removes or replaces the adapters, domains and control domains of vfio_ap mdevs, with the fewest writes, verified and rolled back on failure.'
+        Description = @(
+            'Set-VfioApMatrix changes an mdev''s matrix: -Add (the default) adds the given ids, -Remove removes them, -Replace replaces the kinds of ids given (a kind not given is kept; -Replace -Adapter @() removes every adapter). Ids are numbers or strings read as the kernel reads them (5, 0x05, ''05''; a quoted ''035'' is octal), arrays and ranges (4..7).'
+            'The cmdlet reads the host once, checks the new matrix as the kernel will, and refuses before writing anything what the kernel would refuse: an id above the host''s maximum (VfioAp.IdAboveMaximum, the kernel''s ENODEV), an APQN owned by the host''s default drivers (VfioAp.ApqnOwnedByHost, EADDRNOTAVAIL), an APQN already in another mdev, named (VfioAp.ApqnInUse, EADDRINUSE). APIDs the guest would newly lose (a queue missing, unbound, bound to another driver, an adapter or domain outside the host configuration) are warnings, with the kernel''s reason.'
+            'It then plans the fewest writes: where the kernel has the mdev attribute ap_config (Linux 6.10 and later), one write of the whole matrix, which the kernel takes all or nothing; otherwise every unassign_* before every assign_*, so that no step on the way is refused when the goal is valid. Ids are always written as 0x hex. A matrix that is already as asked costs no write (-Verbose says so). -WhatIf lists every write; -Confirm asks.'
+            'The writes and the read-back that verifies them go to the host in one round trip. If the kernel refuses a write (another session may have taken an APQN meanwhile) or the read-back differs, the applied writes are undone in reverse order, and the error names the host, the attribute, the value written, the errno with what it means, the other mdev where there is one, what was applied and what was rolled back, and what to do. A failed rollback is a second error, VfioAp.RollbackFailed.'
+            'The guest APCB: on unassign the kernel clears the bit in the guest''s APCB and does not filter the matrix again; on assign and on an ap_config write (even of an unchanged matrix) it filters the whole matrix. So after a change that only unassigns on a kernel without ap_config, an adapter that was kept from the guest for a queue of a removed domain stays out although the filter would now admit it; the cmdlet warns when that happened. -Refilter makes the kernel filter again: on kernels with ap_config by writing the matrix to ap_config again, on older ones by unbinding and binding again one queue of each such adapter (the adapter is not in the guest, so nothing is unplugged).'
+        )
+        Parameters  = @{
+            Mdev          = 'The mdevs to change, by UUID in any standard form, or objects from Get-VfioApMdev (their Uuid binds). A UUID that no host has is reported once (VfioAp.MdevNotFound).'
+            Adapter       = 'Adapters (APIDs): 5, 0x05, ''05'', arrays and ranges (4..7). Written to the kernel as 0x hex.'
+            Domain        = 'Usage domains (APQIs), as -Adapter.'
+            ControlDomain = 'Control domains, as -Adapter. Control domains are not checked against other mdevs or apmask/aqmask (the kernel does not either); only the maximum id applies.'
+            Add           = 'Add the ids to the matrix. The default.'
+            Remove        = 'Remove the ids from the matrix. Ids the matrix does not have are ignored, as the kernel ignores unassigning them.'
+            Replace       = 'Replace the adapters, domains or control domains given; the kinds not given stay as they are.'
+            Refilter      = 'Also make the kernel filter the guest APCB anew when it would keep adapters out that its filter admits (see the description). Costs no write when the guest APCB is already as the filter gives it. Alone (without ids) it only refilters.'
+            PassThru      = 'Write the changed mdev (as Get-VfioApMdev shows it) to the pipeline; costs one more round trip. Without it the cmdlet writes nothing on success.'
+        }
+        Inputs      = @{
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev and their Session picks the host.'
+            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+        }
+        Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'With -PassThru: the mdev after the change.' }
+        Examples    = @(
+            @{
+                Title   = 'Preview, then give the seed host''s mdev adapter 06'
+                Code    = @'
+$seed = New-ApSession -Simulation seed
+Set-VfioApMatrix -Session $seed -Mdev 62177883-f1bb-47f0-914d-32a22e3a8804 -Adapter 6 -WhatIf
+Set-VfioApMatrix -Session $seed -Mdev 62177883-f1bb-47f0-914d-32a22e3a8804 -Adapter 6 -PassThru
+'@
+                Remarks = 'The first command prints the one ap_config write and changes nothing; the second writes it, verifies it and returns the mdev. A warning says that the guest will not get adapter 06: it is not in the host''s AP configuration (over-provisioning is allowed: the guest gets it when the machine configures it).'
+            }
+            @{
+                Title   = 'Every mdev of a host gets domain 0x47 (or says why not)'
+                Code    = 'Get-VfioApMdev -Session $lpar | Set-VfioApMatrix -Domain 0x47'
+                Remarks = 'Each mdev is planned from the host as it is at that moment; an APQN another mdev holds is refused before writing, naming that mdev (VfioAp.ApqnInUse).'
+            }
+            @{
+                Title   = 'Replace the domains, keep the adapters'
+                Code    = 'Set-VfioApMatrix -Session $lpar -Mdev $uuid -Replace -Domain 0x30..0x3f -ControlDomain 0x30..0x3f -Verbose'
+                Remarks = 'On a kernel without ap_config this is the unassigns of the old domains, then the assigns of the new ones; -Verbose reports the writes and the round trips.'
+            }
+            @{
+                Title   = 'Catch the refusal in a script'
+                Code    = @'
+try { Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 6 -ErrorAction Stop }
+catch [System.Management.Automation.RuntimeException] {
+    if ($_.FullyQualifiedErrorId -like 'VfioAp.ApqnInUse,*') { "held by another mdev: $($_.ErrorDetails.RecommendedAction)" } else { throw }
+}
+'@
+                Remarks = 'The id before the comma is stable. $_.Exception.Host, .Path and .Errno say where and why.'
+            }
+            @{
+                Title   = 'Remove a domain and let the kernel filter the guest again'
+                Code    = 'Set-VfioApMatrix -Session $lpar -Mdev $uuid -Remove -Domain 0x35 -Refilter'
+                Remarks = 'Without -Refilter, a kernel without ap_config would keep adapter 05 out of the guest (it was dropped for queue 05.0035, which is gone from the matrix now) until the next assign.'
+            }
+        )
+        Notes       = @(
+            'Error ids: VfioAp.ApqnInUse (EADDRINUSE), VfioAp.ApqnOwnedByHost (EADDRNOTAVAIL), VfioAp.IdAboveMaximum (ENODEV), VfioAp.PermissionDenied (EACCES: run as root or use a session with -UseSudo), VfioAp.AttributeNotFound (ENOENT: the mdev went away), VfioAp.InvalidValue (EINVAL), VfioAp.WriteFailed (any other errno or a lost connection), VfioAp.VerificationFailed (the writes were taken but the host reads back otherwise), VfioAp.RollbackFailed, VfioAp.MdevNotFound. The same id is used whether the module saw the refusal coming or the kernel answered it.'
+            'Two sessions changing one host at the same time: the kernel serializes the writes; the one whose write comes second gets EADDRINUSE and its mdev is rolled back, so neither mdev is left half-changed.'
+        )
+        Links       = @('Test-VfioApMatrix', 'Get-VfioApMdev', 'New-VfioApMdev', 'Test-VfioApApcb', 'about_VfioAp')
+    }
+
+    'New-VfioApMdev' = @{
+        Synopsis    = 'Creates a vfio_ap mediated device, optionally with its first matrix, all or nothing.'
+        Description = @(
+            'New-VfioApMdev writes the UUID to the vfio_ap-passthrough type''s create attribute and, with -Adapter, -Domain or -ControlDomain, gives the new mdev its matrix: in one ap_config write where the kernel has it (known from an existing mdev), else assign by assign. The plan is checked first (an existing UUID, no instances left, the vfio_ap module not loaded, and everything Set-VfioApMatrix checks) and refused before anything is written. If the kernel refuses any write, the mdev is removed again, so the host ends as it started.'
+            'The new mdev is written to the pipeline as Get-VfioApMdev shows it. With several sessions, an mdev is created on each host (with -Uuid, the same UUID on each, as a guest that migrates between them needs).'
+        )
+        Parameters  = @{
+            Uuid          = 'The new mdev''s UUID, in any standard form. Default: a new random UUID (one per host).'
+            Adapter       = 'The first matrix''s adapters: 5, 0x05, ''05'', arrays and ranges.'
+            Domain        = 'The first matrix''s usage domains.'
+            ControlDomain = 'The first matrix''s control domains.'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'The new mdev.' }
+        Examples    = @(
+            @{
+                Title   = 'An mdev for a guest, with its matrix'
+                Code    = 'New-VfioApMdev -Session $lpar -Adapter 5,6 -Domain 0x47 -ControlDomain 0x47'
+                Remarks = 'Creates the mdev and assigns adapters 05, 06 and domain 0047; if 06.0047 belongs to another mdev, nothing is created (VfioAp.ApqnInUse names the other mdev).'
+            }
+            @{
+                Title   = 'Keep the UUID a guest definition already names'
+                Code    = 'New-VfioApMdev -Session $lpar -Uuid 62177883-f1bb-47f0-914d-32a22e3a8804 -Adapter 4 -Domain 4 -WhatIf'
+                Remarks = 'Shows the create write and the matrix writes; changes nothing.'
+            }
+        )
+        Notes       = 'Error ids: VfioAp.MdevExists (EEXIST), VfioAp.NoInstancesLeft (available_instances is 0), VfioAp.VfioApNotLoaded, and those of Set-VfioApMatrix.'
+        Links       = @('Remove-VfioApMdev', 'Set-VfioApMatrix', 'Test-VfioApMatrix', 'about_VfioAp')
+    }
+
+    'Remove-VfioApMdev' = @{
+        Synopsis    = 'Removes vfio_ap mediated devices.'
+        Description = @(
+            'Remove-VfioApMdev writes 1 to each mdev''s remove attribute. It asks first (ConfirmImpact High; -Confirm:$false does not ask). An mdev a KVM guest is using (its queues'' vfio_ap status is "in use") is refused before writing (VfioAp.MdevInUse): older kernels refuse the write with EBUSY, current ones block it until the guest lets the device go.'
+        )
+        Parameters  = @{ Mdev = 'The mdevs to remove, by UUID in any standard form, or objects from Get-VfioApMdev (their Uuid binds). A UUID that no host has is reported once (VfioAp.MdevNotFound).' }
+        Inputs      = @{
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev and their Session picks the host.'
+            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+        }
+        Outputs     = @{ 'None' = 'This cmdlet writes nothing on success.' }
+        Examples    = @(
+            @{
+                Title   = 'Remove an mdev without being asked'
+                Code    = 'Remove-VfioApMdev -Session $lpar -Mdev 62177883-f1bb-47f0-914d-32a22e3a8804 -Confirm:$false'
+                Remarks = 'One write; the read-back in the same round trip verifies that the mdev is gone.'
+            }
+            @{
+                Title   = 'Remove every mdev no guest uses'
+                Code    = 'Get-VfioApMdev -Session $lpar | Where-Object { -not $_.InUse } | Remove-VfioApMdev'
+                Remarks = 'Asks for each one.'
+            }
+        )
+        Notes       = 'Error ids: VfioAp.MdevInUse (EBUSY), VfioAp.MdevNotFound, VfioAp.PermissionDenied.'
+        Links       = @('New-VfioApMdev', 'Get-VfioApMdev')
+    }
+
+    'Set-ApBusMask' = @{
+        Synopsis    = 'Gives adapters or domains to vfio_ap, or back to the host''s default drivers (apmask/aqmask).'
+        Description = @(
+            'An APQN belongs to the host''s default drivers (cex4queue) when its adapter is set in apmask and its domain in aqmask; every other APQN is for vfio_ap. Set-ApBusMask -Owner VfioAp clears the given adapters'' apmask bits and domains'' aqmask bits; -Owner Host sets them. -ApMask and -AqMask take the kernel''s own syntax instead: an absolute mask (0x and up to 64 hex digits, bit 0 first) or relative terms (-5,-6 or +0x20-0x2f), applied to each host''s current mask.'
+            'Only the bits that change are written, with the kernel''s relative syntax, so a concurrent change of other bits is not overwritten. After a mask change the bus moves each affected queue to the driver the masks now give it to.'
+            'The kernel refuses (EBUSY) to give the host an APQN that an mdev holds; the cmdlet refuses it before writing, naming each mdev and its APQNs (VfioAp.ApqnHeldByMdev). When both masks gain and lose bits, the writes are ordered so that only a conflict of the final masks is refused.'
+        )
+        Parameters  = @{
+            Adapter  = 'Adapters whose apmask bits change: 5, 0x05, ''05'', arrays and ranges.'
+            Domain   = 'Domains whose aqmask bits change.'
+            Owner    = 'VfioAp: the ids go to vfio_ap (bits cleared). Host: they go back to the default drivers (bits set).'
+            ApMask   = 'apmask in the kernel''s syntax, absolute or relative. Checked before any host is read (VfioAp.InvalidValue).'
+            AqMask   = 'aqmask in the kernel''s syntax, absolute or relative.'
+            PassThru = 'Write the bus configuration after the change (as Get-ApBusConfig shows it).'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Outputs     = @{ 'VfioAp.Core.Model.ApBusConfig' = 'With -PassThru: the bus configuration after the change.' }
+        Examples    = @(
+            @{
+                Title   = 'Reserve two domains for guests'
+                Code    = 'Set-ApBusMask -Session $lpar -Domain 0x47,0xab -Owner VfioAp -WhatIf'
+                Remarks = 'Shows the one aqmask write (-0x47,-0xab); the queues of those domains would move from cex4queue to vfio_ap.'
+            }
+            @{
+                Title   = 'The kernel documentation''s example'
+                Code    = @'
+Set-ApBusMask -Session $lpar -ApMask '-5,-6' -AqMask '-4,-0x47,-0xab,-0xff'
+'@
+                Remarks = 'The same strings as echo -5,-6 > /sys/bus/ap/apmask and echo -4,-0x47,-0xab,-0xff > /sys/bus/ap/aqmask.'
+            }
+            @{
+                Title   = 'Give a card back to the host'
+                Code    = 'Set-ApBusMask -Session $lpar -Adapter 6 -Owner Host'
+                Remarks = 'Refused, naming each mdev that still holds an APQN of adapter 06 on a domain the host owns, with the Set-VfioApMatrix -Remove command that frees it.'
+            }
+        )
+        Notes       = 'Error ids: VfioAp.ApqnHeldByMdev (EBUSY), VfioAp.InvalidValue (EINVAL), VfioAp.PermissionDenied.'
+        Links       = @('Get-ApBusConfig', 'Get-ApQueue', 'about_VfioAp')
+    }
+
+    'Test-VfioApMatrix' = @{
+        Synopsis    = 'Checks a proposed matrix before it is written: $true when the kernel would take it, or every finding with -Detailed.'
+        Description = @(
+            'Test-VfioApMatrix checks what Set-VfioApMatrix (for the mdevs given with -Mdev, with the same -Add, -Remove and -Replace) or New-VfioApMdev (without -Mdev: the ids are the new mdev''s whole matrix) would write, against the host as it is: ids above the host''s maximum (ENODEV), APQNs owned by the default drivers (EADDRNOTAVAIL), APQNs already in another mdev, naming it (EADDRINUSE), and what the guest would not get and why (an adapter or domain outside the host configuration, a queue that is missing, unbound, bound to another driver or failed its reset).'
+            'It returns $true when the kernel would accept the matrix (warnings about the guest do not make it $false), one answer per host, or per mdev with -Mdev. With -Detailed it returns a MatrixFinding for each finding: Severity (Error or Warning), Code, KernelErrno, Message, RecommendedAction, Adapter, Domain, Apqns, OtherMdev, DropReason.'
+        )
+        Parameters  = @{
+            Mdev          = 'The existing mdevs the matrix is for; without it, a new mdev. Objects from Get-VfioApMdev bind by their Uuid.'
+            Adapter       = 'Adapters: 5, 0x05, ''05'', arrays and ranges.'
+            Domain        = 'Usage domains.'
+            ControlDomain = 'Control domains.'
+            Add           = 'The ids join the mdev''s matrix (the default).'
+            Remove        = 'The ids leave the mdev''s matrix.'
+            Replace       = 'The kinds of ids given replace the mdev''s.'
+            Detailed      = 'Return every finding (errors and what the guest would lose) as MatrixFinding objects instead of $true or $false.'
+        }
+        Inputs      = @{
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev.'
+            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+        }
+        Outputs     = @{
+            'System.Boolean' = '$true or $false per host, or per mdev with -Mdev.'
+            'VfioAp.Core.Rules.MatrixFinding' = 'With -Detailed: one object per finding.'
+        }
+        Examples    = @(
+            @{
+                Title   = 'Would guest 2 of the kernel documentation get adapter 06?'
+                Code    = 'Test-VfioApMatrix -Session (New-ApSession -Simulation kernel-doc) -Mdev 4b5b8d7a-1f4a-4b8e-9c2a-0c1d2e3f4a52 -Adapter 6 -Detailed'
+                Remarks = 'No: 06.0047 and 06.00ff are already assigned to guest 3''s mdev (EADDRINUSE).'
+            }
+            @{
+                Title   = 'Check a new guest''s matrix in a runbook'
+                Code    = 'Test-VfioApMatrix -Session $lpar -Adapter 4,5 -Domain 0x36 | Should -BeTrue'
+                Remarks = 'Without -Mdev the ids are the whole matrix of a new mdev.'
+            }
+        )
+        Links       = @('Set-VfioApMatrix', 'New-VfioApMdev', 'Get-VfioApApcb')
     }
 }

@@ -41,8 +41,8 @@ BeforeAll {
     }
 
     function Remove-SeedMdev($Session) {
-        # The kernel's own way to remove an mdev: echo 1 > remove.
-        $Session.Sysfs.Write("devices/vfio_ap/matrix/$SeedUuid/remove", '1') | Should -Be 'None'
+        Remove-VfioApMdev -Session $Session -Mdev $SeedUuid -Confirm:$false
+        Get-VfioApMdev -Session $Session | Should -BeNullOrEmpty
     }
 }
 AfterAll { Get-ApSession | Remove-ApSession }
@@ -222,7 +222,7 @@ Describe 'Round trip: export, remove, import -Apply' {
 Import-Module ./ps-module/VfioAp/VfioAp.psd1
 `$s = New-ApSession -Simulation seed
 Export-VfioApMdev -Session `$s -Path '$file'
-`$s.Sysfs.Write('devices/vfio_ap/matrix/$SeedUuid/remove', '1') | Out-Null
+Remove-VfioApMdev -Session `$s -Mdev $SeedUuid -Confirm:`$false
 Import-VfioApMdev -Path '$file' -Session `$s -Apply -WhatIf -WarningAction SilentlyContinue
 'mdevs after: ' + @(Get-VfioApMdev -Session `$s).Count
 "@
@@ -235,17 +235,36 @@ Import-VfioApMdev -Path '$file' -Session `$s -Apply -WhatIf -WarningAction Silen
     }
 
     It 'a write that fails midway is rolled back: the mdev ends as it started' {
-        $seed = New-ApSession -Simulation seed
+        # The seed host on a kernel without ap_config, so the update is several single writes and step 2 can fail.
+        $legacy = Write-ScenarioFile -Name 'seed-legacy' -Json @'
+{
+  "name": "seed-legacy",
+  "kernel": { "apConfig": false },
+  "cards": [ { "id": "0x04", "type": "CEX8C" }, { "id": "0x05", "type": "CEX8C" } ],
+  "hostConfig": { "adapters": ["0x04", "0x05"], "domains": ["0x04", "0x22", "0x35"], "controlDomains": ["0x04", "0x22", "0x35"] },
+  "apmask": "-4,-5",
+  "aqmask": "-4,-0x22,-0x35",
+  "queues": { "05.0035": { "driver": null } },
+  "mdevs": [ { "uuid": "62177883-f1bb-47f0-914d-32a22e3a8804", "adapters": ["0x04", "0x05"], "domains": ["0x04", "0x22", "0x35"], "controlDomains": [], "guest": null } ]
+}
+'@
+        $seed = New-ApSession -Simulation $legacy
         $file = Join-Path $TestDrive 'changed.json'
-        # The same mdev with adapter 05 dropped and control domain 0x04 added: an update of an existing mdev.
+        # The same mdev with adapter 05 dropped and control domain 0x04 added: unassign_adapter, then assign_control_domain.
         $json = '{"mdev_type": "vfio_ap-passthrough", "start": "auto", "attrs": [{"assign_adapter": "0x4"}, {"assign_domain": "0x4"}, {"assign_domain": "0x22"}, {"assign_domain": "0x35"}, {"assign_control_domain": "0x4"}]}'
         Set-Content -Path $file -Value $json -NoNewline
         $before = Get-VfioApMdev -Session $seed | ConvertTo-Comparable
-        $seed.Sysfs.FailNextPlanAt(0, [VfioAp.Core.Model.Errno]::EIO)
+        $seed.Sysfs.FailNextPlanAt(1, [VfioAp.Core.Model.Errno]::EIO)
         Import-VfioApMdev -Path $file -Uuid $SeedUuid -Session $seed -Apply -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.ImportApplyFailed,*'
-        $err[0].Exception.Message | Should -Match 'EIO'
+        # The write side's id and words for a failed write: the same as Set-VfioApMatrix would give.
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.WriteFailed,*'
+        $err[0].Exception.Message | Should -Match "Importing mdev $SeedUuid from .*changed\.json.*step 2 of 2.*assign_control_domain.*EIO"
+        $err[0].Exception.Message | Should -Match 'Rolled back'
         Get-VfioApMdev -Session $seed | ConvertTo-Comparable | Should -Be $before
+        # Without the fault the same import applies.
+        (Import-VfioApMdev -Path $file -Uuid $SeedUuid -Session $seed -Apply -WarningAction SilentlyContinue).ImportAction | Should -Be 'Update'
+        @((Get-VfioApMdev -Session $seed).Adapters) | Should -Be @(4)
+        @((Get-VfioApMdev -Session $seed).ControlDomains) | Should -Be @(4)
     }
 }
 
@@ -283,7 +302,8 @@ Describe 'Bad input names the file and the entry, and nothing is written' {
         $json = "{""$other"": {""mdev_type"": ""vfio_ap-passthrough"", ""start"": ""auto"", ""attrs"": [{""assign_adapter"": ""0x5""}, {""assign_domain"": ""0x22""}]}}"
         $before = Get-VfioApMdev -Session $seed | ConvertTo-Comparable
         Import-VfioApMdev -Content $json -Session $seed -Apply -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.ImportRefused,*'
+        # The id Set-VfioApMatrix and Test-VfioApMatrix give the same refusal.
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.ApqnInUse,*'
         $err[0].Exception.Message | Should -Match "05\.0022.*$SeedUuid.*EADDRINUSE"
         Get-VfioApMdev -Session $seed | ConvertTo-Comparable | Should -Be $before
     }
@@ -297,8 +317,8 @@ Describe 'Compare-VfioApMdev' {
         Compare-VfioApMdev -Session $seed -MdevctlRoot $root | Should -BeNullOrEmpty
         (Compare-VfioApMdev -Session $seed -MdevctlRoot $root -IncludeEqual).InSync | Should -BeTrue
 
-        # A live change behind mdevctl's back: the kernel's unassign_domain.
-        $seed.Sysfs.Write("devices/vfio_ap/matrix/$SeedUuid/unassign_domain", '0x35') | Should -Be 'None'
+        # A live change that was not persisted.
+        Set-VfioApMatrix -Session $seed -Mdev $SeedUuid -Remove -Domain 0x35 -WarningAction SilentlyContinue
         $d = Compare-VfioApMdev -Session $seed -MdevctlRoot $root
         $d.Kind | Should -Be 'MatrixDiffers'
         @($d.DomainsOnlyPersisted) | Should -Be @(0x35)
@@ -320,7 +340,7 @@ Describe 'Views of the persistence objects' {
         $seed = New-ApSession -Simulation seed
         $root = New-MdevctlRoot
         Get-VfioApMdev -Session $seed | Export-VfioApMdev -Persist -MdevctlRoot $root -Start Manual
-        $seed.Sysfs.Write("devices/vfio_ap/matrix/$SeedUuid/unassign_domain", '0x35') | Out-Null
+        Set-VfioApMatrix -Session $seed -Mdev $SeedUuid -Remove -Domain 0x35 -WarningAction SilentlyContinue
         $lines = (Compare-VfioApMdev -Session $seed -MdevctlRoot $root -ExpectedStart Auto | Format-Table | Out-String -Width 100) -split "`r?`n" | Where-Object { $_.Trim() }
         ($lines | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 100
         ($lines | Where-Object { $_ -match '^Uuid\s' }) -split '\s+' | Where-Object { $_ } | Should -Be 'Uuid', 'Kind', 'Live', 'Persisted', 'Start', 'Differences'

@@ -9,7 +9,13 @@ namespace VfioAp.Core.Rules
     /// <summary>Plans the life of an mdev: create (with its first matrix, all or nothing) and remove (undone by re-creating it).</summary>
     public static class MdevPlanner
     {
-        public static WritePlan PlanCreate(Guid uuid, ApMatrix initial)
+        /// <summary>
+        /// Create, then give the mdev its first matrix. Where the host's kernel has <c>ap_config</c> (known from any
+        /// existing mdev) the matrix is one atomic write, else assigns (adapters, then domains, then control domains:
+        /// each intermediate matrix is a subset of the final one, so no step is refused that the whole would not be).
+        /// The only undo is removing the mdev again, which takes its matrix with it.
+        /// </summary>
+        public static WritePlan PlanCreate(Guid uuid, ApMatrix initial, bool hasApConfig = false)
         {
             var id = SysfsLayout.FormatUuid(uuid);
             var remove = new SysfsWrite(SysfsLayout.MdevAttribute(uuid, "remove"), "1", $"undo: remove mdev {id}");
@@ -17,22 +23,38 @@ namespace VfioAp.Core.Rules
             {
                 new PlanStep(new SysfsWrite(SysfsLayout.MdevCreate, id, $"create mdev {id} (vfio_ap-passthrough)"), remove),
             };
-            // A new mdev's attributes are unknown until it exists; assign_* works on every kernel, so use it.
-            steps.AddRange(MatrixPlanner.Plan(uuid, ApMatrix.Empty, initial, hasApConfig: false).Steps);
-            return new WritePlan($"Create mdev {id}{(initial.IsEmpty ? "" : " with " + initial)}", steps, SnapshotParts.Mdevs,
-                s => s.FindMdev(uuid) is null ? $"mdev {id} does not exist after create" : MatrixPlanner.VerifyMatrix(s, uuid, initial));
+            if (!initial.IsEmpty)
+            {
+                if (hasApConfig) steps.Add(MatrixPlanner.ApConfigStep(uuid, ApMatrix.Empty, initial, undo: false));
+                else steps.AddRange(MatrixPlanner.AssignSteps(uuid, ApMatrix.Empty, initial, undo: false));
+            }
+            return new WritePlan($"Create mdev {id}{(initial.IsEmpty ? "" : " with " + initial)} ({Count(steps.Count)})", steps, MatrixPlanner.VerifyParts,
+                s => s.FindMdev(uuid) is null ? $"mdev {id} does not exist after create" : MatrixPlanner.VerifyMatrix(s, uuid, initial),
+                s => s.FindMdev(uuid) is null ? null : $"mdev {id} still exists after the rollback removed it");
         }
 
+        /// <summary>
+        /// One write of <c>remove</c>. Its undo re-creates the mdev with the same UUID (so a guest definition that names
+        /// it still works) and gives it its matrix again.
+        /// </summary>
         public static WritePlan PlanRemove(VfioApMdev mdev)
         {
             var id = SysfsLayout.FormatUuid(mdev.Uuid);
-            // Undo re-creates the mdev with the same UUID and matrix, so a guest definition that names it still works.
             var undo = new List<SysfsWrite> { new SysfsWrite(SysfsLayout.MdevCreate, id, $"undo: re-create mdev {id}") };
-            undo.AddRange(MatrixPlanner.Plan(mdev.Uuid, ApMatrix.Empty, mdev.Matrix, hasApConfig: false).Writes);
+            if (!mdev.Matrix.IsEmpty)
+            {
+                var restore = mdev.HasApConfig
+                    ? new[] { MatrixPlanner.ApConfigStep(mdev.Uuid, ApMatrix.Empty, mdev.Matrix, undo: false) }
+                    : MatrixPlanner.AssignSteps(mdev.Uuid, ApMatrix.Empty, mdev.Matrix, undo: false);
+                undo.AddRange(restore.Select(s => new SysfsWrite(s.Write.Path, s.Write.Value, "undo: " + s.Write.Description)));
+            }
             var step = new PlanStep(new SysfsWrite(SysfsLayout.MdevAttribute(mdev.Uuid, "remove"), "1", $"remove mdev {id}"), undo.ToArray());
             return new WritePlan($"Remove mdev {id} ({mdev.Matrix})", new[] { step }, SnapshotParts.Mdevs,
-                s => s.FindMdev(mdev.Uuid) is null ? null : $"mdev {id} still exists after remove");
+                s => s.FindMdev(mdev.Uuid) is null ? null : $"mdev {id} still exists after remove",
+                s => MatrixPlanner.VerifyMatrix(s, mdev.Uuid, mdev.Matrix));
         }
+
+        private static string Count(int n) => n == 1 ? "1 write" : n + " writes";
     }
 
     /// <summary>Who an APQN is for, as apmask/aqmask decide (spec §5).</summary>
@@ -49,7 +71,7 @@ namespace VfioAp.Core.Rules
     {
         /// <summary>
         /// The writes that give <paramref name="adapters"/> and <paramref name="domains"/> to <paramref name="owner"/>;
-        /// findings list what the kernel would refuse (EBUSY: an mdev still holds APQNs that would go to the host).
+        /// <paramref name="refusals"/> lists what the kernel would refuse (EBUSY: an mdev still holds APQNs that would go to the host).
         /// </summary>
         public static WritePlan Plan(HostSnapshot host, ApMask adapters, ApMask domains, ApOwner owner, out IReadOnlyList<MatrixFinding> refusals)
         {
@@ -59,52 +81,87 @@ namespace VfioAp.Core.Rules
             return PlanMasks(host, newApm, newAqm, out refusals);
         }
 
-        /// <summary>Plans reaching the given absolute masks (each changed in one relative write: only the bits that change are named).</summary>
+        /// <summary>
+        /// Plans reaching the given absolute masks with relative writes that name only the bits that change, so a
+        /// concurrent change of other bits is not overwritten.
+        /// <para>
+        /// The kernel checks each write on its own: bits newly set in apmask against the aqmask of that moment, bits
+        /// newly set in aqmask against the apmask of that moment (<c>apmask_commit</c>/<c>aqmask_commit</c> →
+        /// vfio_ap's <c>in_use</c>, EBUSY). The order is chosen so that every APQN a write checks is in the final
+        /// host-owned set (final apmask × final aqmask): then a write is refused only when the final masks would
+        /// take an APQN an mdev holds. When one mask gains bits and the other loses some, the losing one is written
+        /// first; when both gain and lose, aqmask's cleared bits go first in a write of their own.
+        /// </para>
+        /// </summary>
         public static WritePlan PlanMasks(HostSnapshot host, ApMask newApm, ApMask newAqm, out IReadOnlyList<MatrixFinding> refusals)
         {
             var bus = host.Bus;
+            ApMask setA = newApm.Except(bus.ApMask), clearA = bus.ApMask.Except(newApm);
+            ApMask setQ = newAqm.Except(bus.AqMask), clearQ = bus.AqMask.Except(newAqm);
+
+            // (mask, bits to set, bits to clear) in write order
+            var order = new List<(bool Apmask, ApMask Set, ApMask Clear)>();
+            if (setA.IsEmpty || clearQ.IsEmpty)
+            {
+                order.Add((true, setA, clearA));
+                order.Add((false, setQ, clearQ));
+            }
+            else if (setQ.IsEmpty || clearA.IsEmpty)
+            {
+                order.Add((false, setQ, clearQ));
+                order.Add((true, setA, clearA));
+            }
+            else
+            {
+                order.Add((false, ApMask.Empty, clearQ));
+                order.Add((true, setA, clearA));
+                order.Add((false, setQ, ApMask.Empty));
+            }
+
             var found = new List<MatrixFinding>();
             var steps = new List<PlanStep>();
-
-            // apmask first, as the kernel would check it: newly set APIDs × current aqmask.
-            var setA = newApm.Except(bus.ApMask);
-            CheckInUse(host, setA, bus.AqMask, "apmask", found);
-            AddWrite(steps, SysfsLayout.ApMask, bus.ApMask, newApm, "adapter", 2);
-            // then aqmask, against the apmask the first write left: new apmask × newly set APQIs.
-            var setD = newAqm.Except(bus.AqMask);
-            CheckInUse(host, newApm, setD, "aqmask", found);
-            AddWrite(steps, SysfsLayout.AqMask, bus.AqMask, newAqm, "domain", 4);
+            ApMask apm = bus.ApMask, aqm = bus.AqMask;
+            foreach (var (isApmask, set, clear) in order)
+            {
+                if (set.IsEmpty && clear.IsEmpty) continue;
+                var path = isApmask ? SysfsLayout.ApMask : SysfsLayout.AqMask;
+                if (isApmask) CheckInUse(host, set, aqm, "apmask", found);
+                else CheckInUse(host, apm, set, "aqmask", found);
+                steps.Add(new PlanStep(
+                    new SysfsWrite(path, Relative(set, clear), Describe(path, set, clear, isApmask ? "adapter" : "domain", isApmask ? 2 : 4)),
+                    new SysfsWrite(path, Relative(clear, set), "undo: " + Describe(path, clear, set, isApmask ? "adapter" : "domain", isApmask ? 2 : 4))));
+                if (isApmask) apm = (apm | set).Except(clear);
+                else aqm = (aqm | set).Except(clear);
+            }
 
             refusals = found;
-            string summary = steps.Count == 0 ? "apmask and aqmask are already as requested; nothing to write"
-                : $"Set {string.Join(" and ", steps.Select(s => SysfsLayout.LastSegment(s.Write.Path)))} on {host.ComputerName}";
-            return new WritePlan(summary, steps, SnapshotParts.Bus, s =>
-                s.Bus.ApMask == newApm && s.Bus.AqMask == newAqm ? null
-                    : $"apmask is {s.Bus.ApMask.ToKernelString()} and aqmask {s.Bus.AqMask.ToKernelString()}, expected {newApm.ToKernelString()} and {newAqm.ToKernelString()}");
+            ApMask oldApm = bus.ApMask, oldAqm = bus.AqMask;
+            string summary = steps.Count == 0 ? $"apmask and aqmask of {host.ComputerName} are already as requested; nothing to write"
+                : $"Set {string.Join(" and ", steps.Select(s => SysfsLayout.LastSegment(s.Write.Path)).Distinct())} on {host.ComputerName}";
+            return new WritePlan(summary, steps, SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs,
+                s => CompareMasks(s, newApm, newAqm), s => CompareMasks(s, oldApm, oldAqm));
         }
 
+        private static string? CompareMasks(HostSnapshot s, ApMask apm, ApMask aqm) =>
+            s.Bus.ApMask == apm && s.Bus.AqMask == aqm ? null
+                : $"apmask is {s.Bus.ApMask.ToKernelString()} and aqmask {s.Bus.AqMask.ToKernelString()}, expected {apm.ToKernelString()} and {aqm.ToKernelString()}";
+
+        /// <summary>vfio_ap's <c>in_use</c> as the kernel asks it for one write: the newly host-owned APQNs against every mdev.</summary>
         private static void CheckInUse(HostSnapshot host, ApMask apids, ApMask apqis, string attribute, List<MatrixFinding> found)
         {
             if (apids.IsEmpty || apqis.IsEmpty) return;
             foreach (var m in host.Mdevs)
             {
-                var clash = (m.Matrix.Adapters & apids).SelectMany(a => (m.Matrix.Domains & apqis).Select(d => new Apqn(a, d))).ToList();
-                if (clash.Count == 0) continue;
-                found.Add(new MatrixFinding(FindingSeverity.Error, MatrixFindingCode.ApqnInOtherMdev, Errno.EBUSY,
-                    $"Writing {attribute} would give {(clash.Count == 1 ? "APQN" : clash.Count + " APQNs")} {string.Join(", ", clash.Take(8))}{(clash.Count > 8 ? " …" : "")} " +
-                    $"back to the host, but mdev {m.Uuid:D} still holds {(clash.Count == 1 ? "it" : "them")}; the kernel refuses with EBUSY. " +
-                    "Unassign them from the mdev first (Set-VfioApMatrix -Remove).", apqns: clash, otherMdev: m.Uuid));
+                var a = m.Matrix.Adapters & apids;
+                var d = m.Matrix.Domains & apqis;
+                if (a.IsEmpty || d.IsEmpty) continue;
+                var clash = a.SelectMany(x => d.Select(y => new Apqn(x, y))).ToList();
+                found.Add(new MatrixFinding(FindingSeverity.Error, MatrixFindingCode.ApqnHeldByMdev, Errno.EBUSY,
+                    $"Writing {attribute} would give {(clash.Count == 1 ? "APQN" : clash.Count + " APQNs")} {ApqnList.Format(clash)} " +
+                    $"back to the host's default drivers, but mdev {m.Uuid:D} still holds {(clash.Count == 1 ? "it" : "them")}; the kernel refuses with EBUSY.",
+                    apqns: clash, otherMdev: m.Uuid, attribute: attribute,
+                    action: $"Unassign them from mdev {m.Uuid:D} first (Set-VfioApMatrix -Mdev {m.Uuid:D} -Remove -Adapter {Args(a, 2)} or -Domain {Args(d, 4)}), or leave them with vfio_ap."));
             }
-        }
-
-        private static void AddWrite(List<PlanStep> steps, string path, ApMask from, ApMask to, string what, int digits)
-        {
-            if (from == to) return;
-            var set = to.Except(from);
-            var clear = from.Except(to);
-            steps.Add(new PlanStep(
-                new SysfsWrite(path, Relative(set, clear), Describe(path, set, clear, what, digits)),
-                new SysfsWrite(path, Relative(clear, set), "undo: restore " + SysfsLayout.LastSegment(path))));
         }
 
         /// <summary>The kernel's relative syntax: applied to the mask as it is at write time, so nothing else is overwritten.</summary>
@@ -131,11 +188,21 @@ namespace VfioAp.Core.Rules
         private static string Describe(string path, ApMask set, ApMask clear, string what, int digits)
         {
             var parts = new List<string>();
-            if (!clear.IsEmpty) parts.Add($"give {what}s {Ids(clear, digits)} to vfio_ap");
-            if (!set.IsEmpty) parts.Add($"give {what}s {Ids(set, digits)} back to the host's default drivers");
+            if (!clear.IsEmpty) parts.Add($"give {what}{(clear.Count == 1 ? "" : "s")} {Ids(clear, digits)} to vfio_ap");
+            if (!set.IsEmpty) parts.Add($"give {what}{(set.Count == 1 ? "" : "s")} {Ids(set, digits)} back to the host's default drivers");
             return $"{SysfsLayout.LastSegment(path)}: {string.Join("; ", parts)}";
         }
 
         private static string Ids(ApMask m, int digits) => string.Join(",", m.Select(i => i.ToString("x" + digits)));
+
+        /// <summary>Ids as a command argument: 0x hex, which the module and the kernel read alike ('08' would be bad octal).</summary>
+        private static string Args(ApMask m, int digits) => string.Join(",", m.Select(i => "0x" + i.ToString("x" + digits)));
+    }
+
+    /// <summary>APQN lists in messages: the first few, then how many more, so a 60 × 85 clash stays one readable line.</summary>
+    internal static class ApqnList
+    {
+        public static string Format(IReadOnlyCollection<Apqn> apqns, int shown = 8) =>
+            apqns.Count <= shown ? string.Join(", ", apqns) : string.Join(", ", apqns.Take(shown)) + $" and {apqns.Count - shown} more";
     }
 }

@@ -5,80 +5,164 @@ using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Sysfs
 {
+    /// <summary>One undo write of a rollback and what the host answered.</summary>
+    public sealed class RollbackStep
+    {
+        public RollbackStep(SysfsWrite write, Errno error, string? message = null)
+        {
+            Write = write;
+            Error = error;
+            Message = message;
+        }
+
+        public SysfsWrite Write { get; }
+        /// <summary>None when the undo write was applied.</summary>
+        public Errno Error { get; }
+        /// <summary>Transport words (lost connection), when there are any.</summary>
+        public string? Message { get; }
+        public bool Applied => Error == Errno.None && Message is null;
+        public override string ToString() => Applied ? Write.ToString() : $"{Write}: {(Error == Errno.None ? Message : Error.ToString())}";
+    }
+
     /// <summary>What happened when a plan ran: which steps took effect, which failed and how, what was rolled back, and whether the host ended as planned.</summary>
     public sealed class PlanOutcome
     {
-        internal PlanOutcome(WritePlan plan, string host, PlanRunResult run, IReadOnlyList<SysfsWrite> rollbackWrites, PlanRunResult? rollback,
-                             string? verificationProblem, HostSnapshot? after)
+        internal PlanOutcome(WritePlan plan, ISysfs sysfs, PlanRunResult run, HostSnapshot? afterRun, string? verificationProblem,
+                             IReadOnlyList<RollbackStep> rollback, string? restoreProblem, HostSnapshot? after, int roundTrips)
         {
             Plan = plan;
-            Host = host;
+            Host = sysfs.HostName;
+            Root = sysfs.Root;
             Run = run;
-            RollbackWrites = rollbackWrites;
-            Rollback = rollback;
+            AfterRun = afterRun;
             VerificationProblem = verificationProblem;
+            Rollback = rollback;
+            RestoreProblem = restoreProblem;
             After = after;
+            RoundTrips = roundTrips;
         }
 
         public WritePlan Plan { get; }
         public string Host { get; }
+        /// <summary>The host's sysfs mount point, for full paths in messages.</summary>
+        public string Root { get; }
         public PlanRunResult Run { get; }
         /// <summary>The writes that applied, in order.</summary>
         public IReadOnlyList<SysfsWrite> AppliedWrites => Plan.Writes.Take(Run.Applied).ToList();
         /// <summary>The write that failed, or null.</summary>
         public SysfsWrite? FailedWrite => !Run.Succeeded && Run.FailedStep < Plan.Steps.Count ? Plan.Steps[Run.FailedStep].Write : null;
-        public IReadOnlyList<SysfsWrite> RollbackWrites { get; }
-        /// <summary>The rollback's own result, null when nothing needed rolling back.</summary>
-        public PlanRunResult? Rollback { get; }
-        public bool RolledBack => Rollback is { Succeeded: true } && RollbackWrites.Count > 0;
-        public bool RollbackFailed => Rollback is { Succeeded: false };
-        /// <summary>After a successful run: null when the host is as planned, else what differs.</summary>
+        /// <summary>The errno of the failed write (None on success or a verification failure).</summary>
+        public Errno Error => Run.Error;
+        /// <summary>The host read back in the plan's own round trip, right after the writes (or the failure).</summary>
+        public HostSnapshot? AfterRun { get; }
+        /// <summary>Every write succeeded, but the host read back is not as planned (or could not be read back): what differs.</summary>
         public string? VerificationProblem { get; }
-        /// <summary>The host as read back after the plan (and after any rollback, when one ran and could be read).</summary>
+        /// <summary>The undo writes that were tried, in order, each with its answer; empty when nothing needed undoing.</summary>
+        public IReadOnlyList<RollbackStep> Rollback { get; }
+        /// <summary>After a rollback: null when the host is back where it started, otherwise what differs.</summary>
+        public string? RestoreProblem { get; }
+        /// <summary>The host as read back at the end (after the rollback when one ran).</summary>
         public HostSnapshot? After { get; }
+        /// <summary>How many round trips the plan cost: one when it succeeds, one more per rollback attempt.</summary>
+        public int RoundTrips { get; }
+
         public bool Succeeded => Run.Succeeded && VerificationProblem is null;
+        public bool RollbackRan => Rollback.Count > 0;
+        /// <summary>The plan failed and the host is back where it started.</summary>
+        public bool RolledBack => !Succeeded && Rollback.All(r => r.Applied) && RestoreProblem is null;
+        /// <summary>
+        /// The plan failed, a rollback ran, and it could not bring the host back: an undo write failed or the start state
+        /// was not restored. (When nothing needed undoing, a host that differs from the start was changed by someone else:
+        /// <see cref="RestoreProblem"/> says how.)
+        /// </summary>
+        public bool RollbackFailed => !Succeeded && RollbackRan && (Rollback.Any(r => !r.Applied) || RestoreProblem is not null);
     }
 
     /// <summary>
     /// Applies a <see cref="WritePlan"/>: all writes and the verifying read in one round trip; on a failed write or a
-    /// failed verification, the inverse of every applied step in a second round trip (and a read-back of the result).
+    /// failed verification, the inverse of every applied step (and a read-back of the result) in a second round
+    /// trip. An undo write that fails does not stop the rollback: the rest are tried in further round trips, so the
+    /// host gets as close to its start as it can, and every failure is reported.
     /// </summary>
     public static class PlanRunner
     {
         public static PlanOutcome Apply(ISysfs sysfs, WritePlan plan)
         {
-            var verifyQueries = HostReader.QueriesFor(plan.VerifyParts);
+            if (sysfs is null) throw new ArgumentNullException(nameof(sysfs));
+            if (plan is null) throw new ArgumentNullException(nameof(plan));
             if (plan.IsEmpty)
-                return new PlanOutcome(plan, sysfs.HostName, PlanRunResult.Success(0), Array.Empty<SysfsWrite>(), null, null, null);
+                return new PlanOutcome(plan, sysfs, PlanRunResult.Success(0), null, null, Array.Empty<RollbackStep>(), null, null, 0);
 
+            var verifyQueries = HostReader.QueriesFor(plan.VerifyParts);
             var run = sysfs.RunPlan(plan.Writes, verifyQueries);
-            HostSnapshot? after = null;
-            string? problem = null;
-            if (run.After != null)
-            {
-                try { after = HostReader.Build(sysfs.HostName, sysfs.Root, run.After, plan.VerifyParts); }
-                catch (HostReadException ex) { problem = "the host could not be read back: " + ex.Message; }
-            }
+            int roundTrips = 1;
+            var afterRun = TryBuild(sysfs, run.After, plan.VerifyParts, out var readProblem);
 
+            string? verification = null;
             if (run.Succeeded)
             {
-                problem ??= after is null ? "the host was not read back after the writes" : plan.Verify(after);
-                if (problem is null)
-                    return new PlanOutcome(plan, sysfs.HostName, run, Array.Empty<SysfsWrite>(), null, null, after);
+                verification = afterRun is null ? "the host could not be read back after the writes: " + (readProblem ?? "no answer") : plan.Verify(afterRun);
+                if (verification is null)
+                    return new PlanOutcome(plan, sysfs, run, afterRun, null, Array.Empty<RollbackStep>(), null, afterRun, roundTrips);
             }
 
             // A transport failure may have applied more than it could report; undo what is known to have applied.
             var undo = plan.RollbackOf(run.Applied);
             if (undo.Count == 0)
-                return new PlanOutcome(plan, sysfs.HostName, run, undo, null, problem, after);
-
-            var rollback = sysfs.RunPlan(undo, verifyQueries);
-            if (rollback.After != null)
             {
-                try { after = HostReader.Build(sysfs.HostName, sysfs.Root, rollback.After, plan.VerifyParts); }
-                catch (HostReadException) { /* keep the earlier read; the rollback result says what happened */ }
+                var restore = afterRun is null ? "the host could not be read back: " + (readProblem ?? "no answer") : plan.VerifyRestored(afterRun);
+                return new PlanOutcome(plan, sysfs, run, afterRun, verification, Array.Empty<RollbackStep>(), restore, afterRun, roundTrips);
             }
-            return new PlanOutcome(plan, sysfs.HostName, run, undo, rollback, problem, after);
+
+            var steps = new List<RollbackStep>();
+            HostSnapshot? after = afterRun;
+            int next = 0;
+            while (next < undo.Count)
+            {
+                var remaining = undo.Skip(next).ToList();
+                PlanRunResult rr;
+                try
+                {
+                    rr = sysfs.RunPlan(remaining, verifyQueries);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The connection is gone: nothing more can be undone from here.
+                    steps.AddRange(remaining.Select(w => new RollbackStep(w, Errno.None, "not attempted: " + ex.Message)));
+                    break;
+                }
+                roundTrips++;
+                for (int i = 0; i < rr.Applied && i < remaining.Count; i++) steps.Add(new RollbackStep(remaining[i], Errno.None));
+                var read = TryBuild(sysfs, rr.After, plan.VerifyParts, out _);
+                if (read != null) after = read;
+                if (rr.Succeeded) break;
+                int failed = Math.Min(rr.FailedStep, remaining.Count - 1);
+                steps.Add(new RollbackStep(remaining[failed], rr.Error, rr.Message));
+                next += failed + 1;
+                if (rr.Message != null && rr.Error == Errno.None)
+                {
+                    // A transport failure without an errno: the connection cannot be trusted with more writes.
+                    steps.AddRange(undo.Skip(next).Select(w => new RollbackStep(w, Errno.None, "not attempted: " + rr.Message)));
+                    break;
+                }
+            }
+            string? restored = after is null ? "the host could not be read back after the rollback" : plan.VerifyRestored(after);
+            return new PlanOutcome(plan, sysfs, run, afterRun, verification, steps, restored, after, roundTrips);
+        }
+
+        private static HostSnapshot? TryBuild(ISysfs sysfs, SysfsReadResult? read, SnapshotParts parts, out string? problem)
+        {
+            problem = null;
+            if (read is null) return null;
+            try
+            {
+                return HostReader.Build(sysfs.HostName, sysfs.Root, read, parts);
+            }
+            catch (HostReadException ex)
+            {
+                problem = ex.Message;
+                return null;
+            }
         }
     }
 }

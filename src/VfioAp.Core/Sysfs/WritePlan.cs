@@ -10,28 +10,32 @@ namespace VfioAp.Core.Sysfs
     {
         public PlanStep(SysfsWrite write, params SysfsWrite[] undo)
         {
-            Write = write;
-            Undo = undo;
+            Write = write ?? throw new ArgumentNullException(nameof(write));
+            Undo = undo ?? Array.Empty<SysfsWrite>();
         }
 
         public SysfsWrite Write { get; }
-        /// <summary>Usually one write; removing an mdev is undone by re-creating it and re-assigning its matrix.</summary>
+        /// <summary>Usually one write; removing an mdev is undone by re-creating it and giving it its matrix again.</summary>
         public IReadOnlyList<SysfsWrite> Undo { get; }
         public override string ToString() => Write.ToString();
     }
 
     /// <summary>
     /// An ordered list of sysfs writes that takes a host from one state to another, how to undo any applied prefix,
-    /// and how to check afterwards that the host is where the plan meant it to be.
+    /// and how to check afterwards that the host is where the plan meant it to be (or, after a rollback, where it started).
     /// </summary>
     public sealed class WritePlan
     {
-        public WritePlan(string summary, IReadOnlyList<PlanStep> steps, SnapshotParts verifyParts, Func<HostSnapshot, string?> verify)
+        private static readonly Func<HostSnapshot, string?> NoCheck = _ => null;
+
+        public WritePlan(string summary, IReadOnlyList<PlanStep> steps, SnapshotParts verifyParts, Func<HostSnapshot, string?> verify,
+                         Func<HostSnapshot, string?>? verifyRestored = null)
         {
             Summary = summary;
             Steps = steps;
             VerifyParts = verifyParts;
             Verify = verify;
+            VerifyRestored = verifyRestored ?? NoCheck;
         }
 
         /// <summary>What the plan does, in one sentence (the ShouldProcess action).</summary>
@@ -39,10 +43,12 @@ namespace VfioAp.Core.Sysfs
         public IReadOnlyList<PlanStep> Steps { get; }
         public IReadOnlyList<SysfsWrite> Writes => Steps.Select(s => s.Write).ToList();
         public bool IsEmpty => Steps.Count == 0;
-        /// <summary>What to re-read to verify.</summary>
+        /// <summary>What to re-read (in the plan's own round trip) to verify.</summary>
         public SnapshotParts VerifyParts { get; }
         /// <summary>Null when the host is as planned; otherwise what differs.</summary>
         public Func<HostSnapshot, string?> Verify { get; }
+        /// <summary>After a rollback: null when the host is back where the plan started; otherwise what differs.</summary>
+        public Func<HostSnapshot, string?> VerifyRestored { get; }
 
         /// <summary>The writes that undo the first <paramref name="applied"/> steps, last applied first.</summary>
         public IReadOnlyList<SysfsWrite> RollbackOf(int applied)
@@ -53,8 +59,15 @@ namespace VfioAp.Core.Sysfs
             return undo;
         }
 
+        /// <summary>
+        /// Both plans as one: the second's steps after the first's, verified by both. A rollback undoes the second's
+        /// applied steps before the first's, so the restored state is the first plan's start.
+        /// </summary>
         public static WritePlan Concat(string summary, WritePlan first, WritePlan second) =>
             new WritePlan(summary, first.Steps.Concat(second.Steps).ToList(), first.VerifyParts | second.VerifyParts,
-                s => first.Verify(s) ?? second.Verify(s));
+                s => first.Verify(s) ?? second.Verify(s),
+                s => first.VerifyRestored(s) ?? second.VerifyRestored(s));
+
+        public override string ToString() => Summary;
     }
 }

@@ -236,12 +236,17 @@ namespace VfioAp.PowerShell.Commands
                     WriteDefinitionError(item.Problem, session, PersistenceErrorId.ImportRefused);
                     return;
                 }
-                var first = item.Errors.FirstOrDefault();
-                var message = item.HostProblem ?? string.Join(" ", item.Errors.Select(e => e.Message));
-                WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.InvalidOperation,
-                    $"Host '{host}': the definition of mdev {item.Uuid:D} from {item.Definition.Source} cannot be applied: {message}",
-                    "Nothing was written for this mdev. Test-VfioApMatrix -Detailed shows the same findings; resolve them and import again.",
-                    host, SysfsLayout.MdevDir(item.Uuid), first?.KernelErrno ?? Errno.None).ToErrorRecord(item.Uuid));
+                if (item.HostProblem is not null)
+                {
+                    WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.ResourceUnavailable,
+                        $"Host '{host}': the definition of mdev {item.Uuid:D} from {item.Definition.Source} cannot be applied: {item.HostProblem}",
+                        "Nothing was written for this mdev.", host, SysfsLayout.MdevCreate).ToErrorRecord(item.Uuid));
+                    return;
+                }
+                // Each refusal with the id Set-VfioApMatrix and Test-VfioApMatrix give it (VfioAp.ApqnHeldByMdev …).
+                foreach (var finding in item.Errors)
+                    WriteError(ApChangeCmdlet.ToException(KernelRefusal.FromFinding(finding, host,
+                        $"importing mdev {item.Uuid:D} from {item.Definition.Source}", SysfsLayout.MdevDir(item.Uuid))).ToErrorRecord(item.Uuid));
                 return;
             }
 
@@ -268,19 +273,20 @@ namespace VfioAp.PowerShell.Commands
             }
             if (outcome.Succeeded)
             {
-                WriteObject(Output(session, outcome.After?.FindMdev(item.Uuid), item, item.Action));
+                WriteVerbose($"{host}: {plan.Summary}: {plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
+                WriteObject(Output(session, outcome.After?.FindMdev(item.Uuid) ?? outcome.AfterRun?.FindMdev(item.Uuid), item, item.Action));
                 return;
             }
-            var failed = outcome.FailedWrite;
-            string why = failed is not null
-                ? $"writing '{failed.Value}' to {failed.Path} failed with {outcome.Run.Error} ({ErrnoText.Describe(outcome.Run.Error)}): {KernelRefusal.Explain(failed, outcome.Run.Error, snapshot)}"
-                : outcome.VerificationProblem ?? outcome.Run.Message ?? "the plan did not complete";
-            string rolled = outcome.RollbackFailed
-                ? $" Rolling back the {outcome.AppliedWrites.Count} applied write(s) failed too ({outcome.Rollback!.Error}): check the mdev with Get-VfioApMdev."
-                : outcome.RolledBack ? $" The {outcome.AppliedWrites.Count} write(s) already applied were undone; the mdev is as it was." : " Nothing had been applied.";
-            WriteError(new VfioApException(PersistenceErrorId.ImportApplyFailed, ErrorCategory.WriteError,
-                $"Host '{host}': importing mdev {item.Uuid:D} from {item.Definition.Source}: {why}.{rolled}",
-                "Resolve the cause named above and import again.", host, failed?.Path, outcome.Run.Error).ToErrorRecord(item.Uuid));
+            // The write side's words and ids: the same refusal reads the same from Set-VfioApMatrix and from an import.
+            var failure = KernelRefusal.Describe(outcome, snapshot);
+            var error = ApChangeCmdlet.ToException(failure);
+            WriteError(new VfioApException(error.ErrorId, error.Category, $"Importing mdev {item.Uuid:D} from {item.Definition.Source}: {error.Message}",
+                error.RecommendedAction, error.Host, error.Path, error.Errno).ToErrorRecord(item.Uuid));
+            if (outcome.RollbackFailed)
+                WriteError(new VfioApException("VfioAp." + RefusalCode.RollbackFailed, ErrorCategory.WriteError,
+                    $"Host '{host}': the rollback after the failed import of mdev {item.Uuid:D} did not bring it back: " +
+                    string.Join("; ", outcome.Rollback.Where(r => !r.Applied)) + (outcome.RestoreProblem is null ? "" : "; now " + outcome.RestoreProblem),
+                    KernelRefusal.Advise(RefusalCode.RollbackFailed, null, null), host, failure.Path, failure.Errno).ToErrorRecord(item.Uuid));
         }
 
         private PSObject Output(ApSession session, VfioApMdev? live, MdevImportItem item, MdevImportAction action)

@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>
+    /// Remove-VfioApMdev: removes vfio_ap mediated devices. Refused before writing while a guest uses the mdev (current
+    /// kernels would block the write until the guest lets go; older ones refuse with EBUSY).
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "VfioApMdev", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(void))]
+    public sealed class RemoveVfioApMdevCommand : ApChangeCmdlet
+    {
+        private readonly MdevLookup _lookup = new MdevLookup();
+
+        /// <summary>The mdevs to remove (UUID in any standard form, or objects from Get-VfioApMdev).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Uuid")]
+        [MdevIdTransformation]
+        [ValidateNotNullOrEmpty]
+        public Guid[] Mdev { get; set; } = Array.Empty<Guid>();
+
+        // Queue details say whether a guest uses the mdev (its queues' vfio_ap status "in use").
+        protected override SnapshotParts Parts => MdevOutput.Parts;
+
+        private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
+        {
+            var changes = new List<HostChange>();
+            foreach (var mdev in _lookup.Select(snapshot, Mdev))
+            {
+                var refusals = MatrixValidator.ValidateRemove(snapshot, mdev);
+                var plan = MdevPlanner.PlanRemove(mdev);
+                var path = session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevAttribute(mdev.Uuid, "remove");
+                foreach (var r in refusals) WriteRefusal(r, snapshot, $"Removing mdev {mdev.Uuid:D}", mdev.Uuid, path, "1");
+                if (refusals.Count > 0) continue;
+                changes.Add(new HostChange(session, snapshot, plan, $"mdev {mdev.Uuid:D} on {session.ComputerName}", mdev.Uuid));
+            }
+            return changes;
+        }
+
+        protected override void EndOfHosts(IReadOnlyCollection<ApSession> hostsRead)
+        {
+            foreach (var error in _lookup.Missing(hostsRead)) WriteError(error);
+        }
+    }
+}

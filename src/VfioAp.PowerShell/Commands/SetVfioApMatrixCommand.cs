@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>
+    /// Set-VfioApMatrix: adds adapters, domains and control domains to an mdev's matrix (-Add, the default), removes
+    /// them (-Remove) or replaces them (-Replace), with the fewest writes the host's kernel needs: one atomic ap_config
+    /// write where the kernel has it, else unassigns then assigns. Refused before writing when the kernel would refuse;
+    /// applied, verified and rolled back on failure in one round trip.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "VfioApMatrix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = AddSet)]
+    [OutputType(typeof(VfioApMdev))]
+    public sealed class SetVfioApMatrixCommand : ApChangeCmdlet
+    {
+        private const string AddSet = "Add", RemoveSet = "Remove", ReplaceSet = "Replace";
+        private readonly MdevLookup _lookup = new MdevLookup();
+
+        /// <summary>The mdevs to change (UUID in any standard form, or objects from Get-VfioApMdev).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Uuid")]
+        [MdevIdTransformation]
+        [ValidateNotNullOrEmpty]
+        public Guid[] Mdev { get; set; } = Array.Empty<Guid>();
+
+        /// <summary>Adapters (APIDs): 5, 0x05, '05', arrays and ranges.</summary>
+        [Parameter]
+        [ApIdTransformation]
+        [AllowEmptyCollection]
+        public ApId[]? Adapter { get; set; }
+
+        /// <summary>Usage domains (APQIs).</summary>
+        [Parameter]
+        [DomainIdTransformation]
+        [AllowEmptyCollection]
+        public DomainId[]? Domain { get; set; }
+
+        /// <summary>Control domains.</summary>
+        [Parameter]
+        [DomainIdTransformation]
+        [AllowEmptyCollection]
+        public DomainId[]? ControlDomain { get; set; }
+
+        /// <summary>Add the ids to the matrix (the default).</summary>
+        [Parameter(ParameterSetName = AddSet)]
+        public SwitchParameter Add { get; set; }
+
+        /// <summary>Remove the ids from the matrix.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = RemoveSet)]
+        public SwitchParameter Remove { get; set; }
+
+        /// <summary>Replace the kinds of ids given; a kind not given is kept.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ReplaceSet)]
+        public SwitchParameter Replace { get; set; }
+
+        /// <summary>Also make the kernel filter the guest APCB anew where it keeps adapters out that its filter now admits.</summary>
+        [Parameter]
+        public SwitchParameter Refilter { get; set; }
+
+        /// <summary>Write the changed mdev (as Get-VfioApMdev shows it) to the pipeline.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts;
+
+        protected override void BeginProcessing()
+        {
+            if (Adapter is null && Domain is null && ControlDomain is null && !Refilter)
+                ThrowTerminatingError(new VfioApException(NothingToChange, ErrorCategory.InvalidArgument,
+                    "Set-VfioApMatrix needs something to change: -Adapter, -Domain, -ControlDomain or -Refilter.",
+                    "Give the ids to add (or -Remove, -Replace), e.g. Set-VfioApMatrix -Mdev <uuid> -Adapter 6.").ToErrorRecord(null));
+        }
+
+        private MatrixChange Change => Remove ? MatrixChange.Remove : Replace ? MatrixChange.Replace : MatrixChange.Add;
+
+        private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
+        {
+            var change = Change;
+            ApMask? adapters = Adapter is null ? null : ApMask.Of(Adapter.Select(a => (int)a));
+            ApMask? domains = Domain is null ? null : ApMask.Of(Domain.Select(d => (int)d));
+            ApMask? controls = ControlDomain is null ? null : ApMask.Of(ControlDomain.Select(d => (int)d));
+            bool refilter = Refilter.IsPresent, passThru = PassThru.IsPresent;
+            var changes = new List<HostChange>();
+            foreach (var mdev in _lookup.Select(snapshot, Mdev))
+            {
+                var desired = MatrixPlanner.Desired(mdev.Matrix, change, adapters, domains, controls);
+                var what = $"Changing mdev {mdev.Uuid:D} to {desired}";
+                var plan = MatrixPlanner.PlanChange(snapshot, mdev, desired, refilter);
+                var errors = MatrixValidator.Validate(snapshot, mdev.Uuid, desired).Where(f => f.Severity == FindingSeverity.Error).ToList();
+                if (errors.Count > 0)
+                {
+                    WriteRefusals(errors, snapshot, what, mdev.Uuid, session, plan);
+                    continue;
+                }
+                foreach (var loss in MatrixValidator.NewGuestLosses(snapshot, mdev.Matrix, desired))
+                    WriteWarning($"Host '{snapshot.ComputerName}', mdev {mdev.Uuid:D}: the guest will not get all of the new matrix: {loss}");
+                var uuid = mdev.Uuid;
+                changes.Add(new HostChange(session, snapshot, plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
+                    output: _ => passThru ? MdevOutput.Read(session, uuid) : Array.Empty<object>(),
+                    warnings: outcome => Unfiltered(outcome, uuid)));
+            }
+            return changes;
+        }
+
+        /// <summary>
+        /// After unassigns only, the kernel clears bits and does not filter again: an adapter dropped for a queue of a
+        /// removed domain stays out of the guest. Said, with the way out, when it happened and -Refilter was not given.
+        /// </summary>
+        private static IEnumerable<string> Unfiltered(PlanOutcome outcome, Guid uuid)
+        {
+            var after = outcome.After;
+            var mdev = after?.FindMdev(uuid);
+            if (after is null || mdev is null) yield break;
+            var stale = MatrixPlanner.StaleAdapters(after, mdev);
+            if (stale.IsEmpty) yield break;
+            var fix = MatrixPlanner.PlanRefilter(after, mdev);
+            yield return $"Host '{after.ComputerName}', mdev {uuid:D}: the kernel keeps adapter(s) {stale} out of the guest although all their queues are usable now: " +
+                         "on unassign it clears bits and does not filter the matrix again. " +
+                         (fix.IsEmpty
+                             ? "No write can make this kernel filter again without changing the matrix (it has no ap_config and the matrix has no domain whose queue could be bound again); the next assign will."
+                             : $"Set-VfioApMatrix -Mdev {uuid:D} -Refilter makes it filter again ({string.Join("; ", fix.Writes.Select(w => w.Description))}).");
+        }
+
+        protected override void EndOfHosts(IReadOnlyCollection<ApSession> hostsRead)
+        {
+            foreach (var error in _lookup.Missing(hostsRead)) WriteError(error);
+        }
+    }
+}

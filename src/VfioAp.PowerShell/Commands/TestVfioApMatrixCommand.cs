@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>
+    /// Test-VfioApMatrix: checks a proposed matrix before anything is written, as Set-VfioApMatrix (for an existing mdev,
+    /// with the same -Add/-Remove/-Replace) or New-VfioApMdev (without -Mdev) would: ids above the host's maximum, APQNs
+    /// in another mdev (which), APQNs owned by the default drivers, and what the guest would lose and why. $true when the
+    /// kernel would take it; -Detailed returns every finding.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "VfioApMatrix", DefaultParameterSetName = AddSet)]
+    [OutputType(typeof(bool), typeof(MatrixFinding))]
+    public sealed class TestVfioApMatrixCommand : ApSessionCmdlet
+    {
+        private const string AddSet = "Add", RemoveSet = "Remove", ReplaceSet = "Replace";
+        private readonly MdevLookup _lookup = new MdevLookup();
+
+        /// <summary>The existing mdevs the matrix is for; without it, a new mdev.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Uuid")]
+        [MdevIdTransformation]
+        [ValidateNotNullOrEmpty]
+        public Guid[]? Mdev { get; set; }
+
+        /// <summary>Adapters.</summary>
+        [Parameter]
+        [ApIdTransformation]
+        [AllowEmptyCollection]
+        public ApId[]? Adapter { get; set; }
+
+        /// <summary>Usage domains.</summary>
+        [Parameter]
+        [DomainIdTransformation]
+        [AllowEmptyCollection]
+        public DomainId[]? Domain { get; set; }
+
+        /// <summary>Control domains.</summary>
+        [Parameter]
+        [DomainIdTransformation]
+        [AllowEmptyCollection]
+        public DomainId[]? ControlDomain { get; set; }
+
+        /// <summary>The ids join the mdev's matrix (the default).</summary>
+        [Parameter(ParameterSetName = AddSet)]
+        public SwitchParameter Add { get; set; }
+
+        /// <summary>The ids leave the mdev's matrix.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = RemoveSet)]
+        public SwitchParameter Remove { get; set; }
+
+        /// <summary>The kinds of ids given replace the mdev's.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ReplaceSet)]
+        public SwitchParameter Replace { get; set; }
+
+        /// <summary>Return every finding (errors and what the guest would lose) instead of $true/$false.</summary>
+        [Parameter]
+        public SwitchParameter Detailed { get; set; }
+
+        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts;
+
+        protected override string QueryKey => Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")));
+
+        protected override HostQuery CreateQuery()
+        {
+            var change = Remove ? MatrixChange.Remove : Replace ? MatrixChange.Replace : MatrixChange.Add;
+            ApMask? adapters = Adapter is null ? null : ApMask.Of(Adapter.Select(a => (int)a));
+            ApMask? domains = Domain is null ? null : ApMask.Of(Domain.Select(d => (int)d));
+            ApMask? controls = ControlDomain is null ? null : ApMask.Of(ControlDomain.Select(d => (int)d));
+            var uuids = Mdev?.ToArray();
+            var lookup = _lookup;
+            bool detailed = Detailed.IsPresent;
+            return (snapshot, _) =>
+            {
+                var results = new List<object>();
+                if (uuids is null)
+                {
+                    var proposed = MatrixPlanner.Desired(ApMatrix.Empty, change, adapters, domains, controls);
+                    Answer(results, MatrixValidator.Validate(snapshot, null, proposed), detailed, null);
+                    return results;
+                }
+                foreach (var mdev in lookup.Select(snapshot, uuids))
+                    Answer(results, MatrixValidator.Validate(snapshot, mdev.Uuid, MatrixPlanner.Desired(mdev.Matrix, change, adapters, domains, controls)), detailed, mdev.Uuid);
+                return results;
+            };
+        }
+
+        private static void Answer(List<object> results, IReadOnlyList<MatrixFinding> findings, bool detailed, Guid? mdev)
+        {
+            if (detailed)
+            {
+                foreach (var f in findings)
+                {
+                    var pso = PSObject.AsPSObject(f);
+                    if (mdev.HasValue) pso.Properties.Add(new PSNoteProperty("Mdev", mdev.Value));
+                    results.Add(pso);
+                }
+                return;
+            }
+            var answer = new PSObject(findings.All(f => f.Severity != FindingSeverity.Error));
+            if (mdev.HasValue) answer.Properties.Add(new PSNoteProperty("Mdev", mdev.Value));
+            results.Add(answer);
+        }
+
+        protected override void EndOfHosts()
+        {
+            foreach (var error in _lookup.Missing(HostsRead)) WriteError(error);
+        }
+    }
+}
