@@ -390,8 +390,9 @@ Get-VfioApMdev -Session $seed | Export-VfioApMdev -Persist -MdevctlRoot ./lab-ro
             'With -Apply each mdev is created (create, then assign) or changed with the planner''s minimal writes (one ap_config write where the kernel has it), verified by reading it back, and rolled back if a write fails: each mdev ends as defined or exactly as it was. -WhatIf lists every sysfs write. A hostdev names an mdev but not its matrix: importing one checks that the mdev exists and returns it; -Apply refuses it.'
         )
         Parameters  = @{
-            Path        = 'Definition files, or directories of them (files named by a UUID, or ending in .json or .xml). A bare mdevctl definition takes its UUID from its file name, as mdevctl does, or from -Uuid. Objects from Get-ChildItem bind by FullName.'
-            Content     = 'The text of definitions. Strings from the pipeline are joined into one text, as ConvertFrom-Json does, so Get-Content file | Import-VfioApMdev works line by line too.'
+            Path        = 'Definition files, or directories of them (files named by a UUID, or ending in .json or .xml; mdevctl''s /etc/mdevctl.d or a root holding it means its matrix directory). A bare mdevctl definition takes its UUID from its file name, as mdevctl does, or from -Uuid.'
+            Content     = 'The text of definitions, e.g. a here-string or Get-Content def.json -Raw.'
+            InputObject = 'Pipeline input: strings are definition text, joined into one text as ConvertFrom-Json joins them (so Get-Content file | Import-VfioApMdev works line by line too); files and directories from Get-ChildItem are read like -Path. Anything else is refused (VfioAp.DefinitionInvalid).'
             FromHost    = 'Read the definitions persisted on the host itself: every file in <MdevctlRoot>/etc/mdevctl.d/matrix, as mdevctl reads them. A file mdevctl could not use is reported (VfioAp.DefinitionInvalid) and the others are imported.'
             Format      = 'Auto (default: JSON or XML by the first character, node-device or hostdev by the first element), MdevctlJson, NodeDeviceXml or HostdevXml.'
             Uuid        = 'The UUID of a bare mdevctl definition whose file name is not its UUID (or of -Content text); several, in the order of the inputs.'
@@ -403,8 +404,8 @@ Get-VfioApMdev -Session $seed | Export-VfioApMdev -Persist -MdevctlRoot ./lab-ro
         }
         Defaults    = @{ Format = 'Auto'; MdevctlRoot = '/'; Session = 'This machine''s /sys' }
         Inputs      = @{
-            'System.String' = 'Definition text for -Content.'
-            'System.IO.FileInfo' = 'Files from Get-ChildItem: their FullName binds to -Path.'
+            'System.String' = 'Definition text (lines are joined into one text).'
+            'System.IO.FileInfo' = 'Definition files and directories from Get-ChildItem.'
         }
         Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'One mdev per definition and host, with the notes Start, Source, ImportAction and Findings; with -Apply, the mdev as read back after the change.' }
         Examples    = @(

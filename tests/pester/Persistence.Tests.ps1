@@ -268,6 +268,43 @@ Import-VfioApMdev -Path '$file' -Session `$s -Apply -WhatIf -WarningAction Silen
     }
 }
 
+Describe 'Import-VfioApMdev input forms' {
+    BeforeAll {
+        $script:seed = New-ApSession -Simulation seed
+        $script:file = Join-Path $TestDrive 'forms.json'
+        Export-VfioApMdev -Session $seed -Path $file
+    }
+
+    It 'reads <Name>' -ForEach @(
+        @{ Name = 'lines from Get-Content'; Run = { Get-Content $file | Import-VfioApMdev -Session $seed } }
+        @{ Name = 'the text from Get-Content -Raw'; Run = { Get-Content -Raw $file | Import-VfioApMdev -Session $seed } }
+        @{ Name = 'a file from Get-Item'; Run = { Get-Item $file | Import-VfioApMdev -Session $seed } }
+        @{ Name = 'a path by position'; Run = { Import-VfioApMdev $file -Session $seed } }
+        @{ Name = '-Content'; Run = { Import-VfioApMdev -Content (Get-Content -Raw $file) -Session $seed } }
+        @{ Name = 'node-device XML from Export-VfioApMdev'; Run = { Export-VfioApMdev -Session $seed -Format NodeDeviceXml | Import-VfioApMdev -Session $seed } }
+    ) {
+        $m = @(& $Run 3>$null)
+        $m.Count | Should -Be 1
+        $m[0].Uuid | Should -Be $SeedUuid
+        @($m[0].Adapters) | Should -Be $SeedAdapters
+        $m[0].ImportAction | Should -Be 'None'
+    }
+
+    It 'checks that the mdev a guest''s hostdev names exists' {
+        $other = [guid]'783e6dbb-ea0e-411f-94e2-717eaad438bf'
+        $domain = "<domain type='kvm'><name>guest1</name><devices>$(Export-VfioApMdev -Session $seed -Format HostdevXml)<hostdev mode='subsystem' type='mdev' managed='no' model='vfio-ap'><source><address uuid='$other'/></source></hostdev></devices></domain>"
+        $found = Import-VfioApMdev -Content $domain -Session $seed -ErrorVariable err -ErrorAction SilentlyContinue
+        $found.Uuid | Should -Be $SeedUuid
+        $found.Guest | Should -Be 'guest1'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.MdevNotFound,*'
+        $err[0].Exception.Message | Should -Match "guest1.*$other.*would not start"
+    }
+
+    It 'refuses to run without input' {
+        { Import-VfioApMdev -Session $seed -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.DefinitionInvalid,*'
+    }
+}
+
 Describe 'Bad input names the file and the entry, and nothing is written' {
     BeforeAll {
         $script:seed = New-ApSession -Simulation seed

@@ -26,12 +26,13 @@ namespace VfioAp.PowerShell.Commands
     /// the mdevs through the planner: one plan per mdev, verified, rolled back on failure, so every mdev ends either
     /// as defined or as it was.
     /// </summary>
-    [Cmdlet(VerbsData.Import, "VfioApMdev", SupportsShouldProcess = true, DefaultParameterSetName = PathSet, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsData.Import, "VfioApMdev", SupportsShouldProcess = true, DefaultParameterSetName = InputSet, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VfioApMdev))]
     public sealed class ImportVfioApMdevCommand : MdevPersistenceCmdlet
     {
-        private const string PathSet = "Path";
-        private const string ContentSet = "Content";
+        // Files and text share one set: PowerShell binds pipeline input only within the set it has chosen, so a string
+        // (Content, by value) and a file object (Path, by property name) can both arrive through the same pipeline.
+        private const string InputSet = "Input";
         private const string HostSet = "FromHost";
         private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
@@ -40,15 +41,22 @@ namespace VfioAp.PowerShell.Commands
         private int _contentPieces;
 
         /// <summary>Definition files, or directories of them (mdevctl's matrix directory, an export directory).</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("FullName", "PSPath")]
+        [Parameter(Position = 0, ParameterSetName = InputSet)]
         [ValidateNotNullOrEmpty]
         public string[]? Path { get; set; }
 
-        /// <summary>The text of definitions (Get-Content -Raw, or a here-string); pipeline lines are joined into one text, as ConvertFrom-Json does.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ContentSet, ValueFromPipeline = true)]
+        /// <summary>The text of definitions (a here-string, or Get-Content -Raw).</summary>
+        [Parameter(ParameterSetName = InputSet)]
         [AllowEmptyString]
         public string[]? Content { get; set; }
+
+        /// <summary>
+        /// Pipeline input: strings are definition text (lines are joined into one text, as ConvertFrom-Json joins them),
+        /// files and directories (Get-ChildItem) are read like -Path.
+        /// </summary>
+        [Parameter(ParameterSetName = InputSet, ValueFromPipeline = true)]
+        [AllowEmptyString]
+        public PSObject? InputObject { get; set; }
 
         /// <summary>The definitions in the host's own mdevctl directory (&lt;MdevctlRoot&gt;/etc/mdevctl.d/matrix).</summary>
         [Parameter(Mandatory = true, ParameterSetName = HostSet)]
@@ -58,8 +66,7 @@ namespace VfioAp.PowerShell.Commands
         public MdevImportFormat Format { get; set; } = MdevImportFormat.Auto;
 
         /// <summary>The UUID of a bare mdevctl definition whose file is not named by it.</summary>
-        [Parameter(ParameterSetName = PathSet)]
-        [Parameter(ParameterSetName = ContentSet)]
+        [Parameter(ParameterSetName = InputSet)]
         [MdevIdTransformation]
         public Guid[]? Uuid { get; set; }
 
@@ -75,19 +82,43 @@ namespace VfioAp.PowerShell.Commands
         protected override void ProcessRecord()
         {
             Collect(Session);
-            if (Path is not null) _paths.AddRange(Path);
+            if (Path is not null)
+                foreach (var p in Path)
+                    if (!_paths.Contains(p)) _paths.Add(p);
             if (Content is not null)
+                foreach (var c in Content) AddContent(c);
+            if (InputObject is not null)
             {
-                foreach (var c in Content)
+                switch (InputObject.BaseObject)
                 {
-                    if (_contentPieces++ > 0) _content.Append('\n');
-                    _content.Append(c);
+                    case string text:
+                        // Lines from Get-Content carry their file's PSPath; the lines are the input, not the file again.
+                        AddContent(text);
+                        break;
+                    case FileSystemInfo item:
+                        if (!_paths.Contains(item.FullName)) _paths.Add(item.FullName);
+                        break;
+                    default:
+                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
+                            $"Cannot import a {InputObject.BaseObject.GetType().Name} from the pipeline: pipe definition text (strings) or files.",
+                            "Get-Content def.json -Raw | Import-VfioApMdev, or Get-ChildItem ./mdevs | Import-VfioApMdev.").ToErrorRecord(InputObject));
+                        break;
                 }
             }
         }
 
+        private void AddContent(string text)
+        {
+            if (_contentPieces++ > 0) _content.Append('\n');
+            _content.Append(text);
+        }
+
         protected override void EndProcessing()
         {
+            if (!FromHost.IsPresent && _paths.Count == 0 && _contentPieces == 0)
+                ThrowTerminatingError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
+                    "Nothing to import: give definition files with -Path, their text with -Content (or from the pipeline), or -FromHost for the host's mdevctl directory.",
+                    "Import-VfioApMdev -Path ./mdevs, Get-Content def.json -Raw | Import-VfioApMdev, or Import-VfioApMdev -FromHost.").ToErrorRecord(null));
             var definitions = new List<MdevctlDefinition>();
             var hostdevs = new List<HostdevReference>();
             if (!FromHost.IsPresent)
@@ -139,7 +170,7 @@ namespace VfioAp.PowerShell.Commands
             int uuidIndex = 0;
             Guid? NextUuid() => Uuid is { Length: > 0 } ? Uuid[Math.Min(uuidIndex++, Uuid.Length - 1)] : (Guid?)null;
             if (_contentPieces > 0)
-                yield return (_content.ToString(), "the -Content text", NextUuid());
+                yield return (_content.ToString(), "the input text", NextUuid());
             foreach (var p in _paths)
             {
                 string full;
