@@ -16,7 +16,7 @@ namespace VfioAp.Integration.Tests
     /// </summary>
     public sealed class SimFsScenarioTests
     {
-        private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(15);
+        private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(60); // liveness, not speed: a loaded CI machine can be slow to schedule the unmount
 
         /// <summary>
         /// Two adapters and two domains all given to vfio_ap; mdev A holds 05.0004, B holds 06.0004, C holds 05.0047.
