@@ -353,6 +353,156 @@ Describe 'crypto pass-through' {
         Links       = @('Get-VfioApApcb', 'about_VfioAp')
     }
 
+    'Export-VfioApMdev' = @{
+        Synopsis    = 'Writes mdevs as mdevctl definitions (optionally into the host''s mdevctl directory), libvirt node-device XML or the guest''s hostdev element.'
+        Description = @(
+            'Export-VfioApMdev reads each host once and writes the live matrix of its mdevs in the formats the host''s other tools use. MdevctlJson (default) is mdevctl''s own JSON: to the pipeline and to a file it is the list form that mdevctl list --defined --dumpjson prints (one document per host, UUIDs and parent included); into an existing directory it is one definition file per mdev named by its UUID, as mdevctl keeps them under /etc/mdevctl.d/matrix and as mdevctl define --jsonfile reads them. Attributes are assign_adapter, assign_domain and assign_control_domain in ascending order with 0x ids (the kernel reads a zero-padded 035 as octal), which every vfio_ap kernel accepts.'
+            'NodeDeviceXml is libvirt''s node-device XML for virsh nodedev-define (parent ap_matrix, capability type mdev with type vfio_ap-passthrough, uuid and the same ordered attrs). HostdevXml is the <hostdev mode=''subsystem'' type=''mdev'' managed=''no'' model=''vfio-ap''> element that gives the mdev to a guest in its domain XML.'
+            '-Persist writes the definitions into the host''s mdevctl directory so mdevctl re-creates the mdevs at boot: an existing definition keeps its fields and attributes that this module does not know, and its start mode unless -Start is given; each file is written to a temporary name beside it and renamed over the old one, so mdevctl never reads half a file; a file that already holds the text is left alone. -WhatIf lists every directory and file operation. Over an SSH session the files are read and written in one script each; a simulated host has no mdevctl directory of its own and needs -MdevctlRoot.'
+        )
+        Parameters  = @{
+            Uuid        = 'The mdevs to export, by UUID in any standard form, or mdev objects from Get-VfioApMdev (their Uuid binds by property name). Default: every mdev of the host. A UUID no host has is reported once (VfioAp.MdevNotFound).'
+            Session     = 'The hosts whose mdevs are exported; objects from Get-VfioApMdev bind their Session by property name. Hosts are read one after the other, one batched read each. Without -Session, this machine''s /sys.'
+            Format      = 'MdevctlJson (default), NodeDeviceXml or HostdevXml.'
+            Path        = 'Where to write instead of the pipeline: an existing directory gets one file per mdev (the UUID for MdevctlJson, mdev_<uuid>_matrix.xml for NodeDeviceXml, hostdev-<uuid>.xml for HostdevXml); any other path is one file holding all mdevs of one host. Relative paths are resolved against the current location.'
+            NoClobber   = 'With -Path: do not overwrite a file that exists (VfioAp.ExportFailed).'
+            Persist     = 'Write mdevctl definitions into the host''s mdevctl directory (<MdevctlRoot>/etc/mdevctl.d/matrix/<uuid>). Fails with VfioAp.MdevctlNotInstalled when the directory does not exist, and with VfioAp.MdevctlRootRequired for a simulated host without -MdevctlRoot.'
+            MdevctlRoot = 'mdevctl''s root on the host, as mdevctl''s own MDEVCTL_ENV_ROOT: definitions live in <root>/etc/mdevctl.d. Default: / (for a -SysfsRoot session whose tree is <dir>/sys: <dir>).'
+            Start       = 'mdevctl''s start mode: Auto (re-create the mdev when its parent appears, i.e. at boot) or Manual (only on mdevctl start). Default: an existing definition keeps its own; a new one is Auto with -Persist and Manual otherwise (mdevctl''s default).'
+            PassThru    = 'With -Path: write the files as FileInfo objects. With -Persist: write the PersistOperation objects that were carried out.'
+            InputObject = 'Pipeline input: an mdev from Get-VfioApMdev (its Uuid and the host it came from select what is exported) or a session (every mdev of that host).'
+            WhatIf      = 'Show every file and directory operation (-Persist) or file write (-Path) without doing it.'
+            Confirm     = 'Ask before each file and directory operation.'
+        }
+        Defaults    = @{ Format = 'MdevctlJson'; MdevctlRoot = '/'; Session = 'This machine''s /sys' }
+        Inputs      = @{
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid and Session bind by property name.'
+            'VfioAp.PowerShell.ApSession' = 'Sessions: export every mdev of each.'
+        }
+        Outputs     = @{
+            'System.String' = 'Without -Path and -Persist: the documents (one MdevctlJson list per host, one XML document per mdev), each with ComputerName and Session.'
+            'System.IO.FileInfo' = 'With -Path -PassThru: the files written.'
+            'VfioAp.Core.Persistence.PersistOperation' = 'With -Persist -PassThru: each directory and file operation done (Kind, Path, Uuid, Content).'
+        }
+        Examples    = @(
+            @{
+                Title   = 'Make the mdevs of a host survive a reboot'
+                Code    = 'Get-VfioApMdev | Export-VfioApMdev -Persist -WhatIf'
+                Remarks = 'Lists the files it would write under /etc/mdevctl.d/matrix; without -WhatIf it writes them (start auto), and mdevctl re-creates the mdevs at boot.'
+            }
+            @{
+                Title   = 'Give a guest its crypto mdev in libvirt'
+                Code    = @'
+$mdev = Get-VfioApMdev -Uuid 62177883-f1bb-47f0-914d-32a22e3a8804
+$mdev | Export-VfioApMdev -Format NodeDeviceXml -Path ./crypto-mdev.xml
+$mdev | Export-VfioApMdev -Format HostdevXml
+'@
+                Remarks = 'virsh nodedev-define ./crypto-mdev.xml defines the mdev in libvirt; the hostdev element goes into the guest''s <devices> (virsh edit guest).'
+            }
+            @{
+                Title   = 'Keep the definitions of a simulated host in a test root'
+                Code    = @'
+$seed = New-ApSession -Simulation seed
+Get-VfioApMdev -Session $seed | Export-VfioApMdev -Persist -MdevctlRoot ./lab-root -PassThru
+'@
+                Remarks = 'Writes ./lab-root/etc/mdevctl.d/matrix/62177883-f1bb-47f0-914d-32a22e3a8804, which mdevctl itself reads when that directory is its /etc/mdevctl.d.'
+            }
+        )
+        Notes       = 'mdevctl 1.2 (Debian 12) ignores MDEVCTL_ENV_ROOT; it always uses /etc/mdevctl.d. Definitions are byte for byte what mdevctl define writes for the same matrix.'
+        Links       = @('Import-VfioApMdev', 'Compare-VfioApMdev', 'Get-VfioApMdev', 'about_VfioAp')
+    }
+
+    'Import-VfioApMdev' = @{
+        Synopsis    = 'Reads mdevctl definitions and libvirt XML into mdev objects, checks them against the host, and with -Apply creates or changes the mdevs.'
+        Description = @(
+            'Import-VfioApMdev reads mdevctl''s JSON (a definition file, the keyed form, or the list that mdevctl list --defined --dumpjson prints), libvirt node-device XML, or hostdev elements (alone or in a whole domain XML), from files and directories, from text, or from the host''s own mdevctl directory (-FromHost). The matrix of a definition is what mdevctl start would leave: its attributes replayed in order with the kernel''s parsing (5 decimal, 0x35 hex, 035 octal; unassign_* and ap_config too).'
+            'Each definition is checked against each host as Test-VfioApMatrix checks a matrix: ids above the host''s maximum, APQNs that the default drivers own or another mdev holds (named), APQNs claimed by two definitions of the same import, and what the guest would lose. Problems with the text name the file, the line and the entry (attrs[3] (assign_domain)); nothing is written for such a definition. Without -Apply the result is an mdev object per definition and host with Start, Source, ImportAction (Create, Update, None) and Findings.'
+            'With -Apply each mdev is created (create, then assign) or changed with the planner''s minimal writes (one ap_config write where the kernel has it), verified by reading it back, and rolled back if a write fails: each mdev ends as defined or exactly as it was. -WhatIf lists every sysfs write. A hostdev names an mdev but not its matrix: importing one checks that the mdev exists and returns it; -Apply refuses it.'
+        )
+        Parameters  = @{
+            Path        = 'Definition files, or directories of them (files named by a UUID, or ending in .json or .xml; mdevctl''s /etc/mdevctl.d or a root holding it means its matrix directory). A bare mdevctl definition takes its UUID from its file name, as mdevctl does, or from -Uuid.'
+            Content     = 'The text of definitions, e.g. a here-string or Get-Content def.json -Raw.'
+            InputObject = 'Pipeline input: strings are definition text, joined into one text as ConvertFrom-Json joins them (so Get-Content file | Import-VfioApMdev works line by line too); files and directories from Get-ChildItem are read like -Path. Anything else is refused (VfioAp.DefinitionInvalid).'
+            FromHost    = 'Read the definitions persisted on the host itself: every file in <MdevctlRoot>/etc/mdevctl.d/matrix, as mdevctl reads them. A file mdevctl could not use is reported (VfioAp.DefinitionInvalid) and the others are imported.'
+            Format      = 'Auto (default: JSON or XML by the first character, node-device or hostdev by the first element), MdevctlJson, NodeDeviceXml or HostdevXml.'
+            Uuid        = 'The UUID of a bare mdevctl definition whose file name is not its UUID (or of -Content text); several, in the order of the inputs.'
+            Session     = 'The hosts to check the definitions against and, with -Apply, to change. Hosts are handled one after the other. Without -Session, this machine''s /sys.'
+            Apply       = 'Create the mdevs that do not exist and change those whose matrix differs, one verified plan per mdev with rollback on failure (VfioAp.ImportApplyFailed says which write failed, the errno and its meaning). Supports -WhatIf and -Confirm.'
+            MdevctlRoot = 'With -FromHost: mdevctl''s root on the host (definitions in <root>/etc/mdevctl.d). Default: /.'
+            WhatIf      = 'With -Apply: show, per mdev, the plan and every sysfs write it would make, and change nothing.'
+            Confirm     = 'With -Apply: ask before changing each mdev.'
+        }
+        Defaults    = @{ Format = 'Auto'; MdevctlRoot = '/'; Session = 'This machine''s /sys' }
+        Inputs      = @{
+            'System.String' = 'Definition text (lines are joined into one text).'
+            'System.IO.FileInfo' = 'Definition files and directories from Get-ChildItem.'
+        }
+        Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'One mdev per definition and host, with the notes Start, Source, ImportAction and Findings; with -Apply, the mdev as read back after the change.' }
+        Examples    = @(
+            @{
+                Title   = 'Will the persisted mdevs come up at the next boot?'
+                Code    = 'Import-VfioApMdev -FromHost | Format-Table Uuid, ImportAction, Start, Source'
+                Remarks = 'ImportAction None means the live mdev already has the persisted matrix; errors name every definition the kernel would refuse.'
+            }
+            @{
+                Title   = 'Re-create the persisted mdevs now'
+                Code    = 'Import-VfioApMdev -FromHost -Apply -WhatIf'
+                Remarks = 'Lists the create and assign writes for every missing mdev; without -WhatIf it applies them, mdev by mdev, all or nothing each.'
+            }
+            @{
+                Title   = 'Bring a definition from another host'
+                Code    = @'
+Export-VfioApMdev -Session $old -Path ./mdevs
+Import-VfioApMdev -Path ./mdevs -Session $new -Apply
+'@
+                Remarks = 'The files are mdevctl definitions named by UUID; on the new host each is checked (ids, ownership, other mdevs) before anything is written.'
+            }
+        )
+        Links       = @('Export-VfioApMdev', 'Compare-VfioApMdev', 'Test-VfioApMatrix', 'about_VfioAp')
+    }
+
+    'Compare-VfioApMdev' = @{
+        Synopsis    = 'Shows, per mdev, how the live matrix differs from its persisted mdevctl definition.'
+        Description = @(
+            'Compare-VfioApMdev reads each host''s mdevs and the definitions in its mdevctl directory (or in -DefinitionPath) and returns one MdevDrift object per mdev that differs: NotPersisted (live, gone after a reboot), NotLive (defined, not in sysfs), MatrixDiffers with the adapters, domains and control domains found only live or only persisted, StartDiffers (with -ExpectedStart), and InvalidDefinition for a file mdevctl could not start (malformed, not vfio_ap, an id above the host''s maximum). Kind is a set of flags, so one mdev can differ in several ways.'
+            'Like Compare-Object it returns only differences unless -IncludeEqual is given, so Compare-VfioApMdev | Should -BeNullOrEmpty is a drift check for a Pester runbook.'
+        )
+        Parameters  = @{
+            Uuid           = 'Only these mdevs (live or persisted), by UUID in any standard form or mdev objects from the pipeline.'
+            Session        = 'The hosts to compare; objects from other VfioAp cmdlets bind their Session by property name. Hosts are handled one after the other. Without -Session, this machine''s /sys.'
+            DefinitionPath = 'Compare with the definitions in these files or directories (mdevctl JSON or node-device XML, e.g. a repository of the hosts'' configuration) instead of the host''s mdevctl directory.'
+            ExpectedStart  = 'Auto or Manual: a definition with the other start mode is drift (StartDiffers). Without it the start mode is shown (PersistedStart) but not compared.'
+            IncludeEqual   = 'Also return the mdevs whose live matrix and definition agree (Kind None, InSync $true).'
+            InputObject    = 'Pipeline input: a session, or an object that carries one (an mdev from Get-VfioApMdev also selects its Uuid).'
+            MdevctlRoot    = 'mdevctl''s root on the host (definitions in <root>/etc/mdevctl.d). Default: /.'
+        }
+        Defaults    = @{ MdevctlRoot = '/'; Session = 'This machine''s /sys' }
+        Inputs      = @{
+            'VfioAp.PowerShell.ApSession' = 'Sessions to compare.'
+            'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid and Session bind by property name.'
+        }
+        Outputs     = @{ 'VfioAp.Core.Persistence.MdevDrift' = 'Per mdev: Uuid, Kind, InSync, Live, Persisted, LiveMatrix, PersistedMatrix, AdaptersOnlyLive/OnlyPersisted, DomainsOnlyLive/OnlyPersisted, ControlDomainsOnlyLive/OnlyPersisted, PersistedStart, ExpectedStart, DefinitionPath, Problem and Differences in words.' }
+        Examples    = @(
+            @{
+                Title   = 'A drift check in a runbook'
+                Code    = @'
+Describe 'persistence' {
+    It 'every mdev comes back after a reboot as it runs now' {
+        Compare-VfioApMdev -ExpectedStart Auto | Should -BeNullOrEmpty
+    }
+}
+'@
+                Remarks = 'Fails with the differences listed when an mdev was changed live and not persisted, or is defined with start manual.'
+            }
+            @{
+                Title   = 'What changed behind mdevctl''s back'
+                Code    = 'Compare-VfioApMdev | Format-List Uuid, Kind, Differences'
+                Remarks = 'Differences says, for example, "domains 0x35 persisted only" after someone unassigned domain 0x35 by hand.'
+            }
+        )
+        Links       = @('Export-VfioApMdev', 'Import-VfioApMdev', 'about_VfioAp')
+    }
+
     'Set-VfioApMatrix' = @{
         Synopsis    = 'Adds, removes or replaces the adapters, domains and control domains of vfio_ap mdevs, with the fewest writes, verified and rolled back on failure.'
         Description = @(

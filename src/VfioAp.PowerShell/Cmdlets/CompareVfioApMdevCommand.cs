@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using VfioAp.Core.Model;
+using VfioAp.Core.Persistence;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>
+    /// Compare-VfioApMdev: per mdev, how the live matrix and its persisted mdevctl definition differ (adapters,
+    /// domains, control domains on one side only; missing on one side; a definition that cannot be used; the start
+    /// mode with -ExpectedStart). Like Compare-Object it returns only differences unless -IncludeEqual, so
+    /// <c>Compare-VfioApMdev | Should -BeNullOrEmpty</c> is a runbook's drift check.
+    /// </summary>
+    [Cmdlet(VerbsData.Compare, "VfioApMdev")]
+    [OutputType(typeof(MdevDrift))]
+    public sealed class CompareVfioApMdevCommand : MdevPersistenceCmdlet
+    {
+        private static readonly Encoding Utf8 = new UTF8Encoding(false);
+        private readonly Dictionary<ApSession, HashSet<Guid>?> _wanted = new Dictionary<ApSession, HashSet<Guid>?>();
+
+        /// <summary>Only these mdevs (live or persisted); default all.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Mdev")]
+        [MdevIdTransformation]
+        [ValidateNotNullOrEmpty]
+        public Guid[]? Uuid { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public ApSession[]? Session { get; set; }
+
+        /// <summary>Pipeline input: a session, or an object that carries one (mdevs from Get-VfioApMdev); its session is the host.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        public PSObject? InputObject { get; set; }
+
+        /// <summary>Compare with definitions in these files or directories (e.g. a repository of host configuration) instead of the host's mdevctl directory.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? DefinitionPath { get; set; }
+
+        /// <summary>A definition with another start mode is drift (auto: the mdev must come back at boot).</summary>
+        [Parameter]
+        public MdevStartMode? ExpectedStart { get; set; }
+
+        /// <summary>Also return the mdevs whose live matrix and definition agree.</summary>
+        [Parameter]
+        public SwitchParameter IncludeEqual { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var s in Collect(SessionOf(InputObject) ?? Session))
+            {
+                if (Uuid is null) { _wanted[s] = null; continue; }
+                if (!_wanted.TryGetValue(s, out var set)) _wanted[s] = set = new HashSet<Guid>();
+                if (set is null) continue;
+                foreach (var u in Uuid) set.Add(u);
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            MdevctlStoreContents? fromFiles = DefinitionPath is null ? null : ReadDefinitionFiles();
+            foreach (var session in AllSessions)
+            {
+                var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.Mdevs);
+                if (snapshot is null) continue;
+                var contents = fromFiles;
+                if (contents is null)
+                {
+                    var files = ConfigFilesFor(session);
+                    if (files is null) continue;
+                    try { contents = new MdevctlStore(files).ReadAll(); }
+                    catch (PersistenceException ex) { WriteDefinitionError(ex, session, PersistenceErrorId.PersistFailed, ErrorCategory.ReadError); continue; }
+                    if (!contents.DirectoryExists)
+                        WriteWarning($"{session.ComputerName}: mdevctl's directory {files.ConfigDirectory} does not exist (mdevctl not installed): no mdev is persisted.");
+                }
+                var wanted = _wanted[session];
+                var drift = MdevDriftComparer.Compare(session.ComputerName, snapshot.Mdevs, contents, ExpectedStart, snapshot.Bus.MaxAdapterId, snapshot.Bus.MaxDomainId);
+                foreach (var d in drift)
+                {
+                    if (wanted is not null && !wanted.Contains(d.Uuid)) continue;
+                    if (d.InSync && !IncludeEqual.IsPresent) continue;
+                    WriteObject(ApSessionCmdlet.Tag(d, session));
+                }
+            }
+        }
+
+        /// <summary>Definitions from -DefinitionPath, shaped like a host's directory so the comparer treats them alike.</summary>
+        private MdevctlStoreContents ReadDefinitionFiles()
+        {
+            var defs = new List<MdevctlDefinition>();
+            var problems = new List<PersistenceException>();
+            foreach (var p in DefinitionPath!)
+            {
+                var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
+                var files = Directory.Exists(full) ? Directory.GetFiles(full).OrderBy(f => f, StringComparer.Ordinal).ToArray() : new[] { full };
+                foreach (var f in files)
+                {
+                    try
+                    {
+                        var text = File.ReadAllText(f, Utf8);
+                        Guid? hint = MdevUuid.TryParse(System.IO.Path.GetFileName(f), out var u) ? u : (Guid?)null;
+                        defs.AddRange(text.TrimStart().StartsWith("<", StringComparison.Ordinal) ? LibvirtNodeDevice.Parse(text, f) : MdevctlJson.ParseDocument(text, f, hint));
+                    }
+                    catch (PersistenceException ex) { problems.Add(ex); WriteDefinitionError(ex, null); }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ReadError, $"Reading '{f}' failed: {ex.Message}", null, null, f, Errno.None, ex).ToErrorRecord(f));
+                    }
+                }
+            }
+            return new MdevctlStoreContents(defs, problems, Array.Empty<MdevctlConfigFile>());
+        }
+    }
+}

@@ -1,0 +1,361 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using VfioAp.Core.Model;
+using VfioAp.Core.Persistence;
+using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>What Import-VfioApMdev reads; Auto tells them apart by their first element or bracket.</summary>
+    public enum MdevImportFormat
+    {
+        Auto,
+        MdevctlJson,
+        NodeDeviceXml,
+        HostdevXml,
+    }
+
+    /// <summary>
+    /// Import-VfioApMdev: reads mdevctl definitions and libvirt XML (files, strings, or the host's mdevctl directory)
+    /// into mdev objects, checks each against the host as Test-VfioApMatrix does, and with -Apply creates or changes
+    /// the mdevs through the planner: one plan per mdev, verified, rolled back on failure, so every mdev ends either
+    /// as defined or as it was.
+    /// </summary>
+    [Cmdlet(VerbsData.Import, "VfioApMdev", SupportsShouldProcess = true, DefaultParameterSetName = InputSet, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(VfioApMdev))]
+    public sealed class ImportVfioApMdevCommand : MdevPersistenceCmdlet
+    {
+        // Files and text share one set: PowerShell binds pipeline input only within the set it has chosen, so a string
+        // (Content, by value) and a file object (Path, by property name) can both arrive through the same pipeline.
+        private const string InputSet = "Input";
+        private const string HostSet = "FromHost";
+        private static readonly Encoding Utf8 = new UTF8Encoding(false);
+
+        private readonly List<string> _paths = new List<string>();
+        private readonly StringBuilder _content = new StringBuilder();
+        private int _contentPieces;
+
+        /// <summary>Definition files, or directories of them (mdevctl's matrix directory, an export directory).</summary>
+        [Parameter(Position = 0, ParameterSetName = InputSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        /// <summary>The text of definitions (a here-string, or Get-Content -Raw).</summary>
+        [Parameter(ParameterSetName = InputSet)]
+        [AllowEmptyString]
+        public string[]? Content { get; set; }
+
+        /// <summary>
+        /// Pipeline input: strings are definition text (lines are joined into one text, as ConvertFrom-Json joins them),
+        /// files and directories (Get-ChildItem) are read like -Path.
+        /// </summary>
+        [Parameter(ParameterSetName = InputSet, ValueFromPipeline = true)]
+        [AllowEmptyString]
+        public PSObject? InputObject { get; set; }
+
+        /// <summary>The definitions in the host's own mdevctl directory (&lt;MdevctlRoot&gt;/etc/mdevctl.d/matrix).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = HostSet)]
+        public SwitchParameter FromHost { get; set; }
+
+        [Parameter]
+        public MdevImportFormat Format { get; set; } = MdevImportFormat.Auto;
+
+        /// <summary>The UUID of a bare mdevctl definition whose file is not named by it.</summary>
+        [Parameter(ParameterSetName = InputSet)]
+        [MdevIdTransformation]
+        public Guid[]? Uuid { get; set; }
+
+        /// <summary>The hosts to check the definitions against (and to change with -Apply); default this machine.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public ApSession[]? Session { get; set; }
+
+        /// <summary>Create missing mdevs and change existing ones to the imported matrices.</summary>
+        [Parameter]
+        public SwitchParameter Apply { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Collect(Session);
+            if (Path is not null)
+                foreach (var p in Path)
+                    if (!_paths.Contains(p)) _paths.Add(p);
+            if (Content is not null)
+                foreach (var c in Content) AddContent(c);
+            if (InputObject is not null)
+            {
+                switch (InputObject.BaseObject)
+                {
+                    case string text:
+                        // Lines from Get-Content carry their file's PSPath; the lines are the input, not the file again.
+                        AddContent(text);
+                        break;
+                    case FileSystemInfo item:
+                        if (!_paths.Contains(item.FullName)) _paths.Add(item.FullName);
+                        break;
+                    default:
+                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
+                            $"Cannot import a {InputObject.BaseObject.GetType().Name} from the pipeline: pipe definition text (strings) or files.",
+                            "Get-Content def.json -Raw | Import-VfioApMdev, or Get-ChildItem ./mdevs | Import-VfioApMdev.").ToErrorRecord(InputObject));
+                        break;
+                }
+            }
+        }
+
+        private void AddContent(string text)
+        {
+            if (_contentPieces++ > 0) _content.Append('\n');
+            _content.Append(text);
+        }
+
+        protected override void EndProcessing()
+        {
+            if (!FromHost.IsPresent && _paths.Count == 0 && _contentPieces == 0)
+                ThrowTerminatingError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
+                    "Nothing to import: give definition files with -Path, their text with -Content (or from the pipeline), or -FromHost for the host's mdevctl directory.",
+                    "Import-VfioApMdev -Path ./mdevs, Get-Content def.json -Raw | Import-VfioApMdev, or Import-VfioApMdev -FromHost.").ToErrorRecord(null));
+            var definitions = new List<MdevctlDefinition>();
+            var hostdevs = new List<HostdevReference>();
+            if (!FromHost.IsPresent)
+            {
+                foreach (var (text, source, uuidHint) in Inputs())
+                {
+                    try
+                    {
+                        Parse(text, source, uuidHint, definitions, hostdevs);
+                    }
+                    catch (PersistenceException ex)
+                    {
+                        WriteDefinitionError(ex, null);
+                    }
+                }
+            }
+
+            foreach (var session in AllSessions)
+            {
+                var hostDefinitions = definitions;
+                if (FromHost.IsPresent)
+                {
+                    var files = ConfigFilesFor(session);
+                    if (files is null) continue;
+                    MdevctlStoreContents contents;
+                    try { contents = new MdevctlStore(files).ReadAll(); }
+                    catch (PersistenceException ex) { WriteDefinitionError(ex, session, PersistenceErrorId.PersistFailed, ErrorCategory.ReadError); continue; }
+                    if (!contents.DirectoryExists)
+                    {
+                        WriteError(new VfioApException(PersistenceErrorId.MdevctlNotInstalled, ErrorCategory.ObjectNotFound,
+                            $"Host '{session.ComputerName}': mdevctl's directory {files.ConfigDirectory} does not exist, so there are no persisted mdevs to import.",
+                            "Install mdevctl on the host, or give -MdevctlRoot for a test root.", session.ComputerName, files.ConfigDirectory).ToErrorRecord(session));
+                        continue;
+                    }
+                    foreach (var p in contents.Problems) WriteDefinitionError(p, session);
+                    foreach (var f in contents.Ignored) WriteVerbose($"{session.ComputerName}: {f.Path} is not named by a UUID; mdevctl ignores it and so does the import.");
+                    hostDefinitions = contents.Definitions.ToList();
+                }
+
+                var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs);
+                if (snapshot is null) continue;
+                foreach (var item in MdevImportPlanner.Plan(snapshot, hostDefinitions)) Handle(session, snapshot, item);
+                foreach (var r in hostdevs) HandleHostdev(session, snapshot, r);
+            }
+        }
+
+        private IEnumerable<(string Text, string Source, Guid? Uuid)> Inputs()
+        {
+            int uuidIndex = 0;
+            Guid? NextUuid() => Uuid is { Length: > 0 } ? Uuid[Math.Min(uuidIndex++, Uuid.Length - 1)] : (Guid?)null;
+            if (_contentPieces > 0)
+                yield return (_content.ToString(), "the input text", NextUuid());
+            foreach (var p in _paths)
+            {
+                string full;
+                try { full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p); }
+                catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
+                {
+                    WriteError(new ErrorRecord(ex, PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound, p));
+                    continue;
+                }
+                var files = new List<string>();
+                // mdevctl's own directory, or a root holding it, means its vfio_ap parent directory.
+                foreach (var inner in new[] { "matrix", "etc/mdevctl.d/matrix" })
+                    if (Directory.Exists(full) && Directory.Exists(System.IO.Path.Combine(full, inner)) && !Directory.GetFiles(full).Any())
+                    {
+                        full = System.IO.Path.Combine(full, inner);
+                        break;
+                    }
+                if (Directory.Exists(full))
+                    files.AddRange(Directory.GetFiles(full).Where(f => MdevUuid.TryParse(System.IO.Path.GetFileName(f), out _) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
+                                                            .OrderBy(f => f, StringComparer.Ordinal));
+                else if (File.Exists(full))
+                    files.Add(full);
+                else
+                {
+                    WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound,
+                        $"'{full}' does not exist.", "Give a definition file or a directory of them.", null, full, Errno.ENOENT).ToErrorRecord(p));
+                    continue;
+                }
+                if (files.Count == 0) WriteWarning($"'{full}' holds no definition files (files named by a UUID, or ending in .json or .xml).");
+                foreach (var f in files)
+                {
+                    string text;
+                    try { text = File.ReadAllText(f, Utf8); }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ReadError, $"Reading '{f}' failed: {ex.Message}", null, null, f, Errno.None, ex).ToErrorRecord(f));
+                        continue;
+                    }
+                    // mdevctl names its files by the UUID: that is the UUID of a bare definition.
+                    Guid? hint = MdevUuid.TryParse(System.IO.Path.GetFileName(f), out var fromName) ? fromName : NextUuid();
+                    yield return (text, f, hint);
+                }
+            }
+        }
+
+        private void Parse(string text, string source, Guid? uuid, List<MdevctlDefinition> definitions, List<HostdevReference> hostdevs)
+        {
+            var format = Format;
+            if (format == MdevImportFormat.Auto)
+            {
+                var t = text.TrimStart();
+                if (!t.StartsWith("<", StringComparison.Ordinal)) format = MdevImportFormat.MdevctlJson;
+                else format = LooksLikeNodeDevice(t) ? MdevImportFormat.NodeDeviceXml : MdevImportFormat.HostdevXml;
+            }
+            switch (format)
+            {
+                case MdevImportFormat.MdevctlJson:
+                    definitions.AddRange(MdevctlJson.ParseDocument(text, source, uuid));
+                    break;
+                case MdevImportFormat.NodeDeviceXml:
+                    definitions.AddRange(LibvirtNodeDevice.Parse(text, source));
+                    break;
+                default:
+                    hostdevs.AddRange(LibvirtHostdev.Parse(text, source));
+                    break;
+            }
+        }
+
+        /// <summary>The first element, past any declaration or comment, is &lt;device&gt;.</summary>
+        private static bool LooksLikeNodeDevice(string text)
+        {
+            int i = 0;
+            while (i < text.Length)
+            {
+                int lt = text.IndexOf('<', i);
+                if (lt < 0 || lt + 1 >= text.Length) return false;
+                char c = text[lt + 1];
+                if (c == '?' || c == '!') { i = lt + 2; continue; }
+                return string.CompareOrdinal(text, lt + 1, "device", 0, 6) == 0;
+            }
+            return false;
+        }
+
+        private void Handle(ApSession session, HostSnapshot snapshot, MdevImportItem item)
+        {
+            var host = session.ComputerName;
+            foreach (var w in item.Warnings) WriteWarning($"{host}: {w}");
+            foreach (var f in item.Findings.Where(f => f.Severity == FindingSeverity.Warning))
+                WriteWarning($"{host}, mdev {item.Uuid:D}: {f.Message}");
+            if (item.Refused)
+            {
+                if (item.Problem is not null)
+                {
+                    WriteDefinitionError(item.Problem, session, PersistenceErrorId.ImportRefused);
+                    return;
+                }
+                if (item.HostProblem is not null)
+                {
+                    WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.ResourceUnavailable,
+                        $"Host '{host}': the definition of mdev {item.Uuid:D} from {item.Definition.Source} cannot be applied: {item.HostProblem}",
+                        "Nothing was written for this mdev.", host, SysfsLayout.MdevCreate).ToErrorRecord(item.Uuid));
+                    return;
+                }
+                // Each refusal with the id Set-VfioApMatrix and Test-VfioApMatrix give it (VfioAp.ApqnHeldByMdev …).
+                foreach (var finding in item.Errors)
+                    WriteError(ApChangeCmdlet.ToException(KernelRefusal.FromFinding(finding, host,
+                        $"importing mdev {item.Uuid:D} from {item.Definition.Source}", SysfsLayout.MdevDir(item.Uuid))).ToErrorRecord(item.Uuid));
+                return;
+            }
+
+            if (!Apply.IsPresent || item.Plan is null)
+            {
+                if (Apply.IsPresent) WriteVerbose($"{host}: mdev {item.Uuid:D} already has {item.Matrix}; nothing to write.");
+                WriteObject(Output(session, snapshot.FindMdev(item.Uuid), item, item.Action));
+                return;
+            }
+
+            var plan = item.Plan;
+            var writes = string.Join("\n", plan.Writes.Select(w => "  " + w));
+            if (!ShouldProcess($"{plan.Summary} on {host}:\n{writes}", $"{plan.Summary} on {host}?", "Import-VfioApMdev"))
+                return;
+            PlanOutcome outcome;
+            try
+            {
+                outcome = PlanRunner.Apply(session.Sysfs, plan);
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                WriteError(HostFailure.From(ex, session).ToErrorRecord(item.Uuid));
+                return;
+            }
+            if (outcome.Succeeded)
+            {
+                WriteVerbose($"{host}: {plan.Summary}: {plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
+                WriteObject(Output(session, outcome.After?.FindMdev(item.Uuid) ?? outcome.AfterRun?.FindMdev(item.Uuid), item, item.Action));
+                return;
+            }
+            // The write side's words and ids: the same refusal reads the same from Set-VfioApMatrix and from an import.
+            var failure = KernelRefusal.Describe(outcome, snapshot);
+            var error = ApChangeCmdlet.ToException(failure);
+            WriteError(new VfioApException(error.ErrorId, error.Category, $"Importing mdev {item.Uuid:D} from {item.Definition.Source}: {error.Message}",
+                error.RecommendedAction, error.Host, error.Path, error.Errno).ToErrorRecord(item.Uuid));
+            if (outcome.RollbackFailed)
+                WriteError(new VfioApException("VfioAp." + RefusalCode.RollbackFailed, ErrorCategory.WriteError,
+                    $"Host '{host}': the rollback after the failed import of mdev {item.Uuid:D} did not bring it back: " +
+                    string.Join("; ", outcome.Rollback.Where(r => !r.Applied)) + (outcome.RestoreProblem is null ? "" : "; now " + outcome.RestoreProblem),
+                    KernelRefusal.Advise(RefusalCode.RollbackFailed, null, null), host, failure.Path, failure.Errno).ToErrorRecord(item.Uuid));
+        }
+
+        private PSObject Output(ApSession session, VfioApMdev? live, MdevImportItem item, MdevImportAction action)
+        {
+            var mdev = live is not null && (Apply.IsPresent || live.Matrix == item.Matrix)
+                ? live
+                : new VfioApMdev { ComputerName = session.ComputerName, Uuid = item.Uuid, Matrix = item.Matrix ?? ApMatrix.Empty, HasApConfig = live?.HasApConfig ?? false };
+            var pso = ApSessionCmdlet.Tag(mdev, session);
+            pso.Properties.Add(new PSNoteProperty("Start", item.Definition.Start));
+            pso.Properties.Add(new PSNoteProperty("Source", item.Definition.Source));
+            pso.Properties.Add(new PSNoteProperty("ImportAction", action));
+            pso.Properties.Add(new PSNoteProperty("Findings", item.Findings.ToArray()));
+            return pso;
+        }
+
+        private void HandleHostdev(ApSession session, HostSnapshot snapshot, HostdevReference r)
+        {
+            var live = snapshot.FindMdev(r.Uuid);
+            var guest = r.Guest is null ? "" : $" (guest {r.Guest})";
+            if (Apply.IsPresent)
+            {
+                WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.InvalidData,
+                    $"{r.Source}{guest}: a <hostdev> names mdev {r.Uuid:D} but not its matrix, so it cannot be applied.",
+                    "Import the mdev's mdevctl definition or node-device XML instead (Export-VfioApMdev writes both).", session.ComputerName, r.Source).ToErrorRecord(r.Uuid));
+                return;
+            }
+            if (live is null)
+            {
+                WriteError(new VfioApException(VfioApErrorId.MdevNotFound, ErrorCategory.ObjectNotFound,
+                    $"Host '{session.ComputerName}': {r.Source}{guest} uses mdev {r.Uuid:D}, which does not exist there; the guest would not start.",
+                    "Create it (Import-VfioApMdev -Apply with its definition, or New-VfioApMdev), or correct the UUID in the domain XML.",
+                    session.ComputerName, SysfsLayout.MdevDir(r.Uuid), Errno.ENOENT).ToErrorRecord(r.Uuid));
+                return;
+            }
+            var pso = ApSessionCmdlet.Tag(live, session);
+            pso.Properties.Add(new PSNoteProperty("Source", r.Source));
+            pso.Properties.Add(new PSNoteProperty("Guest", r.Guest));
+            WriteObject(pso);
+        }
+    }
+}

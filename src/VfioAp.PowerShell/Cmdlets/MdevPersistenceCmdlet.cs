@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.Core.Model;
+using VfioAp.Core.Persistence;
+using VfioAp.Core.Sysfs;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>
+    /// What Export-, Import- and Compare-VfioApMdev share: the hosts of the invocation (sessions, or this machine),
+    /// one snapshot read per host, and the host's mdevctl directory (local, under -MdevctlRoot, or through the
+    /// session's shell). Hosts are handled one after the other on the pipeline thread, so -WhatIf and -Confirm ask
+    /// about each file and each mdev in order.
+    /// </summary>
+    public abstract class MdevPersistenceCmdlet : PSCmdlet, IDisposable
+    {
+        private ApSession? _implicit;
+        private readonly List<ApSession> _sessions = new List<ApSession>();
+
+        /// <summary>mdevctl's root on the host, as mdevctl's MDEVCTL_ENV_ROOT: definitions live in &lt;root&gt;/etc/mdevctl.d. Default /.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? MdevctlRoot { get; set; }
+
+        /// <summary>PowerShell calls this when the command ends: the implicit local session is this invocation's own.</summary>
+        public void Dispose()
+        {
+            _implicit?.Dispose();
+            _implicit = null;
+        }
+
+        /// <summary>Remembers the hosts named by this pipeline record (in order, once each) and returns them.</summary>
+        protected IReadOnlyList<ApSession> Collect(ApSession[]? sessions)
+        {
+            List<ApSession> list;
+            if (sessions is { Length: > 0 }) list = sessions.Where(s => s is not null).ToList();
+            else list = new List<ApSession> { (_implicit ??= ApSessionFactory.CreateImplicitLocal()) };
+            foreach (var s in list)
+                if (!_sessions.Contains(s)) _sessions.Add(s);
+            return list;
+        }
+
+        /// <summary>
+        /// The session a pipeline object is or carries (its Session property). Taking pipeline objects by value, not
+        /// -Session by property name, keeps pipelines working when $PSDefaultParameterValues sets -Session.
+        /// </summary>
+        protected static ApSession[]? SessionOf(PSObject? input)
+        {
+            if (input is null) return null;
+            if (input.BaseObject is ApSession direct) return new[] { direct };
+            var carried = input.Properties["Session"]?.Value;
+            if (carried is PSObject wrapped) carried = wrapped.BaseObject;
+            return carried is ApSession session ? new[] { session } : null;
+        }
+
+        /// <summary>Every host named so far, in first-seen order.</summary>
+        protected IReadOnlyList<ApSession> AllSessions => _sessions;
+
+        /// <summary>One read of the host, or null after writing the host's error record.</summary>
+        protected HostSnapshot? ReadHost(ApSession session, SnapshotParts parts)
+        {
+            if (session.State == ApSessionState.Closed)
+            {
+                WriteError(new VfioApException(VfioApErrorId.SessionClosed, ErrorCategory.ResourceUnavailable,
+                    $"Session {session.Id} '{session.Name}' ({session.ComputerName}) was removed and cannot be used.",
+                    "Open a new one with New-ApSession.", session.ComputerName).ToErrorRecord(session));
+                return null;
+            }
+            try
+            {
+                WriteVerbose($"{session.ComputerName}: reading {parts} in one batch");
+                return HostReader.Read(session.Sysfs, parts);
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                WriteError(HostFailure.From(ex, session).ToErrorRecord(session));
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// mdevctl's directory on the session's host: through the session's shell when its transport has one (SSH),
+        /// else this machine's file system under -MdevctlRoot (default / for this machine's own /sys; a sysfs tree at
+        /// &lt;dir&gt;/sys implies &lt;dir&gt;). A simulated host has no files of its own: it needs -MdevctlRoot.
+        /// Null after writing an error record.
+        /// </summary>
+        protected IMdevctlConfigFiles? ConfigFilesFor(ApSession session)
+        {
+            string? root = MdevctlRoot is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MdevctlRoot);
+            if (session.Sysfs is IHostShell shell)
+                return new ShellMdevctlConfigFiles(session.ComputerName, MdevctlRoot ?? "/", shell.RunShell);
+            switch (session.Kind)
+            {
+                case ApSessionKind.Local:
+                    return new LocalMdevctlConfigFiles(root ?? "/", session.ComputerName);
+                case ApSessionKind.SysfsRoot when root is null && session.SysfsRoot is string sr && sr.TrimEnd('/').EndsWith("/sys", StringComparison.Ordinal):
+                    var parent = sr.TrimEnd('/');
+                    return new LocalMdevctlConfigFiles(parent.Substring(0, parent.Length - 4) is { Length: > 0 } p ? p : "/", session.ComputerName);
+                case ApSessionKind.Ssh:
+                    // Never this machine's files for a remote host: that would persist the definitions on the wrong machine.
+                    WriteError(new VfioApException(PersistenceErrorId.MdevctlRootRequired, ErrorCategory.NotImplemented,
+                        $"Host '{session.ComputerName}': this session's transport cannot run commands on the host, so mdevctl's directory there cannot be reached.",
+                        "Export with -Path and copy the files to /etc/mdevctl.d/matrix on the host, or import them with Import-VfioApMdev -Path.",
+                        session.ComputerName).ToErrorRecord(session));
+                    return null;
+                default:
+                    if (root is not null) return new LocalMdevctlConfigFiles(root, session.ComputerName);
+                    WriteError(new VfioApException(PersistenceErrorId.MdevctlRootRequired, ErrorCategory.InvalidArgument,
+                        $"Host '{session.ComputerName}' is a {(session.Kind == ApSessionKind.Simulation ? "simulated host" : "sysfs tree")} with no /etc/mdevctl.d of its own, and this machine's is not its.",
+                        "Give -MdevctlRoot <directory> (definitions go to <directory>/etc/mdevctl.d, mdevctl's layout), or export with -Path and copy the files.",
+                        session.ComputerName).ToErrorRecord(session));
+                    return null;
+            }
+        }
+
+        protected void WriteDefinitionError(PersistenceException ex, ApSession? session, string id = PersistenceErrorId.DefinitionInvalid,
+                                            ErrorCategory category = ErrorCategory.InvalidData, string? action = null)
+        {
+            WriteError(new VfioApException(id, category,
+                (session is null ? "" : $"Host '{session.ComputerName}': ") + ex.Message,
+                action ?? "Correct the entry named in the message; nothing was written for this definition.",
+                session?.ComputerName, ex.Source, Errno.None, ex).ToErrorRecord(ex.Source));
+        }
+    }
+}
