@@ -20,10 +20,11 @@ summary() {
 
 step() { echo; echo "==> $*"; }
 
-# 1. System packages the test bed uses (sshd and FUSE for the SSH and SimFs tests, mdevctl for its formats).
+# 1. System packages the test bed uses (sshd and FUSE for the SSH and SimFs tests, mdevctl for its formats,
+#    libvirt0 for libvirt's RNG schemas and libxml2-utils for xmllint).
 step "Debian packages"
 missing=()
-for p in openssh-server fuse3 libfuse3-3 mdevctl; do
+for p in openssh-server fuse3 libfuse3-3 mdevctl libvirt0 libxml2-utils; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
