@@ -10,7 +10,7 @@ namespace VfioAp.Ssh
     /// A remote host's sysfs over SSH: every <see cref="ReadMany"/> and every <see cref="RunPlan"/> is exactly one remote
     /// command (one "Starting session: command" in sshd's log), whatever the host's size.
     /// </summary>
-    public sealed class SshSysfs : ISysfs
+    public sealed class SshSysfs : ISysfs, VfioAp.Core.Persistence.IHostShell
     {
         private readonly SshConnection _connection;
         private readonly SshConnectionOptions _options;
@@ -62,6 +62,20 @@ namespace VfioAp.Ssh
                     $"Host {_connection.Host}: the read of {Root} stopped before its end (exit status {Show(status)}{StderrNote(stderr)}); nothing was changed. Try again; if it repeats, check the host's /bin/sh.");
             // A missing root answers like a host without those files; HostReader then says the AP bus is missing under that root.
             return new SysfsReadResult(parser.Entries);
+        }
+
+        /// <summary>
+        /// Runs a module-built script (mdevctl's definitions outside sysfs) as one remote command, through sudo when the
+        /// session uses it. The script is quoted whole by <see cref="PosixQuote"/>; its callers put only validated values in it.
+        /// </summary>
+        public VfioAp.Core.Persistence.ShellCommandResult RunShell(string script)
+        {
+            if (script is null) throw new ArgumentNullException(nameof(script));
+            var stdout = new System.Text.StringBuilder();
+            System.Threading.Interlocked.Increment(ref _roundTrips);
+            var (status, stderr) = _connection.Run(CommandText(script), SudoStdin(),
+                (buffer, start, length) => stdout.Append(buffer, start, length).Append('\n'), _options.CommandTimeout);
+            return new VfioAp.Core.Persistence.ShellCommandResult(status ?? -1, stdout.ToString(), stderr);
         }
 
         /// <summary>One write as a one-step plan. A write cut off by a lost connection or a timeout throws: no errno describes it.</summary>

@@ -51,16 +51,22 @@ Describe 'Export, remove and import -Apply over SSH' {
         Test-VfioApApcb -Session $remote | Should -BeTrue
     }
 
-    It 'refuses -Persist over a transport that cannot reach the host''s files, and never writes this machine''s' {
-        $root = Join-Path $TestDrive 'local-root'
+    It '-Persist writes mdevctl''s directory on the host through the SSH session, and -FromHost reads it back' {
+        # The test bed's host is this machine on loopback, so the host's files can be looked at directly here.
+        $root = Join-Path $TestDrive 'lpar-root'
         New-Item -ItemType Directory -Force -Path "$root/etc/mdevctl.d" | Out-Null
-        Get-VfioApMdev -Session $remote | Export-VfioApMdev -Persist -MdevctlRoot $root -ErrorVariable err -ErrorAction SilentlyContinue
-        if ($remote.Sysfs -is [VfioAp.Core.Persistence.IHostShell]) {
-            Set-ItResult -Skipped -Because 'this SSH transport runs scripts on the host, so -Persist works over it'
-            return
-        }
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.MdevctlRootRequired,*'
-        $err[0].Exception.Message | Should -Match 'lpar'
-        Get-ChildItem "$root/etc/mdevctl.d" | Should -BeNullOrEmpty
+        $live = Get-VfioApMdev -Session $remote
+        $live | Export-VfioApMdev -Persist -MdevctlRoot $root -Confirm:$false
+        $file = "$root/etc/mdevctl.d/matrix/$SeedUuid"
+        $file | Should -Exist
+        $definition = Get-Content -Raw $file | ConvertFrom-Json
+        $definition.mdev_type | Should -Be 'vfio_ap-passthrough'
+        @($definition.attrs | ForEach-Object { $_.PSObject.Properties.Name + '=' + $_.PSObject.Properties.Value }) |
+            Should -Be @(@($live.Adapters | ForEach-Object { 'assign_adapter=0x{0:x}' -f [int]$_ }) + @($live.Domains | ForEach-Object { 'assign_domain=0x{0:x}' -f [int]$_ }))
+
+        $back = Import-VfioApMdev -FromHost -Session $remote -MdevctlRoot $root -WarningAction SilentlyContinue
+        $back.Uuid | Should -Be $SeedUuid
+        @($back.Adapters | ForEach-Object { [int]$_ }) | Should -Be @($live.Adapters | ForEach-Object { [int]$_ })
+        @($back.Domains | ForEach-Object { [int]$_ }) | Should -Be @($live.Domains | ForEach-Object { [int]$_ })
     }
 }
