@@ -21,7 +21,7 @@ namespace VfioAp.PowerShell.Commands
     public sealed class CompareVfioApMdevCommand : MdevPersistenceCmdlet
     {
         private static readonly Encoding Utf8 = new UTF8Encoding(false);
-        private readonly Dictionary<ApSession, HashSet<Guid>?> _wanted = new Dictionary<ApSession, HashSet<Guid>?>();
+        private readonly MdevSelection _wanted = new MdevSelection();
 
         /// <summary>Only these mdevs (live or persisted); default all.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -53,13 +53,7 @@ namespace VfioAp.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var s in Collect(SessionOf(InputObject) ?? Session))
-            {
-                if (Uuid is null) { _wanted[s] = null; continue; }
-                if (!_wanted.TryGetValue(s, out var set)) _wanted[s] = set = new HashSet<Guid>();
-                if (set is null) continue;
-                foreach (var u in Uuid) set.Add(u);
-            }
+            _wanted.Add(Collect(SessionOf(InputObject) ?? Session), Uuid);
         }
 
         protected override void EndProcessing()
@@ -79,7 +73,7 @@ namespace VfioAp.PowerShell.Commands
                     if (!contents.DirectoryExists)
                         WriteWarning($"{session.ComputerName}: mdevctl's directory {files.ConfigDirectory} does not exist (mdevctl not installed): no mdev is persisted.");
                 }
-                var wanted = _wanted[session];
+                var wanted = _wanted.Of(session);
                 var drift = MdevDriftComparer.Compare(session.ComputerName, snapshot.Mdevs, contents, ExpectedStart, snapshot.Bus.MaxAdapterId, snapshot.Bus.MaxDomainId);
                 foreach (var d in drift)
                 {

@@ -36,7 +36,7 @@ namespace VfioAp.PowerShell.Commands
         private const string PersistSet = "Persist";
         private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
-        private readonly Dictionary<ApSession, HashSet<Guid>?> _wanted = new Dictionary<ApSession, HashSet<Guid>?>();
+        private readonly MdevSelection _wanted = new MdevSelection();
 
         /// <summary>The mdevs to export (UUID in any standard form, or mdev objects); default: every mdev of the host.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -81,24 +81,18 @@ namespace VfioAp.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var s in Collect(SessionOf(InputObject) ?? Session))
-            {
-                if (Uuid is null) { _wanted[s] = null; continue; }
-                if (!_wanted.TryGetValue(s, out var set)) _wanted[s] = set = new HashSet<Guid>();
-                if (set is null) continue;
-                foreach (var u in Uuid) set.Add(u);
-            }
+            _wanted.Add(Collect(SessionOf(InputObject) ?? Session), Uuid);
         }
 
         protected override void EndProcessing()
         {
             var perHost = new List<(ApSession Session, IReadOnlyList<VfioApMdev> Mdevs)>();
-            var missing = new HashSet<Guid>(_wanted.Values.Where(v => v is not null).SelectMany(v => v!));
+            var missing = new HashSet<Guid>(_wanted.Named);
             foreach (var session in AllSessions)
             {
                 var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.Mdevs);
                 if (snapshot is null) continue;
-                var wanted = _wanted[session];
+                var wanted = _wanted.Of(session);
                 var mdevs = snapshot.Mdevs.Where(m => wanted is null || wanted.Contains(m.Uuid)).ToList();
                 foreach (var m in mdevs) missing.Remove(m.Uuid);
                 perHost.Add((session, mdevs));
