@@ -29,25 +29,43 @@ Describe 'Module manifest and layout' {
         @($Module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($defined | Sort-Object)
     }
 
-    It 'exports no functions, variables or wildcard aliases and declares both editions, 5.1, formats, GUID and tags' {
+    It 'exports no functions, variables or wildcard aliases and declares PowerShell 7.4 (Core only), formats, GUID and tags' {
         $Manifest.FunctionsToExport | Should -BeNullOrEmpty
         $Manifest.ContainsKey('FunctionsToExport') | Should -BeTrue
         $Manifest.ContainsKey('AliasesToExport') | Should -BeTrue
         $Manifest.AliasesToExport | Where-Object { $_ -match '[*?]' } | Should -BeNullOrEmpty
-        $Manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
-        $Manifest.PowerShellVersion | Should -Be '5.1'
+        # Only what is tested: the dependency isolation needs AssemblyLoadContext, which Windows PowerShell 5.1 lacks.
+        $Manifest.CompatiblePSEditions | Should -Be @('Core')
+        $Manifest.PowerShellVersion | Should -Be '7.4'
+        $Manifest.PrivateData.PSData.Tags | Should -Not -Contain 'PSEdition_Desktop'
         $Manifest.FormatsToProcess | Should -Be @('VfioAp.Format.ps1xml')
         [guid]$Manifest.GUID | Should -Not -Be ([guid]::Empty)
         $Manifest.Description | Should -Not -BeNullOrEmpty
         $Manifest.PrivateData.PSData.Tags | Should -Contain 'vfio_ap'
     }
 
-    It 'ships the cmdlet assembly with its dependencies but not System.Management.Automation.dll' {
+    It 'carries release metadata: version 0.2.0, license and project URLs, release notes, LICENSE files and a changelog entry' {
+        $Manifest.ModuleVersion | Should -Be '0.2.0'
+        $psData = $Manifest.PrivateData.PSData
+        $psData.ProjectUri | Should -Match '^https://'
+        $psData.LicenseUri | Should -BeLike "$($psData.ProjectUri)/*LICENSE"
+        # Release notes describe the current module: SSH sessions and the write and persistence cmdlets, not only reads.
+        foreach ($word in 'HostName', 'Set-VfioApMatrix', 'Export-VfioApMdev', 'AssemblyLoadContext') { $psData.ReleaseNotes | Should -Match $word }
+        $top = Get-Content (Join-Path $RepoRoot 'LICENSE') -Raw
+        $top | Should -Match '^MIT License'
+        Get-Content (Join-Path $RepoRoot 'ps-module/VfioAp/LICENSE') -Raw | Should -Be $top
+        Get-Content (Join-Path $RepoRoot 'ps-module/CHANGELOG.md') -Raw | Should -Match "(?m)^## $([regex]::Escape($Manifest.ModuleVersion))$"
+    }
+
+    It 'lays out the cmdlet assembly and VfioAp.Core in lib, VfioAp.Ssh and its dependencies in lib/dependencies' {
         $lib = Join-Path $RepoRoot 'ps-module/VfioAp/lib'
-        foreach ($dll in 'VfioAp.PowerShell.dll', 'VfioAp.Core.dll', 'VfioAp.Ssh.dll', 'Renci.SshNet.dll', 'Newtonsoft.Json.dll') {
-            Join-Path $lib $dll | Should -Exist
+        @(Get-ChildItem $lib -Filter *.dll | ForEach-Object Name | Sort-Object) | Should -Be @('VfioAp.Core.dll', 'VfioAp.PowerShell.dll')
+        foreach ($dll in 'VfioAp.Ssh.dll', 'Renci.SshNet.dll', 'BouncyCastle.Cryptography.dll') {
+            Join-Path $lib "dependencies/$dll" | Should -Exist
         }
-        Join-Path $lib 'System.Management.Automation.dll' | Should -Not -Exist
+        # pwsh brings both: System.Management.Automation, and Newtonsoft.Json 13 in its default context.
+        Get-ChildItem $lib -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
+        Get-ChildItem $lib -Recurse -Filter 'Newtonsoft.Json.dll' | Should -BeNullOrEmpty
     }
 
     It 'declares [OutputType] on <Name>' -TestCases $CmdletTypeCases {
