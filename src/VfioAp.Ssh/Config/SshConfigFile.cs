@@ -12,7 +12,7 @@ namespace VfioAp.Ssh.Config
     public sealed class SshConfigException : Exception
     {
         public SshConfigException(string file, int line, string message)
-            : base($"{file}:{line}: {message}")
+            : base(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}")
         {
             File = file;
             Line = line;
@@ -20,6 +20,8 @@ namespace VfioAp.Ssh.Config
 
         public string File { get; }
         public int Line { get; }
+        /// <summary>The configuration asks to skip the host-key check (StrictHostKeyChecking no/off), which this module refuses.</summary>
+        public bool DisablesHostKeyCheck { get; internal set; }
     }
 
     /// <summary>Who is asking and which values the caller gives explicitly (they win, and the tokens %r and %p use them).</summary>
