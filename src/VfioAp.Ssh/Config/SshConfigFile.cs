@@ -51,7 +51,7 @@ namespace VfioAp.Ssh.Config
 
     /// <summary>
     /// Reads OpenSSH client configuration files the way ssh does (ssh_config(5)) for the keywords this module uses:
-    /// keywords in any case, <c>Keyword value</c> or <c>Keyword=value</c>, double- or single-quoted arguments, Host
+    /// keywords in any case (host patterns case-sensitive, as ssh matches them), <c>Keyword value</c> or <c>Keyword=value</c>, double- or single-quoted arguments, Host
     /// patterns with <c>*</c>, <c>?</c> and <c>!</c> (a negated match excludes the block), the first value obtained for a
     /// keyword wins (IdentityFile accumulates), Include with globs (relative paths under ~/.ssh for the user's file and
     /// under /etc/ssh for the system file), and the tokens %% %d %u %h %r %p %n %l and a leading ~ in file names.
@@ -273,7 +273,10 @@ namespace VfioAp.Ssh.Config
             return (keyword, args);
         }
 
-        /// <summary>A Host line applies when no negated pattern matches and at least one plain pattern does (case-insensitively).</summary>
+        /// <summary>
+        /// A Host line applies when no negated pattern matches and at least one plain pattern does. Case matters, as in
+        /// ssh: `ssh -G DB1.LAB` does not take the settings of `Host *.lab`.
+        /// </summary>
         internal static bool HostMatches(string alias, IReadOnlyList<string> patterns)
         {
             bool any = false;
@@ -291,11 +294,7 @@ namespace VfioAp.Ssh.Config
             return any;
         }
 
-        internal static bool Wildcard(string text, string pattern)
-        {
-            var regex = "^" + Regex.Escape(pattern.ToLowerInvariant()).Replace(@"\*", ".*").Replace(@"\?", ".") + "$";
-            return Regex.IsMatch(text.ToLowerInvariant(), regex, RegexOptions.Singleline | RegexOptions.CultureInvariant);
-        }
+        internal static bool Wildcard(string text, string pattern) => WildcardExact(text, pattern);
 
         private static string ExpandTilde(string path, SshConfigContext context)
         {
