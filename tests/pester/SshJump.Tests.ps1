@@ -54,8 +54,12 @@ BeforeAll {
         'Host bastion'
         '    HostName 127.0.0.1'
         "    Port $($bastion.Port)"
-        'Host behind'
+        'Host behind behind2'
         '    HostName 127.0.0.2'
+        "    Port $($target.Port)"
+        '    ProxyJump bastion'
+        'Host nowhere'
+        '    HostName 127.0.0.3'
         "    Port $($target.Port)"
         '    ProxyJump bastion'
         'Host direct'
@@ -105,14 +109,22 @@ Describe 'Jump hosts' {
 
     It 'reads the target through the config''s ProxyJump, and sessions through one bastion share its connection' {
         $before = Count 'Accepted publickey' $bastion
-        $a = New-ApSession -HostName behind -SshConfigFile $cfg -SysfsRoot $seed.Root
-        $b = New-ApSession -HostName behind -SshConfigFile $cfg -SysfsRoot $seed.Root -Name second
+        # Opened in parallel by one call, both through the same bastion.
+        $a, $b = New-ApSession -HostName behind, behind2 -SshConfigFile $cfg -SysfsRoot $seed.Root
         $a.ComputerName | Should -Be 'behind'
+        $b.ComputerName | Should -Be 'behind2'
         @(Get-ApQueue -Session $a | ConvertTo-Comparable) | Should -Be $expected
         @(Get-ApQueue -Session $b).Count | Should -Be $expected.Count
         (Count 'Accepted publickey' $bastion) - $before | Should -Be 1
         (Count 'Accepted publickey' $target) | Should -BeGreaterOrEqual 2
         Remove-ApSession $a, $b
+    }
+
+    It 'names the bastion when it cannot reach the target' {
+        $null = New-ApSession -HostName nowhere -SshConfigFile $cfg -SysfsRoot $seed.Root -ConnectTimeout 5 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.SshJumpFailed,*'
+        $err[0].Exception.Message | Should -BeLike "Jump host bastion (hop 1 of 1 to nowhere): could not reach 127.0.0.3:$($target.Port)*"
     }
 
     It 'refuses a changed bastion host key with VfioAp.SshJumpFailed naming the bastion' {

@@ -22,8 +22,11 @@ namespace VfioAp.Ssh.Jump
         private readonly string _lastHop;
         private string? _channelError;
 
-        private JumpTunnel(List<HopLease> leases, ForwardedPortLocal port, string lastHop)
+        private readonly HopLease _last;
+
+        private JumpTunnel(List<HopLease> leases, ForwardedPortLocal port, string lastHop, HopLease last)
         {
+            _last = last;
             _leases = leases;
             _port = port;
             _lastHop = lastHop;
@@ -49,8 +52,12 @@ namespace VfioAp.Ssh.Jump
                 var port = new ForwardedPortLocal("127.0.0.1", 0, targetHost, (uint)targetPort);
                 try
                 {
-                    last.Client.AddForwardedPort(port);
-                    port.Start();
+                    // Sessions opened in parallel share the hop's client; SSH.NET's list of forwarded ports is not thread-safe.
+                    lock (last.Entry.ConnectGate)
+                    {
+                        last.Client.AddForwardedPort(port);
+                        port.Start();
+                    }
                 }
                 catch (Exception e) when (e is SshException || e is System.Net.Sockets.SocketException || e is InvalidOperationException)
                 {
@@ -58,7 +65,7 @@ namespace VfioAp.Ssh.Jump
                     throw Failed(last.Display, i: hops.Count - 1, hops.Count, targetDisplay,
                         $"could not forward a local port to {targetHost}:{targetPort} ({e.Message})", null, e);
                 }
-                return new JumpTunnel(leases, port, last.Display);
+                return new JumpTunnel(leases, port, last.Display, last);
             }
             catch
             {
@@ -75,7 +82,11 @@ namespace VfioAp.Ssh.Jump
 
         public void Dispose()
         {
-            try { _port.Stop(); } catch (Exception e) when (e is SshException || e is ObjectDisposedException || e is InvalidOperationException) { }
+            lock (_last.Entry.ConnectGate)
+            {
+                try { _port.Stop(); } catch (Exception e) when (e is SshException || e is ObjectDisposedException || e is InvalidOperationException) { }
+                try { _last.Entry.Client?.RemoveForwardedPort(_port); } catch (Exception e) when (e is SshException || e is ObjectDisposedException || e is InvalidOperationException) { }
+            }
             _port.Dispose();
             for (int i = _leases.Count - 1; i >= 0; i--) _leases[i].Dispose();
         }
@@ -165,8 +176,12 @@ namespace VfioAp.Ssh.Jump
                 var forward = new ForwardedPortLocal("127.0.0.1", 0, o.HostName, (uint)o.Port);
                 try
                 {
-                    previous.Client.AddForwardedPort(forward);
-                    forward.Start();
+                    // Lock order is always this hop, then the one before it: no two threads take them the other way round.
+                    lock (previous.Entry.ConnectGate)
+                    {
+                        previous.Client.AddForwardedPort(forward);
+                        forward.Start();
+                    }
                 }
                 catch (Exception e) when (e is SshException || e is System.Net.Sockets.SocketException || e is InvalidOperationException)
                 {
