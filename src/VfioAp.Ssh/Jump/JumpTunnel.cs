@@ -12,7 +12,9 @@ namespace VfioAp.Ssh.Jump
     /// verified against known_hosts under the hop's own name and port and logged into like any host. The last hop
     /// forwards a port on 127.0.0.1 to the target (SSH.NET 2026 has no public hook to run a connection over a
     /// direct-tcpip channel, so the channel is reached through a local listener); the target's key is still checked
-    /// under the target's own name and port, never under 127.0.0.1. Hop connections are shared: every session
+    /// under the target's own name and port, never under 127.0.0.1. Like ssh -L, that listener is open to other local
+    /// users while the session lasts; they reach only the target's sshd, which still wants its own login. Hop
+    /// connections are shared: every session
     /// through the same chain uses one connection per hop, counted, and closed when the last session lets go.
     /// </summary>
     internal sealed class JumpTunnel : IDisposable
