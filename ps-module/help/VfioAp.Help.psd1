@@ -30,7 +30,7 @@
             HostName     = 'One or more remote hosts (names or addresses) to open over SSH; each becomes its own session. They are opened in parallel, so a host that does not answer costs its -ConnectTimeout, not everyone''s; a host that fails writes one error record and the others still open.'
             Port         = 'The SSH port (default 22). known_hosts names a host on another port [host]:port, as ssh does.'
             UserName     = 'The login name. Default: the user name of -Credential, else the local user''s name, as ssh does.'
-            KeyFile      = 'An OpenSSH private key file (ed25519, ecdsa or rsa; PEM and PuTTY files work too). Without -KeyFile and -Credential, ~/.ssh/id_ed25519, id_ecdsa and id_rsa are tried. A key that cannot be used fails with VfioAp.SshKeyFileUnusable.'
+            KeyFile      = 'An OpenSSH private key file (ed25519, ecdsa or rsa; PEM and PuTTY files work too). Without -KeyFile and -Credential: the keys of ssh-agent (SSH_AUTH_SOCK), then the IdentityFile lines of ssh_config, else ~/.ssh/id_ed25519, id_ecdsa and id_rsa, as ssh does. A key that cannot be used fails with VfioAp.SshKeyFileUnusable.'
             KeyPassphrase = 'The passphrase of an encrypted -KeyFile, as a SecureString (Read-Host -AsSecureString).'
             Credential   = 'User name and password for password or keyboard-interactive login. With -UseSudo the password is also given to sudo, on its standard input, never on a command line.'
             KnownHostsFile = 'The OpenSSH known_hosts file the host key is checked against. Default: ~/.ssh/known_hosts.'
@@ -38,7 +38,9 @@
             UseSudo      = 'Runs the remote reads and writes through sudo, for a login that is not root: sudo -n, or with -Credential sudo -S with the password on standard input. Without it, a write as a non-root user fails with EACCES and says so.'
             ConnectTimeout = 'Seconds allowed for the TCP connection, the key exchange and the login, each (default 15).'
             CommandTimeout = 'Seconds one remote command (a whole snapshot read or a whole plan) may run before it is stopped and the connection reset (default 300).'
-            KeepAliveInterval = 'Seconds between SSH keepalive messages on an idle session (default 30), so firewalls keep it open and a dead host is noticed.'
+            KeepAliveInterval = 'Seconds between SSH keepalive messages on an idle session (default 30, or ssh_config''s ServerAliveInterval), so firewalls keep it open and a dead host is noticed.'
+            SshConfigFile = 'The OpenSSH client configuration to read for -HostName, instead of ~/.ssh/config followed by /etc/ssh/ssh_config (as ssh -F); "none" reads none. Honoured for the host typed (an alias): HostName, Port, User, IdentityFile (several; ~ and %d %u %h %r %p %n tokens), IdentitiesOnly, UserKnownHostsFile (several), StrictHostKeyChecking (yes/ask as always; accept-new as -AcceptNewHostKey; no/off refused with VfioAp.SshHostKeyCheckingDisabled), ProxyJump, ConnectTimeout, ServerAliveInterval, IdentityAgent. Host patterns with * ? and !, first value wins, Include with globs (relative to ~/.ssh). Match blocks are skipped with one warning naming the line. Parameters given on the command line win over the file; the session''s ComputerName is the alias typed. A line ssh would refuse fails with VfioAp.SshConfigInvalid naming file and line. ~ is $HOME (ssh itself uses the passwd entry).'
+            JumpHost = 'Jump hosts as ssh -J takes them: [user@]host[:port], several comma-separated, the first connected directly; each may be an ssh_config alias. Overrides ProxyJump; "none" connects directly. Every hop''s host key is checked against known_hosts under its own name and port like the target''s, and the target''s under the target''s name. All sessions through the same hops share one connection per hop, closed with the last of them. A hop that cannot be reached, trusted or logged into fails with VfioAp.SshJumpFailed naming the hop; other hosts of the same call still open. Hops log in with keys (agent, IdentityFile, -KeyFile, default keys), never with the -Credential password.'
         }
         Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
         Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The open session: Id, Name, Kind (Local, SysfsRoot, Simulation, Ssh), ComputerName, Scenario, SysfsRoot, RoundTrips (batched reads and writes made so far), State, and for a simulation the Kernel itself.' }
@@ -88,12 +90,33 @@ Get-VfioApMdev -Session $z
                 Remarks = 'The password logs in and is given to sudo on its standard input (sudo -S), never on a command line. -AcceptNewHostKey records the host as [zhost1]:2222 in known_hosts.'
             }
             @{
+                Title   = 'Use the aliases, keys and known_hosts of ~/.ssh/config'
+                Code    = @'
+# ~/.ssh/config:
+#   Host zlpar1
+#       HostName zlpar1.example.com
+#       User admin
+#       IdentityFile ~/.ssh/id_zlpar
+#       UserKnownHostsFile ~/.ssh/known_hosts.z
+New-ApSession -HostName zlpar1 -UseSudo | Get-ApQueue -Bound
+'@
+                Remarks = 'The session connects as ssh zlpar1 would, and its ComputerName is zlpar1. -Port, -UserName, -KeyFile or -KnownHostsFile on the command line would win over the file. With ssh-agent running (SSH_AUTH_SOCK) and no key or credential given, the agent''s keys log in and the private key never enters PowerShell; if the agent cannot be reached, VfioAp.SshAuthenticationFailed says so.'
+            }
+            @{
+                Title   = 'Reach LPARs behind a bastion'
+                Code    = @'
+$z = New-ApSession -HostName zlpar1, zlpar2 -JumpHost admin@bastion.example.com:2222
+Get-VfioApMdev -Session $z
+'@
+                Remarks = 'One connection to the bastion serves both sessions. The bastion''s key and each LPAR''s key are checked against known_hosts under their own names. ProxyJump in ~/.ssh/config does the same without -JumpHost. If the bastion is down, each host through it writes VfioAp.SshJumpFailed naming the bastion; hosts not behind it still open.'
+            }
+            @{
                 Title   = 'Open a simulated host from a scenario file'
                 Code    = 'New-ApSession -Simulation ./lab.json -ComputerName lab1'
                 Remarks = 'A scenario file describes cards, the host AP configuration, apmask/aqmask, queue overrides and mdevs (about_VfioAp, SCENARIO FILES). The simulator builds the state through its own kernel write paths, so a state the kernel would refuse is refused with the entry named.'
             }
         )
-        Notes       = 'A session opened on this machine''s /sys, a sysfs tree or a remote host checks for bus/ap once when it opens (one round trip). SSH errors have stable ids: VfioAp.SshHostKeyUnknown, VfioAp.SshHostKeyChanged, VfioAp.SshHostKeyRevoked, VfioAp.SshConnectFailed, VfioAp.SshTimeout, VfioAp.SshAuthenticationFailed, VfioAp.SshKeyFileUnusable, VfioAp.SshSudoFailed, VfioAp.SshConnectionLost, VfioAp.SshRemoteShellFailed.'
+        Notes       = 'A session opened on this machine''s /sys, a sysfs tree or a remote host checks for bus/ap once when it opens (one round trip). SSH errors have stable ids: VfioAp.SshHostKeyUnknown, VfioAp.SshHostKeyChanged, VfioAp.SshHostKeyRevoked, VfioAp.SshConnectFailed, VfioAp.SshTimeout, VfioAp.SshAuthenticationFailed, VfioAp.SshKeyFileUnusable, VfioAp.SshSudoFailed, VfioAp.SshConnectionLost, VfioAp.SshRemoteShellFailed, VfioAp.SshJumpFailed, VfioAp.SshConfigInvalid, VfioAp.SshHostKeyCheckingDisabled.'
         Links       = @('Get-ApSession', 'Remove-ApSession', 'about_VfioAp')
     }
 

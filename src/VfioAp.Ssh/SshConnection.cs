@@ -24,6 +24,7 @@ namespace VfioAp.Ssh
         private readonly SshConnectionOptions _options;
         private readonly object _gate = new object();
         private SshClient? _client;
+        private Jump.JumpTunnel? _tunnel;
         private bool _disposed;
 
         public SshConnection(SshConnectionOptions options)
@@ -49,187 +50,43 @@ namespace VfioAp.Ssh
         private SshClient Connect()
         {
             var o = _options;
-            var user = o.EffectiveUserName;
-            var methods = AuthenticationMethods(user);
-            var info = new ConnectionInfo(o.HostName, o.Port, user, methods.ToArray()) { Timeout = o.ConnectTimeout };
-            var knownHosts = new KnownHosts(o.EffectiveKnownHostsFile);
-            PreferKnownHostKeyTypes(info, knownHosts.KnownKeyTypes(o.HostName, o.Port));
-
-            var client = new SshClient(info);
-            HostKeyVerdict? rejected = null;
-            client.HostKeyReceived += (_, e) =>
-            {
-                var verdict = knownHosts.Check(o.HostName, o.Port, e.HostKey);
-                if (verdict.Status == HostKeyStatus.Known)
-                {
-                    e.CanTrust = true;
-                }
-                else if (verdict.Status == HostKeyStatus.Unknown && o.AcceptNewHostKey)
-                {
-                    knownHosts.Append(o.HostName, o.Port, e.HostKey);
-                    e.CanTrust = true;
-                }
-                else
-                {
-                    rejected = verdict;
-                    e.CanTrust = false;
-                }
-            };
+            var (host, port) = OpenTransport();
             try
             {
-                client.Connect();
-                client.KeepAliveInterval = o.KeepAliveInterval;
-                return client;
+                return SshClientFactory.Connect(o, Host, host, port);
             }
-            catch (Exception ex) when (rejected != null)
+            catch (SshHostException e) when (_tunnel != null && (e.Failure == SshFailure.ConnectFailed || e.Failure == SshFailure.Timeout))
             {
-                client.Dispose();
-                throw HostKeyFailure(rejected, knownHosts.Path, ex);
+                // The hops are up (they connected and logged in), so the last one could not reach the target.
+                var tunnel = _tunnel;
+                CloseTransport();
+                throw Jump.JumpTunnel.Failed(tunnel.LastHop, o.JumpHosts.Count - 1, o.JumpHosts.Count, Host,
+                    $"could not reach {o.HostName}:{o.Port}{(tunnel.ChannelError is null ? "" : " (" + tunnel.ChannelError + ")")}: {e.Message}", null, e);
             }
-            catch (SshAuthenticationException ex)
+            catch
             {
-                client.Dispose();
-                throw new SshHostException(Host, SshFailure.AuthenticationFailed,
-                    $"Host {Host}: the server refused to log in user '{user}' ({ex.Message}). " +
-                    (o.Password is null
-                        ? $"Check -UserName and -KeyFile: is the public key of {(o.KeyFile ?? "your default key")} in ~{user}/.ssh/authorized_keys on the host?"
-                        : "Check -UserName and the password in -Credential, and whether the host allows password logins (PasswordAuthentication)."), ex);
-            }
-            catch (SocketException ex)
-            {
-                client.Dispose();
-                throw new SshHostException(Host, SshFailure.ConnectFailed,
-                    $"Cannot connect to {Host}: {ex.Message} ({ex.SocketErrorCode}). Is the host name right, is sshd running and listening on port {o.Port}, does a firewall let it through?", ex);
-            }
-            catch (SshOperationTimeoutException ex)
-            {
-                client.Dispose();
-                throw new SshHostException(Host, SshFailure.Timeout,
-                    $"Cannot connect to {Host}: no answer within {o.ConnectTimeout.TotalSeconds:0.#} s ({ex.Message}). Is the host up and the port ({o.Port}) right? Raise -ConnectTimeout for slow links.", ex);
-            }
-            catch (SshConnectionException ex)
-            {
-                client.Dispose();
-                throw new SshHostException(Host, SshFailure.ConnectFailed,
-                    $"Cannot open an SSH session to {Host}: {ex.Message}. Check that an SSH server listens on port {o.Port} and that it offers key exchange and host key algorithms this client knows.", ex);
-            }
-            catch (Exception ex) when (ex is ProxyException || ex is IOException)
-            {
-                client.Dispose();
-                throw new SshHostException(Host, SshFailure.ConnectFailed, $"Cannot connect to {Host}: {ex.Message}.", ex);
-            }
-        }
-
-        private List<AuthenticationMethod> AuthenticationMethods(string user)
-        {
-            var o = _options;
-            var methods = new List<AuthenticationMethod>();
-            var keys = new List<IPrivateKeySource>();
-            if (!string.IsNullOrEmpty(o.KeyFile))
-            {
-                keys.Add(LoadKey(o.KeyFile!, o.KeyPassphrase, required: true)!);
-            }
-            else if (o.Password is null)
-            {
-                // As ssh does without -i: the user's default identities that open without a passphrase.
-                var home = Path.GetDirectoryName(Path.GetDirectoryName(KnownHosts.DefaultPath()))!;
-                foreach (var name in new[] { "id_ed25519", "id_ecdsa", "id_rsa" })
-                {
-                    var path = Path.Combine(home, ".ssh", name);
-                    if (File.Exists(path) && LoadKey(path, o.KeyPassphrase, required: false) is { } k) keys.Add(k);
-                }
-            }
-            if (keys.Count > 0) methods.Add(new PrivateKeyAuthenticationMethod(user, keys.ToArray()));
-            if (o.Password != null)
-            {
-                var password = o.Password.Reveal();
-                methods.Add(new PasswordAuthenticationMethod(user, password));
-                var kbd = new KeyboardInteractiveAuthenticationMethod(user);
-                kbd.AuthenticationPrompt += (_, e) =>
-                {
-                    foreach (var prompt in e.Prompts) prompt.Response = password;
-                };
-                methods.Add(kbd);
-            }
-            if (methods.Count == 0)
-                throw new SshHostException(Host, SshFailure.AuthenticationFailed,
-                    $"Host {Host}: no way to log in: give -KeyFile (an OpenSSH private key) or -Credential, or create ~/.ssh/id_ed25519.");
-            return methods;
-        }
-
-        private IPrivateKeySource? LoadKey(string path, SshSecret? passphrase, bool required)
-        {
-            try
-            {
-                return passphrase is null ? new PrivateKeyFile(path) : new PrivateKeyFile(path, passphrase.Reveal());
-            }
-            catch (Exception ex) when (ex is SshPassPhraseNullOrEmptyException || ex is SshException || ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is InvalidOperationException || ex is System.Security.Cryptography.CryptographicException)
-            {
-                if (!required) return null;
-                string why = ex is SshPassPhraseNullOrEmptyException ? "it is encrypted: give -KeyPassphrase"
-                    : !File.Exists(path) ? "the file does not exist"
-                    : ex is UnauthorizedAccessException ? "it cannot be read by this user"
-                    : passphrase != null ? "wrong passphrase, or not a private key SSH.NET can read (OpenSSH, PEM or PuTTY format)"
-                    : "not a private key SSH.NET can read (OpenSSH, PEM or PuTTY format)";
-                throw new SshHostException(Host, SshFailure.KeyFileUnusable, $"Host {Host}: cannot use the key file '{path}': {why} ({ex.Message}).", ex);
+                CloseTransport();
+                throw;
             }
         }
 
         /// <summary>
-        /// Puts the host key algorithms of already-recorded key types first, as ssh does, so a host with an RSA key on
-        /// record is not reported as unknown just because it also has an ED25519 key. Certificate algorithms are dropped:
-        /// known_hosts @cert-authority lines are not supported, so a certificate could never be verified.
+        /// Where the SSH connection to the target goes: the target itself, or (with jump hosts) a local port forwarded
+        /// through them. The host key is checked under the target's own name and port either way.
         /// </summary>
-        private static void PreferKnownHostKeyTypes(ConnectionInfo info, IReadOnlyList<string> knownTypes)
+        private (string Host, int Port) OpenTransport()
         {
-            var algorithms = info.HostKeyAlgorithms;
-            var all = algorithms.ToList();
-            foreach (var kv in all)
-                if (kv.Key.Contains("-cert-")) algorithms.Remove(kv.Key);
-            if (knownTypes.Count == 0) return;
-            var kept = algorithms.ToList();
-            static string TypeOf(string algorithm) => algorithm.StartsWith("rsa-sha2-", StringComparison.Ordinal) ? "ssh-rsa" : algorithm;
-            var preferred = kept.Where(kv => knownTypes.Contains(TypeOf(kv.Key))).ToList();
-            if (preferred.Count == 0) return;
-            algorithms.Clear();
-            foreach (var kv in preferred) algorithms.Add(kv.Key, kv.Value);
-            foreach (var kv in kept) if (!preferred.Contains(kv)) algorithms.Add(kv.Key, kv.Value);
+            CloseTransport();
+            if (_options.JumpHosts.Count == 0) return (_options.HostName, _options.Port);
+            _tunnel = Jump.JumpTunnel.Open(_options.JumpHosts.ToList(), _options.HostName, _options.Port, Host);
+            return (_tunnel.LocalHost, _tunnel.LocalPort);
         }
 
-        private SshHostException HostKeyFailure(HostKeyVerdict v, string knownHostsPath, Exception inner)
+        private void CloseTransport()
         {
-            string type = KnownHosts.DisplayType(v.KeyType);
-            string q = "'" + v.HostEntry + "'";
-            switch (v.Status)
-            {
-                case HostKeyStatus.Changed:
-                    var old = string.Join(", ", v.RecordedKeys.Select(k => $"{k.Fingerprint} ({knownHostsPath}:{k.Line})"));
-                    return new SshHostException(Host, SshFailure.HostKeyChanged,
-                        $"REMOTE HOST IDENTIFICATION HAS CHANGED for {v.HostEntry}: it offered the {type} key {v.Fingerprint}, but known_hosts records {old}. " +
-                        "Someone could be eavesdropping on you right now (man-in-the-middle attack), or the host key has just been changed. Nothing was sent. " +
-                        $"If you have verified the new key on the host's console (ssh-keygen -lf /etc/ssh/ssh_host_{KeyFileWord(v.KeyType)}_key.pub), remove the old entry with: ssh-keygen -R {q} -f '{knownHostsPath}' and connect again with -AcceptNewHostKey.",
-                        inner, v);
-                case HostKeyStatus.Revoked:
-                    return new SshHostException(Host, SshFailure.HostKeyRevoked,
-                        $"Host {v.HostEntry} offered the {type} key {v.Fingerprint}, which {knownHostsPath} marks @revoked. Refusing to connect.", inner, v);
-                default:
-                    var others = v.OtherKnownTypes.Count > 0
-                        ? $" (known_hosts has {string.Join(", ", v.OtherKnownTypes.Select(KnownHosts.DisplayType))} keys for it, but the server did not offer them)"
-                        : "";
-                    return new SshHostException(Host, SshFailure.HostKeyUnknown,
-                        $"The authenticity of host {v.HostEntry} can't be established: its {type} key fingerprint is {v.Fingerprint} and it is not in {knownHostsPath}{others}. " +
-                        $"Compare the fingerprint with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_{KeyFileWord(v.KeyType)}_key.pub); if it matches, connect once with -AcceptNewHostKey to record it, or add the host with ssh-keyscan.",
-                        inner, v);
-            }
+            _tunnel?.Dispose();
+            _tunnel = null;
         }
-
-        private static string KeyFileWord(string keyType) => keyType switch
-        {
-            "ssh-ed25519" => "ed25519",
-            "ssh-rsa" => "rsa",
-            _ when keyType.StartsWith("ecdsa-", StringComparison.Ordinal) => "ecdsa",
-            _ => "*",
-        };
 
         /// <summary>
         /// Runs <paramref name="commandText"/> and hands each stdout line to <paramref name="onLine"/> as it arrives.
@@ -363,6 +220,7 @@ namespace VfioAp.Ssh
                 _disposed = true;
                 _client?.Dispose();
                 _client = null;
+                CloseTransport();
             }
         }
     }

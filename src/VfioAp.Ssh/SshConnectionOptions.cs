@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security;
 
@@ -75,6 +77,24 @@ namespace VfioAp.Ssh
         /// <summary>SSH keepalive, so NAT and firewalls keep an idle session open and a dead peer is noticed.</summary>
         public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+        /// <summary>Identity files from ssh_config (IdentityFile), tried in order when no <see cref="KeyFile"/> is given; they replace the default ~/.ssh/id_* files.</summary>
+        public IList<string> IdentityFiles { get; } = new List<string>();
+        /// <summary>ssh_config IdentitiesOnly: use only the identity files (and agent keys whose public key is one of theirs).</summary>
+        public bool IdentitiesOnly { get; set; }
+        /// <summary>The ssh-agent socket to take keys from (SSH_AUTH_SOCK); null for no agent. Not used with <see cref="KeyFile"/> or <see cref="Password"/>.</summary>
+        public string? AgentSocket { get; set; }
+        /// <summary>known_hosts files from ssh_config (UserKnownHostsFile, several); <see cref="KnownHostsFile"/> wins when given.</summary>
+        public IList<string> KnownHostsFiles { get; } = new List<string>();
+        /// <summary>Jump hosts in order (first is connected directly), each fully described: host key, login and timeouts of its own.</summary>
+        public IList<SshConnectionOptions> JumpHosts { get; } = new List<SshConnectionOptions>();
+        /// <summary>The name the user typed when it is an ssh_config alias; messages name the host by it.</summary>
+        public string? Alias { get; set; }
+
+        internal IReadOnlyList<string> EffectiveKnownHostsFiles =>
+            !string.IsNullOrEmpty(KnownHostsFile) ? new[] { KnownHostsFile! }
+            : KnownHostsFiles.Count > 0 ? KnownHostsFiles.ToList()
+            : new[] { KnownHosts.DefaultPath() };
+
         internal string EffectiveUserName => string.IsNullOrEmpty(UserName) ? Environment.UserName : UserName!;
         internal string EffectiveKnownHostsFile => string.IsNullOrEmpty(KnownHostsFile) ? KnownHosts.DefaultPath() : KnownHostsFile!;
         internal SshSecret? EffectiveSudoPassword => SudoPassword ?? Password;
@@ -83,6 +103,6 @@ namespace VfioAp.Ssh
         public string? ComputerName { get; set; }
 
         /// <summary>host, or host:port when the port is not 22: how messages name the host.</summary>
-        public string Display => Port == 22 ? HostName : HostName + ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        public string Display => !string.IsNullOrEmpty(Alias) ? Alias! : Port == 22 ? HostName : HostName + ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -15,6 +15,8 @@ namespace VfioAp.Ssh
         SudoFailed,
         ConnectionLost,
         RemoteShell,
+        /// <summary>A jump host (ProxyJump, -JumpHost) could not be reached, trusted or logged into, or could not reach the next hop.</summary>
+        JumpFailed,
     }
 
     /// <summary>A host that could not be reached, trusted, logged into or scripted; the message says which host, what happened and what to do.</summary>
@@ -32,5 +34,7 @@ namespace VfioAp.Ssh
         public SshFailure Failure { get; }
         /// <summary>For host key failures: the offered key, its fingerprint and what known_hosts holds.</summary>
         public HostKeyVerdict? HostKey { get; }
+        /// <summary>For <see cref="SshFailure.JumpFailed"/>: the hop that failed, as user@host:port.</summary>
+        public string? JumpHost { get; internal set; }
     }
 }

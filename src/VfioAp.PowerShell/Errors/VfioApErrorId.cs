@@ -51,5 +51,11 @@ namespace VfioAp.PowerShell
         public const string SshConnectionLost = "VfioAp.SshConnectionLost";
         /// <summary>SSH: the remote shell did not run the module's script (not a POSIX login shell, no /bin/sh).</summary>
         public const string SshRemoteShellFailed = "VfioAp.SshRemoteShellFailed";
+        /// <summary>SSH: a jump host (-JumpHost, ProxyJump) could not be reached, trusted or logged into, or could not reach the next hop; the message names the hop.</summary>
+        public const string SshJumpFailed = "VfioAp.SshJumpFailed";
+        /// <summary>SSH: the ssh_config file (-SshConfigFile, ~/.ssh/config or an Include) has a line ssh would refuse, or does not exist.</summary>
+        public const string SshConfigInvalid = "VfioAp.SshConfigInvalid";
+        /// <summary>SSH: the ssh_config sets StrictHostKeyChecking no/off for the host; this module never skips the host-key check.</summary>
+        public const string SshHostKeyCheckingDisabled = "VfioAp.SshHostKeyCheckingDisabled";
     }
 }

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Security;
 using System.Threading.Tasks;
 using VfioAp.Ssh;
+using VfioAp.Ssh.Config;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -92,6 +93,18 @@ namespace VfioAp.PowerShell.Commands
         [ValidateRange(1, 3600)]
         public int KeepAliveInterval { get; set; } = 30;
 
+        // The admin's own SSH setup (ssh_config, ssh-agent, jump hosts); explicit parameters above win over the config.
+
+        /// <summary>An OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config; "none" reads none (as ssh -F).</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateNotNullOrEmpty]
+        public string? SshConfigFile { get; set; }
+
+        /// <summary>Jump hosts as ssh -J takes them: [user@]host[:port], several comma-separated, first hop first; "none" ignores ProxyJump.</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? JumpHost { get; set; }
+
         /// <summary>A name for Get-ApSession -Name (default ApSession&lt;Id&gt;).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -133,26 +146,61 @@ namespace VfioAp.PowerShell.Commands
             }
             var keyFile = KeyFile is null ? null : ResolvePath(KeyFile) ?? KeyFile;
             var knownHosts = KnownHostsFile is null ? null : ResolvePath(KnownHostsFile) ?? KnownHostsFile;
-            var opening = HostName.Select(h => Task.Run(() =>
+            var bound = MyInvocation.BoundParameters;
+            var context = SshConfigContext.Current();
+            var given = new SshExplicitSettings
             {
-                var options = new SshConnectionOptions(h)
+                Port = bound.ContainsKey(nameof(Port)) ? Port : null,
+                UserName = UserName ?? (string.IsNullOrEmpty(Credential?.UserName) ? null : Credential!.UserName),
+                KeyFile = keyFile,
+                KeyPassphrase = KeyPassphrase is null ? null : SshSecret.FromSecureString(KeyPassphrase),
+                Password = Credential is null || Credential.Password is null || Credential.Password.Length == 0 ? null : SshSecret.FromSecureString(Credential.Password),
+                KnownHostsFile = knownHosts,
+                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                ConnectTimeout = bound.ContainsKey(nameof(ConnectTimeout)) ? TimeSpan.FromSeconds(ConnectTimeout) : null,
+                KeepAliveInterval = bound.ContainsKey(nameof(KeepAliveInterval)) ? TimeSpan.FromSeconds(KeepAliveInterval) : null,
+                JumpHost = JumpHost is null ? null : string.Join(",", JumpHost),
+                ConfigFiles = ConfigFiles(context),
+                AgentSocketFromEnvironment = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"),
+            };
+            if (given.ConfigFiles.Count == 1 && !System.IO.File.Exists(given.ConfigFiles[0]) && SshConfigFile is not null)
+            {
+                WriteError(new VfioApException(VfioApErrorId.SshConfigInvalid, ErrorCategory.ObjectNotFound,
+                    $"-SshConfigFile '{given.ConfigFiles[0]}' does not exist.", "Give an OpenSSH client config file, or -SshConfigFile none to read none.", null,
+                    given.ConfigFiles[0], VfioAp.Core.Model.Errno.ENOENT).ToErrorRecord(given.ConfigFiles[0]));
+                return;
+            }
+            // The config is read here, on the pipeline thread, so its warnings (Match blocks) are written once, in order.
+            var warnings = new List<string>();
+            var planned = new List<(SshConnectionOptions? Options, VfioApException? Error)>();
+            foreach (var h in HostName)
+            {
+                try
                 {
-                    Port = Port,
-                    UserName = UserName ?? (string.IsNullOrEmpty(Credential?.UserName) ? null : Credential!.UserName),
-                    KeyFile = keyFile,
-                    KeyPassphrase = KeyPassphrase is null ? null : SshSecret.FromSecureString(KeyPassphrase),
-                    Password = Credential is null || Credential.Password is null || Credential.Password.Length == 0 ? null : SshSecret.FromSecureString(Credential.Password),
-                    KnownHostsFile = knownHosts,
-                    AcceptNewHostKey = AcceptNewHostKey.IsPresent,
-                    UseSudo = UseSudo.IsPresent,
-                    SysfsRoot = string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot,
-                    ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
-                    CommandTimeout = TimeSpan.FromSeconds(CommandTimeout),
-                    KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveInterval),
-                    ComputerName = ComputerName,
-                };
-                return ApSessionFactory.OpenSsh(options, Name);
-            })).ToList();
+                    var options = SshOptionsBuilder.Build(h, given, context, warnings);
+                    options.UseSudo = UseSudo.IsPresent;
+                    options.SysfsRoot = string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot;
+                    options.CommandTimeout = TimeSpan.FromSeconds(CommandTimeout);
+                    options.ComputerName = ComputerName;
+                    planned.Add((options, null));
+                }
+                catch (SshConfigException e)
+                {
+                    planned.Add((null, e.DisablesHostKeyCheck
+                        ? new VfioApException(VfioApErrorId.SshHostKeyCheckingDisabled, ErrorCategory.SecurityError, e.Message,
+                            "Remove StrictHostKeyChecking no/off for this host (or override it with a Host block before it: first value wins), record the host key with ssh-keyscan, or connect once with -AcceptNewHostKey.", h)
+                        : new VfioApException(VfioApErrorId.SshConfigInvalid, ErrorCategory.InvalidData, "Cannot use the SSH configuration: " + e.Message,
+                            "Fix the line named above (ssh -G " + h + " shows how ssh reads it), or give -SshConfigFile none.", h)));
+                }
+                catch (ArgumentException e)
+                {
+                    planned.Add((null, new VfioApException("VfioAp.InvalidHostName", ErrorCategory.InvalidArgument, e.Message, "Give a host name or address.", h)));
+                }
+            }
+            foreach (var w in warnings) WriteWarning(w);
+            var opening = planned.Select(p => p.Options is null
+                ? Task.FromException<ApSession>(p.Error!)
+                : Task.Run(() => ApSessionFactory.OpenSsh(p.Options, Name))).ToList();
             for (int i = 0; i < opening.Count; i++)
             {
                 try
@@ -171,6 +219,14 @@ namespace VfioAp.PowerShell.Commands
                         "Give a host name or address.", HostName[i]).ToErrorRecord(HostName[i]));
                 }
             }
+        }
+
+        /// <summary>-SshConfigFile (resolved against $PWD), or ~/.ssh/config then /etc/ssh/ssh_config as ssh reads them; none for "none".</summary>
+        private IReadOnlyList<string> ConfigFiles(SshConfigContext context)
+        {
+            if (SshConfigFile is null) return new[] { VfioAp.Ssh.Config.SshConfigFile.DefaultUserPath(context), VfioAp.Ssh.Config.SshConfigFile.SystemPath };
+            if (string.Equals(SshConfigFile, "none", StringComparison.OrdinalIgnoreCase)) return Array.Empty<string>();
+            return new[] { ResolvePath(SshConfigFile) ?? SshConfigFile };
         }
 
         /// <summary>Paths are relative to the PowerShell location ($PWD), not the process's directory; null when not a file-system path.</summary>
