@@ -39,7 +39,10 @@ namespace VfioAp.Core.Sysfs
             {
                 if (pattern.IndexOf('*') < 0)
                 {
-                    if (seen.Add(pattern)) list.Add(new SysfsPrecondition(pattern, read[pattern] is { Ok: true, Kind: SysfsQueryKind.Content } e ? e.Value : null));
+                    // A file the read could not read (EACCES) cannot be compared; one it did not find must stay absent.
+                    var found = read[pattern];
+                    if (found is { Ok: false }) continue;
+                    if (seen.Add(pattern)) list.Add(new SysfsPrecondition(pattern, found is { Kind: SysfsQueryKind.Content } e ? e.Value : null));
                     continue;
                 }
                 var segments = pattern.Split('/');
