@@ -76,6 +76,21 @@ c() {
 }
 ";
 
+        /// <summary>
+        /// A module-built script (mdevctl's definitions) under the host's lock: the lock's records go to stderr, so the
+        /// script's own output is untouched; when the lock is not taken the shell exits with <see cref="LockExitCode"/>
+        /// and stderr holds the T or E record.
+        /// </summary>
+        public static string Locked(string script, string lockPath, int lockTimeoutSeconds)
+        {
+            RemotePathRules.CheckRoot(lockPath);
+            return Lock + "L=" + PosixQuote.Quote(lockPath) + "; TO=" + lockTimeoutSeconds.ToString(CultureInfo.InvariantCulture) + "\n" +
+                   "lk >&2 || exit " + LockExitCode.ToString(CultureInfo.InvariantCulture) + "\n" + script;
+        }
+
+        /// <summary>The exit status of a <see cref="Locked"/> script whose lock was not taken (EX_TEMPFAIL).</summary>
+        public const int LockExitCode = 75;
+
         public static string Build(string root, IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null) =>
             Build(root, writes, readAfter, null, null, 0);
 

@@ -79,6 +79,25 @@ namespace VfioAp.Ssh
             return new VfioAp.Core.Persistence.ShellCommandResult(status ?? -1, stdout.ToString(), stderr);
         }
 
+        /// <summary>
+        /// <see cref="RunShell"/> under the host's AP configuration lock, taken and released by the same remote shell
+        /// (mdevctl's definitions are written under it, as the ap-check callout reads them under it).
+        /// </summary>
+        public VfioAp.Core.Persistence.ShellCommandResult RunShellLocked(string script, TimeSpan lockTimeout)
+        {
+            int seconds = (int)Math.Ceiling(lockTimeout.TotalSeconds);
+            var r = RunShell(PlanScript.Locked(script, LockPath, seconds));
+            if (r.ExitCode != PlanScript.LockExitCode) return r;
+            foreach (var line in r.Stderr.Split('\n'))
+            {
+                if (line.StartsWith("T", StringComparison.Ordinal) && int.TryParse(line.Substring(1), out var holder))
+                    throw ApConfigLockException.TimedOut(HostName, LockPath, holder, lockTimeout);
+                if (line.StartsWith("E", StringComparison.Ordinal))
+                    throw ApConfigLockException.CannotCreate(HostName, LockPath, StrerrorText.TryParse(line.Substring(1), out var e) ? e : Errno.EIO, $"creating it on the remote host ('{line.Substring(1)}')");
+            }
+            return r;
+        }
+
         /// <summary>One write as a one-step plan. A write cut off by a lost connection or a timeout throws: no errno describes it.</summary>
         public Errno Write(string path, string value)
         {

@@ -361,14 +361,7 @@ namespace VfioAp.PowerShell.Commands
             if (failure is ApConfigLockException lockFailure)
             {
                 if (lockFailure.Failure == ApConfigLockFailure.Cancelled) return;
-                bool timedOut = lockFailure.Failure == ApConfigLockFailure.Timeout;
-                WriteError(new VfioApException(timedOut ? VfioApErrorId.LockTimeout : VfioApErrorId.LockUnavailable,
-                    timedOut ? ErrorCategory.ResourceBusy : ErrorCategory.ResourceUnavailable,
-                    $"{lockFailure.Message} ({change.Plan.Summary})",
-                    timedOut
-                        ? $"Another tool (pid {lockFailure.HolderPid} on {host}: this module, mdevctl's ap-check, the zcrypt tools) is changing the AP configuration. Wait for it, or give a longer -LockTimeout. A lock left by a crashed process is taken over once its pid is gone."
-                        : $"The directory of {lockFailure.LockPath} must exist and be writable by the user the change runs as (root, or -UseSudo over SSH).",
-                    host, lockFailure.LockPath, lockFailure.Errno, lockFailure).ToErrorRecord(change.ErrorTarget));
+                WriteError(LockFailure.ToException(lockFailure, change.Plan.Summary).ToErrorRecord(change.ErrorTarget));
                 return;
             }
             Lost(change, failure);

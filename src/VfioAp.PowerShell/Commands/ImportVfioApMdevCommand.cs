@@ -79,6 +79,16 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public SwitchParameter Apply { get; set; }
 
+        /// <summary>With -Apply: seconds to wait for the host's AP configuration lock while another process holds it.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int LockTimeout { get; set; } = 30;
+
+        private readonly System.Threading.CancellationTokenSource _stop = new System.Threading.CancellationTokenSource();
+
+        /// <summary>Ctrl+C ends a wait for the lock at once, with nothing written.</summary>
+        protected override void StopProcessing() => _stop.Cancel();
+
         protected override void ProcessRecord()
         {
             Collect(Session);
@@ -295,7 +305,14 @@ namespace VfioAp.PowerShell.Commands
             PlanOutcome outcome;
             try
             {
-                outcome = PlanRunner.Apply(session.Sysfs, plan);
+                // Under the host's AP configuration lock, as every change.
+                outcome = PlanRunner.Apply(session.Sysfs, plan, new PlanRunOptions { LockTimeout = TimeSpan.FromSeconds(LockTimeout), Cancel = _stop.Token });
+            }
+            catch (Core.Locking.ApConfigLockException ex)
+            {
+                if (ex.Failure == Core.Locking.ApConfigLockFailure.Cancelled) throw new PipelineStoppedException();
+                WriteError(LockFailure.ToException(ex, $"importing mdev {item.Uuid:D}").ToErrorRecord(item.Uuid));
+                return;
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {
