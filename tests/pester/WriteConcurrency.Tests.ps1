@@ -176,6 +176,31 @@ Describe 'The lock held by someone else' {
         finally { Stop-SleepHolder $holder }
     }
 
+    It 'Export-VfioApMdev -Persist and Import-VfioApMdev -Apply wait for the same lock and write nothing when it stays held' {
+        $holder = Start-SleepHolder
+        try {
+            $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Force -Path "$root/etc/mdevctl.d/scripts.d/callouts"
+            Set-Content $lockPath "$($holder.Id)"
+            Get-VfioApMdev -Session $s | Export-VfioApMdev -Persist -MdevctlRoot $root -LockTimeout 1 -ErrorVariable err -ErrorAction SilentlyContinue
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.LockTimeout,*'
+            "$err" | Should -BeLike "*held by pid $($holder.Id)*"
+            Test-Path "$root/etc/mdevctl.d/matrix" | Should -BeFalse -Because 'nothing was persisted'
+            # The seed mdev without adapter 05: a valid change for Import -Apply.
+            $definition = (Get-VfioApMdev -Session $s -Mdev $SeedUuid | Export-VfioApMdev -Format MdevctlJson | Out-String) -replace '"assign_adapter": "0x5"', '"assign_domain": "0x4"'
+            $null = Import-VfioApMdev -Session $s -Content $definition -Apply -LockTimeout 1 -ErrorVariable err2 -ErrorAction SilentlyContinue
+            $err2.Count | Should -Be 1 -Because ($err2 -join "`n")
+            $err2[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.LockTimeout,*'
+            @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ }) | Should -Contain 5
+            Remove-Item $lockPath
+            Get-VfioApMdev -Session $s | Export-VfioApMdev -Persist -MdevctlRoot $root -LockTimeout 1
+            Test-Path "$root/etc/mdevctl.d/matrix/$SeedUuid" | Should -BeTrue
+            Test-Path $lockPath | Should -BeFalse
+        }
+        finally { Stop-SleepHolder $holder }
+    }
+
     It 'takes over a stale lock whose pid is gone' {
         $dead = [System.Diagnostics.Process]::Start('true')
         $dead.WaitForExit()
