@@ -35,8 +35,11 @@ public class ConcurrentPlanTests
         private WritePlan? _plan;
         private int _runs;
 
-        public Writer(SimulatedSysfs fs, bool remove, ApMask ids)
+        private readonly bool _check;
+
+        public Writer(SimulatedSysfs fs, bool remove, ApMask ids, bool checkPreconditions = true)
         {
+            _check = checkPreconditions;
             _fs = fs;
             _remove = remove;
             _ids = ids;
@@ -67,7 +70,7 @@ public class ConcurrentPlanTests
             }
             if (_plan.IsEmpty) { Done = Succeeded = true; return; }
             _runs++;
-            var outcome = PlanRunner.Apply(_fs, _plan, new PlanRunOptions { Preconditions = SysfsPrecondition.From(_plan.DependsOn, _read!) });
+            var outcome = PlanRunner.Apply(_fs, _plan, new PlanRunOptions { Preconditions = _check ? SysfsPrecondition.From(_plan.DependsOn, _read!) : Array.Empty<SysfsPrecondition>() });
             if (outcome.IsConflict)
             {
                 Assert.Equal(0, outcome.Run.Applied);
@@ -116,6 +119,30 @@ public class ConcurrentPlanTests
             Assert.Equal(expected, k.MatrixOf(Mdev).Adapters);
             Assert.True(a.Succeeded && b.Succeeded, "two writers with disjoint ids both get through within 5 runs");
         }, iter: 300);
+    }
+
+    /// <summary>
+    /// The same two writers without the precondition check (the lock alone, as a read-modify-write of ap_config
+    /// without re-reading): A reads, B reads, A writes, B writes its stale whole matrix over A's and A's reported
+    /// success is lost. With the check, B's run conflicts and B plans again: both survive. This is the loss the
+    /// property above would catch.
+    /// </summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Without_the_precondition_check_a_stale_ap_config_write_loses_the_other_writer_s_success(bool check, bool bothSurvive)
+    {
+        var cards = Enumerable.Range(0, 16).ToArray();
+        var k = Sim.Host(cards, new[] { 4 }, cards, new[] { 4 }, features: PlanCase.FeaturesOf(KernelKind.Current));
+        k.CreateMdev(Mdev.ToString("D"));
+        using var s1 = new SimulatedSysfs(k, "lpar");
+        using var s2 = new SimulatedSysfs(k, "lpar");
+        var a = new Writer(s1, false, ApMask.Of(1), check);
+        var b = new Writer(s2, false, ApMask.Of(8), check);
+        a.Step(); b.Step(); a.Step(); b.Step();
+        while (!b.Done) b.Step();
+        Assert.True(a.Succeeded && b.Succeeded);
+        Assert.Equal(bothSurvive ? ApMask.Of(1, 8) : ApMask.Of(8), k.MatrixOf(Mdev).Adapters);
     }
 
     [Fact]
