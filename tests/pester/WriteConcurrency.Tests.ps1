@@ -83,6 +83,23 @@ Describe 'Writers in separate processes through one SimFs mount' {
         foreach ($a in 0x80..0x87) { @($bus.ApMask | ForEach-Object { [int]$_ }) | Should -Not -Contain $a }
     }
 
+    It 'Import-VfioApMdev -Apply of two definitions, each under the lock with its preconditions from the one read: both are created as defined' {
+        $sim = New-ApSession -Simulation seed
+        $one = [guid]'11111111-2222-4333-8444-000000000001'
+        $two = [guid]'11111111-2222-4333-8444-000000000002'
+        $null = Set-VfioApMatrix -Session $sim -Mdev $SeedUuid -Remove -Adapter 5
+        $null = New-VfioApMdev -Session $sim -Uuid $one
+        $null = New-VfioApMdev -Session $sim -Uuid $two -Adapter 5 -Domain 4
+        $json = Get-VfioApMdev -Session $sim -Mdev $one, $two | Export-VfioApMdev -Format MdevctlJson | Out-String
+        Remove-ApSession $sim
+        $null = Set-VfioApMatrix -Session $s -Mdev $SeedUuid -Remove -Adapter 5
+        $out = @(Import-VfioApMdev -Session $s -Content $json -Apply -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        $err.Count | Should -Be 0 -Because ($err -join "`n")
+        $out.Count | Should -Be 2
+        (Get-VfioApMdev -Session $s -Mdev $one).Matrix.IsEmpty | Should -BeTrue
+        "$((Get-VfioApMdev -Session $s -Mdev $two).Matrix)" | Should -BeLike 'adapters 0x05; domains 0x04*'
+    }
+
     It 'a real conflict (one APQN for two mdevs from two processes) ends with one success and one ApqnInUse naming the other mdev' {
         $other = [guid]'0b6b7c8e-52a3-4f4e-9a8f-6f8f2b2f7d11'
         $null = New-VfioApMdev -Session $s -Uuid $other

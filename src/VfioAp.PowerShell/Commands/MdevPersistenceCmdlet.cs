@@ -59,6 +59,11 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>Every host named so far, in first-seen order.</summary>
         protected IReadOnlyList<ApSession> AllSessions => _sessions;
 
+        private readonly Dictionary<ApSession, SysfsReadResult> _reads = new Dictionary<ApSession, SysfsReadResult>();
+
+        /// <summary>The raw answers of the last <see cref="ReadHost"/> of a session (what its snapshot was built from).</summary>
+        protected SysfsReadResult? LastRead(ApSession session) => _reads.TryGetValue(session, out var r) ? r : null;
+
         /// <summary>One read of the host, or null after writing the host's error record.</summary>
         protected HostSnapshot? ReadHost(ApSession session, SnapshotParts parts)
         {
@@ -72,7 +77,10 @@ namespace VfioAp.PowerShell.Commands
             try
             {
                 WriteVerbose($"{session.ComputerName}: reading {parts} in one batch");
-                return HostReader.Read(session.Sysfs, parts);
+                // The raw answers are kept: a change planned from this read re-checks them under the host's lock.
+                var raw = session.Sysfs.ReadMany(HostReader.QueriesFor(parts));
+                _reads[session] = raw;
+                return HostReader.Build(session.Sysfs.HostName, session.Sysfs.Root, raw, parts);
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {
