@@ -54,6 +54,7 @@ foreach (`$a in $first..$($first + $Calls - 1)) { try { Set-VfioApMatrix -Sessio
         $runs = foreach ($x in $procs) { $t = "$($x.Out.Result)".Trim().Split(' '); [pscustomobject]@{ Start = [long]$t[0]; End = [long]$t[1]; Ok = [int]$t[2]; Err = $x.Err.Result } }
         $seconds = (($runs.End | Measure-Object -Maximum).Maximum - ($runs.Start | Measure-Object -Minimum).Minimum) / 1e7
         $ok = ($runs.Ok | Measure-Object -Sum).Sum
+        foreach ($r in $runs) { if ("$($r.Err)".Trim()) { Write-Warning "writer error: $($r.Err.Trim())" } }
         [pscustomobject]@{ Writers = $N; Calls = $N * $Calls; Succeeded = $ok; Seconds = [math]::Round($seconds, 2); CallsPerSecond = [math]::Round($ok / $seconds, 1) }
     }
     finally { Stop-TestSimFs $mount }
