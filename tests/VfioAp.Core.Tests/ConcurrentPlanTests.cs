@@ -286,6 +286,41 @@ public class ApConfigLockTests : IDisposable
     }
 
     [Fact]
+    public void Taking_it_again_on_the_holding_thread_is_a_nested_hold_that_releases_nothing()
+    {
+        using (var outer = ApConfigLock.Acquire("h", LockPath, TimeSpan.FromSeconds(1)))
+        {
+            using (var inner = ApConfigLock.Acquire("h", LockPath, TimeSpan.Zero)) { }
+            Assert.Equal(ApConfigLock.CurrentPid + "\n", File.ReadAllText(LockPath));
+            // Another thread of this process still waits for it (a thread of its own: Task.Wait could run a task inline).
+            Assert.IsType<ApConfigLockException>(OnOtherThread(() => ApConfigLock.Acquire("h", LockPath, TimeSpan.FromMilliseconds(200))));
+        }
+        Assert.False(File.Exists(LockPath));
+        var k = new SimulatedKernel();
+        var sim = SimulatedHostLock.For(k);
+        using (sim.Acquire("h", TimeSpan.Zero))
+        {
+            using (sim.Acquire("h", TimeSpan.Zero)) { }
+            Assert.True(sim.IsHeld);
+            Assert.IsType<ApConfigLockException>(OnOtherThread(() => sim.Acquire("h", TimeSpan.FromMilliseconds(100))));
+        }
+        Assert.False(sim.IsHeld);
+    }
+
+    private static Exception? OnOtherThread(Func<IDisposable> take)
+    {
+        Exception? caught = null;
+        var t = new Thread(() =>
+        {
+            try { take().Dispose(); }
+            catch (Exception ex) { caught = ex; }
+        });
+        t.Start();
+        t.Join();
+        return caught;
+    }
+
+    [Fact]
     public void Threads_of_one_process_take_turns()
     {
         int inside = 0, most = 0;

@@ -29,11 +29,17 @@ namespace VfioAp.Core.Locking
 
         private static int _tempCounter;
         private int _released;
+        private readonly bool _nested;
 
-        private ApConfigLock(string path, int pid)
+        // The lock paths this thread holds: taking one again on the same thread (a change that holds the lock while it
+        // re-reads and plans again, then runs the plan) is a nested hold that releases nothing.
+        [ThreadStatic] private static System.Collections.Generic.HashSet<string>? _heldByThread;
+
+        private ApConfigLock(string path, int pid, bool nested = false)
         {
             Path = path;
             Pid = pid;
+            _nested = nested;
         }
 
         /// <summary>The lock file.</summary>
@@ -83,6 +89,8 @@ namespace VfioAp.Core.Locking
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
                 throw new PlatformNotSupportedException("The AP configuration lock is a Linux lock file (link(2), kill(2)).");
             int pid = CurrentPid;
+            _heldByThread ??= new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+            if (_heldByThread.Contains(lockPath)) return new ApConfigLock(lockPath, pid, nested: true);
             // util_lockfile's temporary name is the lock path + pid + time; a counter keeps two threads of one process apart.
             var temp = lockPath + pid.ToString("D5") + ((int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() & 255)).ToString("x2") + "." + Interlocked.Increment(ref _tempCounter);
             var content = Encoding.ASCII.GetBytes(pid + "\n");
@@ -99,7 +107,11 @@ namespace VfioAp.Core.Locking
                 int delayMs = 2;
                 while (true)
                 {
-                    if (link(Z(temp), Z(lockPath)) == 0) return new ApConfigLock(lockPath, pid);
+                    if (link(Z(temp), Z(lockPath)) == 0)
+                    {
+                        _heldByThread.Add(lockPath);
+                        return new ApConfigLock(lockPath, pid);
+                    }
                     var err = LastErrno();
                     if (err != Errno.EEXIST) throw ApConfigLockException.CannotCreate(host, lockPath, err, "link(2) to the lock path");
                     int holder = RemoveIfStale(lockPath, out bool removed);
@@ -188,7 +200,8 @@ namespace VfioAp.Core.Locking
         /// <summary>Releases the lock: unlinks it only while it still holds this process's pid (a lock taken over as stale is someone else's now).</summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            if (Interlocked.Exchange(ref _released, 1) != 0 || _nested) return;
+            _heldByThread?.Remove(Path);
             if (HolderOf(Path) == Pid) unlink(Z(Path));
         }
 

@@ -15,6 +15,8 @@ namespace VfioAp.Core.Locking
     {
         private static readonly ConditionalWeakTable<Simulation.SimulatedKernel, SimulatedHostLock> Locks = new ConditionalWeakTable<Simulation.SimulatedKernel, SimulatedHostLock>();
         private readonly SemaphoreSlim _gate = new SemaphoreSlim(1, 1);
+        // The thread holding it: taking it again there is a nested hold (a change that holds the lock while it plans again).
+        private int _ownerThread;
 
         /// <summary>The lock of the host this kernel stands for.</summary>
         public static SimulatedHostLock For(Simulation.SimulatedKernel kernel) => Locks.GetValue(kernel, _ => new SimulatedHostLock());
@@ -28,7 +30,8 @@ namespace VfioAp.Core.Locking
         /// <summary>Takes it, waiting up to <paramref name="timeout"/>; the holder is always this process.</summary>
         public IDisposable Acquire(string host, TimeSpan timeout, CancellationToken cancel = default, Action<LockWait>? waiting = null)
         {
-            if (_gate.Wait(0)) return new Holder(_gate);
+            if (Volatile.Read(ref _ownerThread) == Environment.CurrentManagedThreadId) return new Holder(null, null);
+            if (_gate.Wait(0)) return Own();
             var clock = Stopwatch.StartNew();
             while (true)
             {
@@ -37,7 +40,7 @@ namespace VfioAp.Core.Locking
                 waiting?.Invoke(new LockWait(host, Path, ApConfigLock.CurrentPid, clock.Elapsed, timeout));
                 try
                 {
-                    if (_gate.Wait(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250), cancel)) return new Holder(_gate);
+                    if (_gate.Wait(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250), cancel)) return Own();
                 }
                 catch (OperationCanceledException)
                 {
@@ -46,11 +49,29 @@ namespace VfioAp.Core.Locking
             }
         }
 
+        private IDisposable Own()
+        {
+            Volatile.Write(ref _ownerThread, Environment.CurrentManagedThreadId);
+            return new Holder(_gate, this);
+        }
+
         private sealed class Holder : IDisposable
         {
             private SemaphoreSlim? _gate;
-            public Holder(SemaphoreSlim gate) => _gate = gate;
-            public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
+            private readonly SimulatedHostLock? _owner;
+            public Holder(SemaphoreSlim? gate, SimulatedHostLock? owner)
+            {
+                _gate = gate;
+                _owner = owner;
+            }
+
+            public void Dispose()
+            {
+                var gate = Interlocked.Exchange(ref _gate, null);
+                if (gate is null) return;
+                Volatile.Write(ref _owner!._ownerThread, 0);
+                gate.Release();
+            }
         }
     }
 }

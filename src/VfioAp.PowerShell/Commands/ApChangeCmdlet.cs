@@ -274,8 +274,32 @@ namespace VfioAp.PowerShell.Commands
                 var current = result.Change;
                 result.Attempts = attempt;
                 PlanOutcome outcome;
+                IDisposable? held = null;
                 try
                 {
+                    // After a conflict, a host this process reaches itself (a sysfs tree, a simulation) is held locked
+                    // while it is read again, planned again and written, so nobody gets in between and the run cannot
+                    // conflict again. Over SSH the lock lives in the remote shell of one command: the next try there
+                    // uses the read made under the lock in the conflicting round trip.
+                    if (attempt > 1 && (held = HoldLocally(current.Session, lockTimeout, cancel, waiting)) != null)
+                    {
+                        var sysfs = current.Session.Sysfs;
+                        var raw = sysfs.ReadMany(HostReader.QueriesFor(parts));
+                        var fresh = HostReader.Build(sysfs.HostName, sysfs.Root, raw, parts);
+                        var replanned = current.Replan!(fresh);
+                        if (replanned.Problem != null || replanned.Refusals.Count > 0)
+                        {
+                            result.Refused = replanned;
+                            result.RefusedSnapshot = fresh;
+                            return result;
+                        }
+                        result.Change = current = current.With(replanned.Plan, fresh, raw);
+                        if (replanned.Plan.IsEmpty)
+                        {
+                            result.NothingLeft = true;
+                            return result;
+                        }
+                    }
                     var options = new PlanRunOptions
                     {
                         Preconditions = current.Read is null ? Array.Empty<SysfsPrecondition>() : SysfsPrecondition.From(current.Plan.DependsOn, current.Read),
@@ -290,6 +314,10 @@ namespace VfioAp.PowerShell.Commands
                 {
                     result.Failure = ex;
                     return result;
+                }
+                finally
+                {
+                    held?.Dispose();
                 }
                 if (!outcome.IsConflict)
                 {
@@ -323,6 +351,14 @@ namespace VfioAp.PowerShell.Commands
                 }
             }
         }
+
+        /// <summary>The host's lock held by this process, for transports it reaches itself; null over SSH.</summary>
+        private static IDisposable? HoldLocally(ApSession session, TimeSpan timeout, CancellationToken cancel, Action<LockWait> waiting) => session.Sysfs switch
+        {
+            LocalSysfs local => ApConfigLock.Acquire(session.ComputerName, local.LockPath, timeout, cancel, waiting),
+            Core.Simulation.SimulatedSysfs sim => SimulatedHostLock.For(sim.Kernel).Acquire(session.ComputerName, timeout, cancel, waiting),
+            _ => null,
+        };
 
         private void Report(ChangeResult result)
         {
