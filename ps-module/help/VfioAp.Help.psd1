@@ -9,9 +9,11 @@
         ThrottleLimit = 'How many hosts are read at the same time when several sessions are given (1-1024). Each host costs one batched read whatever its size, so the whole call takes about as long as the slowest host.'
         WhatIf        = 'Shows what would be written, and changes nothing: for each host the plan in one sentence and then every sysfs write, as the echo command a shell would run with the full path, and what it does. The host is still read (one round trip) and the change checked, so a change the kernel would refuse is refused here too.'
         Confirm       = 'Asks before changing each host, showing the plan and every sysfs write. -Confirm:$false never asks.'
+        LockTimeout   = 'Seconds to wait for the host''s AP configuration lock (s390-tools'' /run/lock/s390apconfig.lock, also taken by mdevctl''s ap-check callout; see about_VfioAp for where it is for other trees) while another process holds it; 0 does not wait. Meanwhile Write-Progress says "waiting for the AP configuration lock held by pid N on host H". When it runs out the change fails with VfioAp.LockTimeout naming the holder pid, and nothing is written. Ctrl+C ends a local wait at once; over SSH the remote shell waits and ends itself at the timeout.'
     }
     CommonDefaults = @{
         ThrottleLimit = '32'
+        LockTimeout   = '30'
         Session       = 'This machine''s /sys'
     }
 
@@ -533,6 +535,7 @@ Describe 'persistence' {
             'The cmdlet reads the host once, checks the new matrix as the kernel will, and refuses before writing anything what the kernel would refuse: an id above the host''s maximum (VfioAp.IdAboveMaximum, the kernel''s ENODEV), an APQN owned by the host''s default drivers (VfioAp.ApqnOwnedByHost, EADDRNOTAVAIL), an APQN already in another mdev, named (VfioAp.ApqnInUse, EADDRINUSE). APIDs the guest would newly lose (a queue missing, unbound, bound to another driver, an adapter or domain outside the host configuration) are warnings, with the kernel''s reason.'
             'It then plans the fewest writes: where the kernel has the mdev attribute ap_config (Linux 6.10 and later), one write of the whole matrix, which the kernel takes all or nothing; otherwise every unassign_* before every assign_*, so that no step on the way is refused when the goal is valid. Ids are always written as 0x hex. A matrix that is already as asked costs no write (-Verbose says so). -WhatIf lists every write; -Confirm asks.'
             'The writes and the read-back that verifies them go to the host in one round trip. If the kernel refuses a write (another session may have taken an APQN meanwhile) or the read-back differs, the applied writes are undone in reverse order, and the error names the host, the attribute, the value written, the errno with what it means, the other mdev where there is one, what was applied and what was rolled back, and what to do. A failed rollback is a second error, VfioAp.RollbackFailed.'
+            'Other writers (another runbook, an admin, mdevctl) lose nothing and make this change lose nothing: the writes, the verification and any rollback run under the host''s AP configuration lock, which s390-tools'' tools take too (see -LockTimeout). Under the lock the mdev''s matrix and the other mdevs'' matrices are read again first; if another writer changed them since the cmdlet read the host, nothing is written and the change is checked and planned again from that fresh read, up to 5 times (then VfioAp.ConcurrentChange names what kept changing). The change is verified by its intent (after -Add the ids are there, after -Remove they are not), and a rollback takes back only this change''s own effect.'
             'The guest APCB: on unassign the kernel clears the bit in the guest''s APCB and does not filter the matrix again; on assign and on an ap_config write (even of an unchanged matrix) it filters the whole matrix. So after a change that only unassigns on a kernel without ap_config, an adapter that was kept from the guest for a queue of a removed domain stays out although the filter would now admit it; the cmdlet warns when that happened. -Refilter makes the kernel filter again: on kernels with ap_config by writing the matrix to ap_config again, on older ones by unbinding and binding again one queue of each such adapter (the adapter is not in the guest, so nothing is unplugged).'
         )
         Parameters  = @{
@@ -580,6 +583,14 @@ catch [System.Management.Automation.RuntimeException] {
 }
 '@
                 Remarks = 'The id before the comma is stable. $_.Exception.Host, .Path and .Errno say where and why.'
+            }
+            @{
+                Title   = 'Two runbooks at once, and a host busy with another tool'
+                Code    = @'
+Start-ThreadJob { Set-VfioApMatrix -Session $using:lpar -Mdev $using:uuid -Adapter 0x10..0x17 }
+Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
+'@
+                Remarks = 'Both changes take the host''s AP configuration lock in turn; the one that comes second sees the other''s adapters under the lock, plans again from them and adds its own, so the mdev ends with all sixteen. If another tool (pid shown by Write-Progress) holds the lock for more than 120 seconds, the second fails with VfioAp.LockTimeout and writes nothing.'
             }
             @{
                 Title   = 'Remove a domain and let the kernel filter the guest again'

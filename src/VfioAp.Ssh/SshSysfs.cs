@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Ssh
 {
     /// <summary>
-    /// A remote host's sysfs over SSH: every <see cref="ReadMany"/> and every <see cref="RunPlan"/> is exactly one remote
+    /// A remote host's sysfs over SSH: every <see cref="ReadMany"/> and every <c>RunPlan</c> is exactly one remote
     /// command (one "Starting session: command" in sshd's log), whatever the host's size.
     /// </summary>
     public sealed class SshSysfs : ISysfs, VfioAp.Core.Persistence.IHostShell
@@ -78,31 +79,70 @@ namespace VfioAp.Ssh
             return new VfioAp.Core.Persistence.ShellCommandResult(status ?? -1, stdout.ToString(), stderr);
         }
 
+        /// <summary>
+        /// <see cref="RunShell"/> under the host's AP configuration lock, taken and released by the same remote shell
+        /// (mdevctl's definitions are written under it, as the ap-check callout reads them under it).
+        /// </summary>
+        public VfioAp.Core.Persistence.ShellCommandResult RunShellLocked(string script, TimeSpan lockTimeout)
+        {
+            int seconds = (int)Math.Ceiling(lockTimeout.TotalSeconds);
+            var r = RunShell(PlanScript.Locked(script, LockPath, seconds));
+            if (r.ExitCode != PlanScript.LockExitCode) return r;
+            foreach (var line in r.Stderr.Split('\n'))
+            {
+                if (line.StartsWith("T", StringComparison.Ordinal) && int.TryParse(line.Substring(1), out var holder))
+                    throw ApConfigLockException.TimedOut(HostName, LockPath, holder, lockTimeout);
+                if (line.StartsWith("E", StringComparison.Ordinal))
+                    throw ApConfigLockException.CannotCreate(HostName, LockPath, StrerrorText.TryParse(line.Substring(1), out var e) ? e : Errno.EIO, $"creating it on the remote host ('{line.Substring(1)}')");
+            }
+            return r;
+        }
+
         /// <summary>One write as a one-step plan. A write cut off by a lost connection or a timeout throws: no errno describes it.</summary>
         public Errno Write(string path, string value)
         {
-            var result = RunPlanOnce(new[] { new SysfsWrite(path, value) }, null, out var interruption);
+            var result = RunPlanOnce(new[] { new SysfsWrite(path, value) }, null, null, out var interruption);
             if (interruption != null)
                 throw new SshHostException(_connection.Host, interruption.Failure, result.Message ?? interruption.Message, interruption);
             return result.Succeeded ? Errno.None : result.Error;
         }
 
         public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null) =>
-            RunPlanOnce(writes, readAfter, out _);
+            RunPlanOnce(writes, readAfter, null, out _);
 
-        private PlanRunResult RunPlanOnce(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter, out SshHostException? interruption)
+        /// <summary>The host's AP configuration lock for this session's root, on the remote host (see <see cref="ApConfigLock.PathFor"/>).</summary>
+        public string LockPath => ApConfigLock.PathFor(Root);
+
+        /// <summary>
+        /// The plan under the host's lock, all in the one remote command: the remote shell takes the lock (its own pid),
+        /// compares the preconditions, writes, reads and releases the lock (also when it fails or is killed: trap).
+        /// </summary>
+        public PlanRunResult RunPlan(PlanRequest request)
+        {
+            if (request is null) throw new ArgumentNullException(nameof(request));
+            return RunPlanOnce(request.Writes, request.ReadAfter, request, out _);
+        }
+
+        private PlanRunResult RunPlanOnce(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter, PlanRequest? locked, out SshHostException? interruption)
         {
             interruption = null;
             if (writes is null) throw new ArgumentNullException(nameof(writes));
             if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
-            var script = PlanScript.Build(Root, writes, readAfter);
+            int lockSeconds = locked is null ? 0 : (int)Math.Ceiling(locked.LockTimeout.TotalSeconds);
+            var script = locked is null
+                ? PlanScript.Build(Root, writes, readAfter)
+                : PlanScript.Build(Root, writes, readAfter, LockPath, locked.Preconditions, lockSeconds);
             var parser = new PlanOutputParser();
+            if (locked?.Waiting is { } waiting)
+                parser.Waiting = (holder, seconds) => waiting(new LockWait(HostName, LockPath, holder, TimeSpan.FromSeconds(seconds), locked.LockTimeout));
             int? status;
             string stderr;
+            // The remote wait for the lock counts on top of the command timeout.
+            var timeout = locked is null ? _options.CommandTimeout : _options.CommandTimeout + TimeSpan.FromSeconds(lockSeconds);
             System.Threading.Interlocked.Increment(ref _roundTrips);
             try
             {
-                (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout);
+                (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, timeout);
             }
             catch (SshHostException ex) when (ex.Failure == SshFailure.ConnectionLost || ex.Failure == SshFailure.Timeout)
             {
@@ -111,6 +151,16 @@ namespace VfioAp.Ssh
             }
             parser.Finish();
             if (!parser.Started) throw ScriptDidNotStart(stderr, status);
+            if (locked != null && !parser.RootMissing)
+            {
+                if (parser.LockTimedOutHolder is { } holder)
+                    throw ApConfigLockException.TimedOut(HostName, LockPath, holder, locked.LockTimeout);
+                if (parser.LockError is { } lockError)
+                    throw ApConfigLockException.CannotCreate(HostName, LockPath, StrerrorText.TryParse(lockError, out var le) ? le : Errno.EIO,
+                        $"creating it on the remote host ('{lockError}')");
+                if (parser.Completed && parser.Conflicts.Count > 0)
+                    return PlanRunResult.Conflict(parser.Conflicts, parser.After);
+            }
             if (parser.RootMissing)
                 return new PlanRunResult(0, writes.Count == 0 ? -1 : 0, writes.Count == 0 ? Errno.None : Errno.ENOENT,
                     writes.Count == 0 ? null : $"Host {_connection.Host}: the sysfs root {Root} does not exist; nothing was written. Check -SysfsRoot.",

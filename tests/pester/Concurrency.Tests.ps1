@@ -46,6 +46,7 @@ public sealed class SlowSysfs : ISysfs
     }
     public Errno Write(string path, string value) => _inner.Write(path, value);
     public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery> readAfter = null) => _inner.RunPlan(writes, readAfter);
+    public PlanRunResult RunPlan(PlanRequest request) => _inner.RunPlan(request);
     public void Dispose() => _inner.Dispose();
 }
 '@

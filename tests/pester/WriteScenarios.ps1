@@ -93,6 +93,11 @@ public sealed class LostAnswerSysfs : ISysfs
         _inner.RunPlan(writes, readAfter);
         throw new System.IO.IOException("connection reset by peer");
     }
+    public PlanRunResult RunPlan(PlanRequest request)
+    {
+        _inner.RunPlan(request);
+        throw new System.IO.IOException("connection reset by peer");
+    }
     public void Dispose() => _inner.Dispose();
 }
 

@@ -64,7 +64,14 @@ namespace VfioAp.Core.Rules
         /// <summary>The parts a matrix plan re-reads in its own round trip: the mdevs, and the queue bindings that let the guest APCB be predicted.</summary>
         public const SnapshotParts VerifyParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs;
 
-        public static WritePlan Plan(Guid mdev, ApMatrix current, ApMatrix desired, bool hasApConfig)
+        public static WritePlan Plan(Guid mdev, ApMatrix current, ApMatrix desired, bool hasApConfig) => Plan(mdev, current, desired, hasApConfig, null);
+
+        /// <summary>
+        /// As above; with <paramref name="intent"/> (the change as asked, applied to any matrix) the plan is verified by
+        /// whether the asked change is in effect (applying it again changes nothing: ids present after -Add, absent after
+        /// -Remove, the replaced kinds equal after -Replace), not by whether nobody else changed the matrix.
+        /// </summary>
+        public static WritePlan Plan(Guid mdev, ApMatrix current, ApMatrix desired, bool hasApConfig, Func<ApMatrix, ApMatrix>? intent)
         {
             var kind = KindOf(current, desired, hasApConfig);
             var steps = new List<PlanStep>();
@@ -77,9 +84,24 @@ namespace VfioAp.Core.Rules
                 ? $"Mdev {mdev:D} already has {desired}; nothing to write"
                 : $"Change mdev {mdev:D} from {current} to {desired} ({Count(steps.Count)}{(kind == MatrixPlanKind.ApConfig ? ", ap_config" : "")})";
             return new WritePlan(summary, steps, VerifyParts,
-                snapshot => VerifyMatrix(snapshot, mdev, desired),
-                snapshot => VerifyMatrix(snapshot, mdev, current));
+                snapshot => intent is null ? VerifyMatrix(snapshot, mdev, desired) : VerifyIntent(snapshot, mdev, intent, desired),
+                snapshot => VerifyReverted(snapshot, mdev, current, desired),
+                DependsOnMatrix(mdev));
         }
+
+        /// <summary>Every mdev's matrix file, as the matrix validation reads them (other mdevs' APQNs).</summary>
+        public const string AllMdevMatrices = SysfsLayout.Matrix + "/*-*-*-*-*/matrix";
+
+        /// <summary>
+        /// What a matrix plan is computed from: the mdev's own matrix and control domains, and the other mdevs'
+        /// matrices that the validation checked for shared APQNs. Not the bus masks: whether an APQN is the host's is
+        /// checked by the kernel itself on each assign and ap_config write, so a bus mask change elsewhere does not
+        /// make a matrix change start over.
+        /// </summary>
+        public static IReadOnlyList<string> DependsOnMatrix(Guid mdev) => new[]
+        {
+            SysfsLayout.MdevAttribute(mdev, "matrix"), SysfsLayout.MdevAttribute(mdev, "control_domains"), AllMdevMatrices,
+        };
 
         /// <summary>
         /// Writes that make the kernel filter the mdev's guest APCB anew without changing its matrix.
@@ -120,7 +142,7 @@ namespace VfioAp.Core.Rules
                 : $"Make the kernel filter the guest APCB of mdev {mdev.Uuid:D} anew ({Count(steps.Count)})";
             return new WritePlan(summary, steps, VerifyParts,
                 s => VerifyMatrix(s, mdev.Uuid, mdev.Matrix) ?? VerifyGuestMatrix(s, mdev.Uuid),
-                s => VerifyMatrix(s, mdev.Uuid, mdev.Matrix));
+                s => VerifyMatrix(s, mdev.Uuid, mdev.Matrix), DependsOnMatrix(mdev.Uuid));
         }
 
         /// <summary>
@@ -129,9 +151,9 @@ namespace VfioAp.Core.Rules
         /// Whether it would is known before writing: a plan with an assign or an <c>ap_config</c> write ends filtered;
         /// after unassigns only, the kernel's guest matrix is today's minus the unassigned bits.
         /// </summary>
-        public static WritePlan PlanChange(HostSnapshot host, VfioApMdev mdev, ApMatrix desired, bool refilter)
+        public static WritePlan PlanChange(HostSnapshot host, VfioApMdev mdev, ApMatrix desired, bool refilter, Func<ApMatrix, ApMatrix>? intent = null)
         {
-            var plan = Plan(mdev.Uuid, mdev.Matrix, desired, mdev.HasApConfig);
+            var plan = Plan(mdev.Uuid, mdev.Matrix, desired, mdev.HasApConfig, intent);
             if (!refilter || mdev.GuestMatrix is not ApMatrix guest || plan.Writes.Any(IsFilteringWrite)) return plan;
             var removed = mdev.Matrix.Except(desired);
             var expected = new VfioApMdev
@@ -160,9 +182,19 @@ namespace VfioAp.Core.Rules
             var write = new SysfsWrite(path, SysfsFormat.FormatApConfig(desired).TrimEnd('\n'),
                 refilter ? $"write the unchanged matrix of {mdev:D} to ap_config again: the kernel filters the guest APCB anew"
                          : $"set the matrix of {mdev:D} to {desired} in one ap_config write");
-            return undo
-                ? new PlanStep(write, new SysfsWrite(path, SysfsFormat.FormatApConfig(current).TrimEnd('\n'), $"undo: restore the matrix of {mdev:D} to {current}"))
-                : new PlanStep(write);
+            if (!undo) return new PlanStep(write);
+            // ap_config sets the whole matrix: its undo takes back only what this write added and removed, from the
+            // matrix as it is when the undo runs, never the whole start matrix over someone else's later change.
+            ApMatrix added = desired.Except(current), removed = current.Except(desired);
+            return new PlanStep(write,
+                new SysfsWrite(path, SysfsFormat.FormatApConfig(current).TrimEnd('\n'), $"undo: restore the matrix of {mdev:D} to {current}"),
+                now => now.FindMdev(mdev) is { } m
+                    ? new[]
+                    {
+                        new SysfsWrite(path, SysfsFormat.FormatApConfig(m.Matrix.Except(added).Union(removed)).TrimEnd('\n'),
+                            $"undo: take back this change of {mdev:D} (remove {added}, restore {removed})"),
+                    }
+                    : null);
         }
 
         /// <summary>All unassigns, then all assigns (why: see the class comment); each undone by its opposite.</summary>
@@ -205,6 +237,31 @@ namespace VfioAp.Core.Rules
             var extra = m.Matrix.Except(desired);
             var missing = desired.Except(m.Matrix);
             return $"mdev {mdev:D} has {m.Matrix}, expected {desired} (unexpected: {extra}; missing: {missing})";
+        }
+
+        /// <summary>Null when the asked change is in effect on the mdev (applying it again would change nothing); otherwise what is missing.</summary>
+        public static string? VerifyIntent(HostSnapshot snapshot, Guid mdev, Func<ApMatrix, ApMatrix> intent, ApMatrix planned)
+        {
+            var m = snapshot.FindMdev(mdev);
+            if (m is null) return $"mdev {mdev:D} is gone from {snapshot.ComputerName}";
+            var want = intent(m.Matrix);
+            if (want == m.Matrix) return null;
+            return $"mdev {mdev:D} has {m.Matrix}, which lacks the change asked for (it should be {want}; planned {planned}; unexpected: {m.Matrix.Except(want)}; missing: {want.Except(m.Matrix)})";
+        }
+
+        /// <summary>
+        /// After a rollback: null when this plan's own change is taken back (what it added is absent, what it removed is
+        /// present again); what others changed meanwhile is theirs and is not compared.
+        /// </summary>
+        public static string? VerifyReverted(HostSnapshot snapshot, Guid mdev, ApMatrix current, ApMatrix desired)
+        {
+            var m = snapshot.FindMdev(mdev);
+            if (m is null) return $"mdev {mdev:D} is gone from {snapshot.ComputerName}";
+            ApMatrix added = desired.Except(current), removed = current.Except(desired);
+            var stillAdded = new ApMatrix(m.Matrix.Adapters & added.Adapters, m.Matrix.Domains & added.Domains, m.Matrix.ControlDomains & added.ControlDomains);
+            var stillRemoved = removed.Except(m.Matrix);
+            if (stillAdded.IsEmpty && stillRemoved.IsEmpty) return null;
+            return $"mdev {mdev:D} has {m.Matrix}, expected {current} (unexpected: {stillAdded}; missing: {stillRemoved})";
         }
 
         /// <summary>Null when the kernel's guest_matrix equals the filter's prediction (or is not reported); otherwise the difference.</summary>

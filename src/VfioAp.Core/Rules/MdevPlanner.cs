@@ -30,7 +30,9 @@ namespace VfioAp.Core.Rules
             }
             return new WritePlan($"Create mdev {id}{(initial.IsEmpty ? "" : " with " + initial)} ({Count(steps.Count)})", steps, MatrixPlanner.VerifyParts,
                 s => s.FindMdev(uuid) is null ? $"mdev {id} does not exist after create" : MatrixPlanner.VerifyMatrix(s, uuid, initial),
-                s => s.FindMdev(uuid) is null ? null : $"mdev {id} still exists after the rollback removed it");
+                s => s.FindMdev(uuid) is null ? null : $"mdev {id} still exists after the rollback removed it",
+                // It must still not exist, and the other mdevs' APQNs are what the validation checked.
+                new[] { SysfsLayout.MdevAttribute(uuid, "matrix"), MatrixPlanner.AllMdevMatrices });
         }
 
         /// <summary>
@@ -51,7 +53,9 @@ namespace VfioAp.Core.Rules
             var step = new PlanStep(new SysfsWrite(SysfsLayout.MdevAttribute(mdev.Uuid, "remove"), "1", $"remove mdev {id}"), undo.ToArray());
             return new WritePlan($"Remove mdev {id} ({mdev.Matrix})", new[] { step }, SnapshotParts.Mdevs,
                 s => s.FindMdev(mdev.Uuid) is null ? null : $"mdev {id} still exists after remove",
-                s => MatrixPlanner.VerifyMatrix(s, mdev.Uuid, mdev.Matrix));
+                s => MatrixPlanner.VerifyMatrix(s, mdev.Uuid, mdev.Matrix),
+                // The undo re-creates the mdev with the matrix read: it must still be that matrix.
+                new[] { SysfsLayout.MdevAttribute(mdev.Uuid, "matrix"), SysfsLayout.MdevAttribute(mdev.Uuid, "control_domains") });
         }
 
         private static string Count(int n) => n == 1 ? "1 write" : n + " writes";
@@ -138,13 +142,19 @@ namespace VfioAp.Core.Rules
             ApMask oldApm = bus.ApMask, oldAqm = bus.AqMask;
             string summary = steps.Count == 0 ? $"apmask and aqmask of {host.ComputerName} are already as requested; nothing to write"
                 : $"Set {string.Join(" and ", steps.Select(s => SysfsLayout.LastSegment(s.Write.Path)).Distinct())} on {host.ComputerName}";
+            // Verified by intent: the bits this plan sets are set and the bits it clears are clear; other bits are others' business.
+            ApMask setApm = newApm.Except(oldApm), clearApm = oldApm.Except(newApm), setAqm = newAqm.Except(oldAqm), clearAqm = oldAqm.Except(newAqm);
             return new WritePlan(summary, steps, SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs,
-                s => CompareMasks(s, newApm, newAqm), s => CompareMasks(s, oldApm, oldAqm));
+                s => CompareBits(s, setApm, clearApm, setAqm, clearAqm, newApm, newAqm),
+                s => CompareBits(s, clearApm, setApm, clearAqm, setAqm, oldApm, oldAqm),
+                // The relative writes change only their bits, but which bits change and the EBUSY check came from the
+                // masks and every mdev's matrix as read.
+                new[] { SysfsLayout.ApMask, SysfsLayout.AqMask, MatrixPlanner.AllMdevMatrices });
         }
 
-        private static string? CompareMasks(HostSnapshot s, ApMask apm, ApMask aqm) =>
-            s.Bus.ApMask == apm && s.Bus.AqMask == aqm ? null
-                : $"apmask is {s.Bus.ApMask.ToKernelString()} and aqmask {s.Bus.AqMask.ToKernelString()}, expected {apm.ToKernelString()} and {aqm.ToKernelString()}";
+        private static string? CompareBits(HostSnapshot s, ApMask setA, ApMask clearA, ApMask setQ, ApMask clearQ, ApMask apm, ApMask aqm) =>
+            (s.Bus.ApMask & setA) == setA && (s.Bus.ApMask & clearA).IsEmpty && (s.Bus.AqMask & setQ) == setQ && (s.Bus.AqMask & clearQ).IsEmpty ? null
+                : $"apmask is {s.Bus.ApMask.ToKernelString()} and aqmask {s.Bus.AqMask.ToKernelString()}, expected {apm.ToKernelString()} and {aqm.ToKernelString()} in the bits this change sets or clears";
 
         /// <summary>vfio_ap's <c>in_use</c> as the kernel asks it for one write: the newly host-owned APQNs against every mdev.</summary>
         private static void CheckInUse(HostSnapshot host, ApMask apids, ApMask apqis, string attribute, List<MatrixFinding> found)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 
@@ -37,7 +38,7 @@ namespace VfioAp.Core.Simulation
         /// <summary>False makes every write fail with EACCES, as for a user who is not root (reads still work).</summary>
         public bool AsRoot { get; set; } = true;
 
-        /// <summary>Makes step <paramref name="step"/> (0-based) of the next <see cref="RunPlan"/> fail with <paramref name="errno"/>, without applying it.</summary>
+        /// <summary>Makes step <paramref name="step"/> (0-based) of the next <c>RunPlan</c> fail with <paramref name="errno"/>, without applying it.</summary>
         public void FailNextPlanAt(int step, Errno errno)
         {
             if (step < 0) throw new ArgumentOutOfRangeException(nameof(step));
@@ -89,6 +90,33 @@ namespace VfioAp.Core.Simulation
                 if (e != Errno.None) return new PlanRunResult(i, i, e, null, readAfter is null ? null : ReadBatch(readAfter));
             }
             return PlanRunResult.Success(writes.Count, readAfter is null ? null : ReadBatch(readAfter));
+        }
+
+        /// <summary>
+        /// Under the simulated host's lock (<see cref="SimulatedHostLock"/>): every session on the same kernel takes turns,
+        /// as processes on one host do with the s390-tools lock file. The kernel itself takes no lock for userspace.
+        /// </summary>
+        public PlanRunResult RunPlan(PlanRequest request)
+        {
+            CheckOpen();
+            if (request is null) throw new ArgumentNullException(nameof(request));
+            using var held = SimulatedHostLock.For(Kernel).Acquire(HostName, request.LockTimeout, request.Cancel, request.Waiting);
+            var changed = request.Changed(ReadContent);
+            if (changed.Count > 0)
+            {
+                Interlocked.Increment(ref _roundTrips);
+                return PlanRunResult.Conflict(changed, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
+            }
+            return RunPlan(request.Writes, request.ReadAfter);
+        }
+
+        private string? ReadContent(string path)
+        {
+            lock (Kernel.Gate)
+            {
+                try { return Kernel.Read(path); }
+                catch (SysfsException) { return null; }
+            }
         }
 
         public void Dispose() => _disposed = true;

@@ -28,6 +28,14 @@ namespace VfioAp.Core.Sysfs
         /// <paramref name="readAfter"/> in that same round trip, so a plan is applied and verified in one SSH command.
         /// </summary>
         PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null);
+
+        /// <summary>
+        /// Runs a plan under the host's AP configuration lock, in one round trip: take the lock (or throw
+        /// <see cref="Locking.ApConfigLockException"/>, nothing written), re-read the request's preconditions and, when one
+        /// changed, write nothing and answer <see cref="PlanRunResult.Conflicts"/>; else the writes as
+        /// <see cref="RunPlan(IReadOnlyList{SysfsWrite}, IReadOnlyList{SysfsQuery})"/>; then the reads; then release.
+        /// </summary>
+        PlanRunResult RunPlan(PlanRequest request);
     }
 
     public enum SysfsQueryKind
@@ -120,8 +128,9 @@ namespace VfioAp.Core.Sysfs
     /// <summary>What became of a plan: how many steps were applied, and the step that failed with its errno.</summary>
     public sealed class PlanRunResult
     {
-        public PlanRunResult(int applied, int failedStep, Errno error, string? message = null, SysfsReadResult? after = null)
+        public PlanRunResult(int applied, int failedStep, Errno error, string? message = null, SysfsReadResult? after = null, IReadOnlyList<string>? conflicts = null)
         {
+            Conflicts = conflicts;
             Applied = applied;
             FailedStep = failedStep;
             Error = error;
@@ -130,6 +139,14 @@ namespace VfioAp.Core.Sysfs
         }
 
         public static PlanRunResult Success(int count, SysfsReadResult? after = null) => new PlanRunResult(count, -1, Errno.None, null, after);
+
+        /// <summary>Nothing was written: under the lock, these precondition paths no longer had the content the plan was made from.</summary>
+        public static PlanRunResult Conflict(IReadOnlyList<string> changed, SysfsReadResult? after) =>
+            new PlanRunResult(0, 0, Errno.None, "the host changed since the plan was made: " + string.Join(", ", changed), after, changed);
+
+        /// <summary>Non-null when nothing was written because the host changed since the plan was made: the paths that changed.</summary>
+        public IReadOnlyList<string>? Conflicts { get; }
+        public bool IsConflict => Conflicts is { Count: > 0 };
 
         /// <summary>What the readAfter queries returned, read after the writes in the same round trip; null when none were asked or the transport failed.</summary>
         public SysfsReadResult? After { get; }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
+using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Sysfs
@@ -113,6 +114,24 @@ namespace VfioAp.Core.Sysfs
         public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
         {
             RoundTrips++;
+            return RunWrites(writes, readAfter);
+        }
+
+        /// <summary>The host's AP configuration lock for this tree (see <see cref="ApConfigLock.PathFor"/>).</summary>
+        public string LockPath => ApConfigLock.PathFor(System.IO.Path.GetFullPath(Root));
+
+        public PlanRunResult RunPlan(PlanRequest request)
+        {
+            if (request is null) throw new ArgumentNullException(nameof(request));
+            RoundTrips++;
+            using var held = ApConfigLock.Acquire(HostName, LockPath, request.LockTimeout, request.Cancel, request.Waiting);
+            var changed = request.Changed(p => ReadOne(p, SysfsQueryKind.Content) is { Ok: true } e ? e.Value : null);
+            if (changed.Count > 0) return PlanRunResult.Conflict(changed, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
+            return RunWrites(request.Writes, request.ReadAfter);
+        }
+
+        private PlanRunResult RunWrites(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter)
+        {
             for (int i = 0; i < writes.Count; i++)
             {
                 var e = WriteOne(writes[i].Path, writes[i].Value);

@@ -30,6 +30,7 @@ namespace VfioAp.Core.Sysfs
         internal PlanOutcome(WritePlan plan, ISysfs sysfs, PlanRunResult run, HostSnapshot? afterRun, string? verificationProblem,
                              IReadOnlyList<RollbackStep> rollback, string? restoreProblem, HostSnapshot? after, int roundTrips)
         {
+            AfterRead = run.After;
             Plan = plan;
             Host = sysfs.HostName;
             Root = sysfs.Root;
@@ -66,7 +67,13 @@ namespace VfioAp.Core.Sysfs
         /// <summary>How many round trips the plan cost: one when it succeeds, one more per rollback attempt.</summary>
         public int RoundTrips { get; }
 
-        public bool Succeeded => Run.Succeeded && VerificationProblem is null;
+        /// <summary>The raw answers of the read in the plan's round trip (what a new plan's preconditions come from after a conflict).</summary>
+        public SysfsReadResult? AfterRead { get; }
+
+        /// <summary>Nothing was written: under the lock, the host was no longer as the plan was made from (<see cref="PlanRunResult.Conflicts"/>); <see cref="AfterRun"/> is the host now.</summary>
+        public bool IsConflict => Run.IsConflict;
+
+        public bool Succeeded => Run.Succeeded && VerificationProblem is null && !Run.IsConflict;
         public bool RollbackRan => Rollback.Count > 0;
         /// <summary>The plan failed and the host is back where it started.</summary>
         public bool RolledBack => !Succeeded && Rollback.All(r => r.Applied) && RestoreProblem is null;
@@ -86,17 +93,30 @@ namespace VfioAp.Core.Sysfs
     /// </summary>
     public static class PlanRunner
     {
-        public static PlanOutcome Apply(ISysfs sysfs, WritePlan plan)
+        /// <summary>Applies a plan under the host's lock, with no preconditions (nothing to compare) and the default lock timeout.</summary>
+        public static PlanOutcome Apply(ISysfs sysfs, WritePlan plan) => Apply(sysfs, plan, null);
+
+        /// <summary>
+        /// Applies a plan under the host's AP configuration lock: the lock is taken, the <paramref name="options"/>'
+        /// preconditions compared, the writes made and verified in one round trip. A conflict (the host changed since the
+        /// plan was made) writes nothing and answers <see cref="PlanOutcome.IsConflict"/> with the host as it is now.
+        /// Throws <see cref="Locking.ApConfigLockException"/> when the lock cannot be taken (nothing written).
+        /// </summary>
+        public static PlanOutcome Apply(ISysfs sysfs, WritePlan plan, PlanRunOptions? options)
         {
             if (sysfs is null) throw new ArgumentNullException(nameof(sysfs));
             if (plan is null) throw new ArgumentNullException(nameof(plan));
+            options ??= new PlanRunOptions();
             if (plan.IsEmpty)
                 return new PlanOutcome(plan, sysfs, PlanRunResult.Success(0), null, null, Array.Empty<RollbackStep>(), null, null, 0);
 
-            var verifyQueries = HostReader.QueriesFor(plan.VerifyParts);
-            var run = sysfs.RunPlan(plan.Writes, verifyQueries);
+            var parts = plan.VerifyParts | options.ReadParts;
+            var verifyQueries = HostReader.QueriesFor(parts);
+            var run = sysfs.RunPlan(new PlanRequest(plan.Writes, verifyQueries, options.Preconditions, options.LockTimeout, options.Cancel, options.Waiting));
             int roundTrips = 1;
-            var afterRun = TryBuild(sysfs, run.After, plan.VerifyParts, out var readProblem);
+            var afterRun = TryBuild(sysfs, run.After, parts, out var readProblem);
+            if (run.IsConflict)
+                return new PlanOutcome(plan, sysfs, run, afterRun, null, Array.Empty<RollbackStep>(), null, afterRun, roundTrips);
 
             string? verification = null;
             if (run.Succeeded)
@@ -107,7 +127,11 @@ namespace VfioAp.Core.Sysfs
             }
 
             // A transport failure may have applied more than it could report; undo what is known to have applied.
-            var undo = plan.RollbackOf(run.Applied);
+            // Whole-state writes (ap_config) are undone from the host as read after them, taking back only this plan's change.
+            var undo = plan.RollbackOf(run.Applied, afterRun);
+            // Such an undo is right only while the host is as read then: the rollback's own round trip checks that under the lock.
+            var undoPreconditions = plan.UndoDependsOnNow(run.Applied) && run.After != null
+                ? SysfsPrecondition.From(plan.DependsOn, run.After) : Array.Empty<SysfsPrecondition>();
             if (undo.Count == 0)
             {
                 var restore = afterRun is null ? "the host could not be read back: " + (readProblem ?? "no answer") : plan.VerifyRestored(afterRun);
@@ -123,7 +147,8 @@ namespace VfioAp.Core.Sysfs
                 PlanRunResult rr;
                 try
                 {
-                    rr = sysfs.RunPlan(remaining, verifyQueries);
+                    // Not cancellable: once writes were made, the rollback runs even after Ctrl+C.
+                    rr = sysfs.RunPlan(new PlanRequest(remaining, verifyQueries, undoPreconditions, options.LockTimeout, default, options.Waiting));
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -132,8 +157,16 @@ namespace VfioAp.Core.Sysfs
                     break;
                 }
                 roundTrips++;
+                if (rr.IsConflict)
+                {
+                    steps.AddRange(remaining.Select(w => new RollbackStep(w, Errno.None,
+                        "not attempted: the host changed after the writes (" + string.Join(", ", rr.Conflicts!) + "); undoing now could take back someone else's change")));
+                    after = TryBuild(sysfs, rr.After, parts, out _) ?? after;
+                    break;
+                }
+                undoPreconditions = Array.Empty<SysfsPrecondition>();
                 for (int i = 0; i < rr.Applied && i < remaining.Count; i++) steps.Add(new RollbackStep(remaining[i], Errno.None));
-                var read = TryBuild(sysfs, rr.After, plan.VerifyParts, out _);
+                var read = TryBuild(sysfs, rr.After, parts, out _);
                 if (read != null) after = read;
                 if (rr.Succeeded) break;
                 int failed = Math.Min(rr.FailedStep, remaining.Count - 1);
@@ -150,7 +183,7 @@ namespace VfioAp.Core.Sysfs
             return new PlanOutcome(plan, sysfs, run, afterRun, verification, steps, restored, after, roundTrips);
         }
 
-        private static HostSnapshot? TryBuild(ISysfs sysfs, SysfsReadResult? read, SnapshotParts parts, out string? problem)
+        internal static HostSnapshot? TryBuild(ISysfs sysfs, SysfsReadResult? read, SnapshotParts parts, out string? problem)
         {
             problem = null;
             if (read is null) return null;
@@ -164,5 +197,16 @@ namespace VfioAp.Core.Sysfs
                 return null;
             }
         }
+    }
+
+    /// <summary>How a plan is run: what it must find unchanged under the lock, how long to wait for the lock, and what to read with the verification.</summary>
+    public sealed class PlanRunOptions
+    {
+        public IReadOnlyList<SysfsPrecondition> Preconditions { get; set; } = Array.Empty<SysfsPrecondition>();
+        public TimeSpan LockTimeout { get; set; } = PlanRequest.DefaultLockTimeout;
+        public System.Threading.CancellationToken Cancel { get; set; }
+        public Action<Locking.LockWait>? Waiting { get; set; }
+        /// <summary>Parts to read beyond the plan's own verification (what a new plan needs after a conflict).</summary>
+        public SnapshotParts ReadParts { get; set; }
     }
 }

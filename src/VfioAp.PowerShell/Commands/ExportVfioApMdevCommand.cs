@@ -192,10 +192,20 @@ namespace VfioAp.PowerShell.Commands
             }
         }
 
+        /// <summary>With -Persist: seconds to wait for the host's AP configuration lock, which the definitions are written under.</summary>
+        [Parameter(ParameterSetName = PersistSet)]
+        [ValidateRange(0, 86400)]
+        public int LockTimeout { get; set; } = 30;
+
+        private readonly System.Threading.CancellationTokenSource _stop = new System.Threading.CancellationTokenSource();
+
+        /// <summary>Ctrl+C ends a wait for the lock at once, with nothing written.</summary>
+        protected override void StopProcessing() => _stop.Cancel();
+
         private void PersistHost(ApSession session, IReadOnlyList<VfioApMdev> mdevs)
         {
             if (mdevs.Count == 0) return;
-            var files = ConfigFilesFor(session);
+            var files = ConfigFilesFor(session, TimeSpan.FromSeconds(LockTimeout));
             if (files is null) return;
             var store = new MdevctlStore(files);
             PersistPlan plan;
@@ -235,8 +245,11 @@ namespace VfioAp.PowerShell.Commands
                     declinedDirs.Add(op.Path);
             }
             if (approved.Count == 0) return;
+            IDisposable? held = null;
             try
             {
+                // mdevctl's ap-check callout reads the definitions under the same lock: write them under it too.
+                held = TakeLock(session, TimeSpan.FromSeconds(LockTimeout), _stop.Token);
                 files.Apply(new PersistPlan(plan.HostName, plan.ConfigDirectory, approved, plan.Unchanged));
                 if (PassThru.IsPresent)
                     foreach (var op in approved) WriteObject(ApSessionCmdlet.Tag(op, session));
@@ -245,6 +258,15 @@ namespace VfioAp.PowerShell.Commands
             {
                 WriteDefinitionError(ex, session, PersistenceErrorId.PersistFailed, ErrorCategory.WriteError,
                     "Fix the cause named above and run the command again; definitions already renamed into place are complete files.");
+            }
+            catch (Core.Locking.ApConfigLockException ex)
+            {
+                if (ex.Failure == Core.Locking.ApConfigLockFailure.Cancelled) throw new PipelineStoppedException();
+                WriteError(LockFailure.ToException(ex, $"persisting {approved.Count} mdevctl file operation(s)").ToErrorRecord(session));
+            }
+            finally
+            {
+                held?.Dispose();
             }
         }
     }

@@ -79,6 +79,16 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public SwitchParameter Apply { get; set; }
 
+        /// <summary>With -Apply: seconds to wait for the host's AP configuration lock while another process holds it.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int LockTimeout { get; set; } = 30;
+
+        private readonly System.Threading.CancellationTokenSource _stop = new System.Threading.CancellationTokenSource();
+
+        /// <summary>Ctrl+C ends a wait for the lock at once, with nothing written.</summary>
+        protected override void StopProcessing() => _stop.Cancel();
+
         protected override void ProcessRecord()
         {
             Collect(Session);
@@ -292,15 +302,55 @@ namespace VfioAp.PowerShell.Commands
             var writes = string.Join("\n", plan.Writes.Select(w => "  " + w));
             if (!ShouldProcess($"{plan.Summary} on {host}:\n{writes}", $"{plan.Summary} on {host}?", "Import-VfioApMdev"))
                 return;
+            // Under the host's AP configuration lock, as every change: what the plan was made from is re-checked there,
+            // and when another writer changed it (or an earlier definition of this import did), the definition is
+            // planned again from the read made under the lock, up to 5 times.
             PlanOutcome outcome;
-            try
+            var read = LastRead(session);
+            var changed = new List<string>();
+            for (int attempt = 1; ; attempt++)
             {
-                outcome = PlanRunner.Apply(session.Sysfs, plan);
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException)
-            {
-                WriteError(HostFailure.From(ex, session).ToErrorRecord(item.Uuid));
-                return;
+                try
+                {
+                    outcome = PlanRunner.Apply(session.Sysfs, plan, new PlanRunOptions
+                    {
+                        LockTimeout = TimeSpan.FromSeconds(LockTimeout),
+                        Cancel = _stop.Token,
+                        Preconditions = read is null ? Array.Empty<SysfsPrecondition>() : SysfsPrecondition.From(plan.DependsOn, read),
+                        ReadParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs,
+                    });
+                }
+                catch (Core.Locking.ApConfigLockException ex)
+                {
+                    if (ex.Failure == Core.Locking.ApConfigLockFailure.Cancelled) throw new PipelineStoppedException();
+                    WriteError(LockFailure.ToException(ex, $"importing mdev {item.Uuid:D}").ToErrorRecord(item.Uuid));
+                    return;
+                }
+                catch (Exception ex) when (ex is not PipelineStoppedException)
+                {
+                    WriteError(HostFailure.From(ex, session).ToErrorRecord(item.Uuid));
+                    return;
+                }
+                if (!outcome.IsConflict) break;
+                foreach (var path in outcome.Run.Conflicts!) if (!changed.Contains(path)) changed.Add(path);
+                var again = outcome.AfterRun is null || outcome.AfterRead is null || attempt >= ApChangeCmdlet.MaxAttempts ? null
+                    : MdevImportPlanner.Plan(outcome.AfterRun, new[] { item.Definition }).FirstOrDefault(i => i.Uuid == item.Uuid);
+                if (again is null)
+                {
+                    WriteError(new VfioApException(VfioApErrorId.ConcurrentChange, ErrorCategory.ResourceBusy,
+                        $"Host '{host}': importing mdev {item.Uuid:D}: other writers changed {string.Join(", ", changed)} each time before the import got the host's AP configuration lock ({attempt} tries). Nothing was written for this mdev.",
+                        "Run the command again when the other writers are done.", host).ToErrorRecord(item.Uuid));
+                    return;
+                }
+                snapshot = outcome.AfterRun!;
+                read = outcome.AfterRead;
+                if (again.Refused || again.Plan is null)
+                {
+                    Handle(session, snapshot, again);
+                    return;
+                }
+                item = again;
+                plan = again.Plan;
             }
             if (outcome.Succeeded)
             {

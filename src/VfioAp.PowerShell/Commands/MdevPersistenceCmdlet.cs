@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
+using VfioAp.Core.Locking;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 
@@ -58,6 +59,11 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>Every host named so far, in first-seen order.</summary>
         protected IReadOnlyList<ApSession> AllSessions => _sessions;
 
+        private readonly Dictionary<ApSession, SysfsReadResult> _reads = new Dictionary<ApSession, SysfsReadResult>();
+
+        /// <summary>The raw answers of the last <see cref="ReadHost"/> of a session (what its snapshot was built from).</summary>
+        protected SysfsReadResult? LastRead(ApSession session) => _reads.TryGetValue(session, out var r) ? r : null;
+
         /// <summary>One read of the host, or null after writing the host's error record.</summary>
         protected HostSnapshot? ReadHost(ApSession session, SnapshotParts parts)
         {
@@ -71,7 +77,10 @@ namespace VfioAp.PowerShell.Commands
             try
             {
                 WriteVerbose($"{session.ComputerName}: reading {parts} in one batch");
-                return HostReader.Read(session.Sysfs, parts);
+                // The raw answers are kept: a change planned from this read re-checks them under the host's lock.
+                var raw = session.Sysfs.ReadMany(HostReader.QueriesFor(parts));
+                _reads[session] = raw;
+                return HostReader.Build(session.Sysfs.HostName, session.Sysfs.Root, raw, parts);
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {
@@ -86,9 +95,12 @@ namespace VfioAp.PowerShell.Commands
         /// &lt;dir&gt;/sys implies &lt;dir&gt;). A simulated host has no files of its own: it needs -MdevctlRoot.
         /// Null after writing an error record.
         /// </summary>
-        protected IMdevctlConfigFiles? ConfigFilesFor(ApSession session)
+        protected IMdevctlConfigFiles? ConfigFilesFor(ApSession session, TimeSpan? lockTimeout = null)
         {
             string? root = MdevctlRoot is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MdevctlRoot);
+            // Over SSH each command that touches the definitions takes the host's lock in the same remote shell.
+            if (lockTimeout is { } t && session.Sysfs is VfioAp.Ssh.SshSysfs ssh)
+                return new ShellMdevctlConfigFiles(session.ComputerName, MdevctlRoot ?? "/", script => ssh.RunShellLocked(script, t));
             if (session.Sysfs is IHostShell shell)
                 return new ShellMdevctlConfigFiles(session.ComputerName, MdevctlRoot ?? "/", shell.RunShell);
             switch (session.Kind)
@@ -114,6 +126,17 @@ namespace VfioAp.PowerShell.Commands
                     return null;
             }
         }
+
+        /// <summary>
+        /// The host's AP configuration lock held by this process, for hosts reached on this machine (a sysfs tree, an
+        /// in-memory simulation); null over SSH, where the remote shell takes it (see <see cref="ConfigFilesFor"/>).
+        /// </summary>
+        protected static IDisposable? TakeLock(ApSession session, TimeSpan timeout, System.Threading.CancellationToken cancel) => session.Sysfs switch
+        {
+            LocalSysfs local => ApConfigLock.Acquire(session.ComputerName, local.LockPath, timeout, cancel),
+            VfioAp.Core.Simulation.SimulatedSysfs sim => SimulatedHostLock.For(sim.Kernel).Acquire(session.ComputerName, timeout, cancel),
+            _ => null,
+        };
 
         protected void WriteDefinitionError(PersistenceException ex, ApSession? session, string id = PersistenceErrorId.DefinitionInvalid,
                                             ErrorCategory category = ErrorCategory.InvalidData, string? action = null)

@@ -62,7 +62,9 @@ namespace VfioAp.PowerShell.Commands
                     ? "no mdev exists yet to tell whether the kernel has ap_config, so the matrix is assigned id by id (all or nothing: a refusal removes the mdev again)."
                     : "the kernel has no ap_config, so the matrix is assigned id by id (all or nothing: a refusal removes the mdev again)."));
             yield return new HostChange(session, snapshot, plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
-                output: _ => MdevOutput.Read(session, uuid));
+                output: _ => MdevOutput.Read(session, uuid),
+                replan: fresh => new Replanned(MdevPlanner.PlanCreate(uuid, initial, fresh.Mdevs.Any(m => m.HasApConfig)),
+                    MatrixValidator.ValidateCreate(fresh, uuid, initial).Where(f => f.Severity == FindingSeverity.Error).ToList(), what));
         }
 
         private static ApMask Mask(IEnumerable<int>? ids) => ids is null ? ApMask.Empty : ApMask.Of(ids);

@@ -38,7 +38,12 @@ namespace VfioAp.PowerShell.Commands
                 var path = session.Sysfs.Root.TrimEnd('/') + "/" + SysfsLayout.MdevAttribute(mdev.Uuid, "remove");
                 foreach (var r in refusals) WriteRefusal(r, snapshot, $"Removing mdev {mdev.Uuid:D}", mdev.Uuid, path, "1");
                 if (refusals.Count > 0) continue;
-                changes.Add(new HostChange(session, snapshot, plan, $"mdev {mdev.Uuid:D} on {session.ComputerName}", mdev.Uuid));
+                var uuid = mdev.Uuid;
+                changes.Add(new HostChange(session, snapshot, plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
+                    replan: fresh => fresh.FindMdev(uuid) is { } now
+                        ? new Replanned(MdevPlanner.PlanRemove(now), MatrixValidator.ValidateRemove(fresh, now), $"Removing mdev {uuid:D}")
+                        // Someone else removed it meanwhile: what was asked is done.
+                        : new Replanned(new WritePlan($"mdev {uuid:D} is already gone; nothing to write", Array.Empty<PlanStep>(), SnapshotParts.Mdevs, _ => null), Array.Empty<MatrixFinding>(), $"Removing mdev {uuid:D}")));
             }
             return changes;
         }

@@ -68,30 +68,46 @@ namespace VfioAp.PowerShell.Commands
 
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
-            IReadOnlyList<MatrixFinding> refusals;
-            WritePlan plan;
-            var bus = snapshot.Bus;
-            if (ParameterSetName == IdsSet)
+            var planFor = PlanFor();
+            var first = planFor(snapshot);
+            if (first.Refusals.Count > 0)
             {
-                plan = BusMaskPlanner.Plan(snapshot, Core.Model.ApMask.Of((Adapter ?? Array.Empty<ApId>()).Select(a => (int)a)),
-                    Core.Model.ApMask.Of((Domain ?? Array.Empty<DomainId>()).Select(d => (int)d)), Owner, out refusals);
-            }
-            else
-            {
-                var apm = ApMask is null ? bus.ApMask : Core.Model.ApMask.ParseKernel(ApMask, bus.ApMask);
-                var aqm = AqMask is null ? bus.AqMask : Core.Model.ApMask.ParseKernel(AqMask, bus.AqMask);
-                plan = BusMaskPlanner.PlanMasks(snapshot, apm, aqm, out refusals);
-            }
-            if (refusals.Count > 0)
-            {
-                WriteRefusals(refusals, snapshot, plan.Summary, session, session, plan);
+                WriteRefusals(first.Refusals, snapshot, first.Plan.Summary, session, session, first.Plan);
                 return Array.Empty<HostChange>();
             }
             bool passThru = PassThru.IsPresent;
             return new[]
             {
-                new HostChange(session, snapshot, plan, $"apmask/aqmask of {session.ComputerName}", session,
-                    output: outcome => passThru ? new object[] { (outcome?.After ?? snapshot).Bus } : Array.Empty<object>()),
+                new HostChange(session, snapshot, first.Plan, $"apmask/aqmask of {session.ComputerName}", session,
+                    output: outcome => passThru ? new object[] { (outcome?.After ?? snapshot).Bus } : Array.Empty<object>(),
+                    replan: planFor),
+            };
+        }
+
+        /// <summary>The change as a pure function of a snapshot: relative masks apply to that host's masks, so a re-plan after a conflict starts from the fresh ones.</summary>
+        private Func<HostSnapshot, Replanned> PlanFor()
+        {
+            bool ids = ParameterSetName == IdsSet;
+            var adapters = Core.Model.ApMask.Of((Adapter ?? Array.Empty<ApId>()).Select(a => (int)a));
+            var domains = Core.Model.ApMask.Of((Domain ?? Array.Empty<DomainId>()).Select(d => (int)d));
+            var owner = Owner;
+            string? apMask = ApMask, aqMask = AqMask;
+            return snapshot =>
+            {
+                IReadOnlyList<MatrixFinding> refusals;
+                WritePlan plan;
+                var bus = snapshot.Bus;
+                if (ids)
+                {
+                    plan = BusMaskPlanner.Plan(snapshot, adapters, domains, owner, out refusals);
+                }
+                else
+                {
+                    var apm = apMask is null ? bus.ApMask : Core.Model.ApMask.ParseKernel(apMask, bus.ApMask);
+                    var aqm = aqMask is null ? bus.AqMask : Core.Model.ApMask.ParseKernel(aqMask, bus.AqMask);
+                    plan = BusMaskPlanner.PlanMasks(snapshot, apm, aqm, out refusals);
+                }
+                return new Replanned(plan, refusals, plan.Summary);
             };
         }
     }

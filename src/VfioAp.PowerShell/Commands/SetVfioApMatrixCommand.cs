@@ -86,25 +86,37 @@ namespace VfioAp.PowerShell.Commands
             ApMask? controls = ControlDomain is null ? null : ApMask.Of(ControlDomain.Select(d => (int)d));
             bool refilter = Refilter.IsPresent, passThru = PassThru.IsPresent;
             var changes = new List<HostChange>();
+            // The change as asked, applied to any matrix: what the plan verifies, and what a re-plan after a conflict starts from.
+            Func<ApMatrix, ApMatrix> intent = m => MatrixPlanner.Desired(m, change, adapters, domains, controls);
             foreach (var mdev in _lookup.Select(snapshot, Mdev))
             {
-                var desired = MatrixPlanner.Desired(mdev.Matrix, change, adapters, domains, controls);
-                var what = $"Changing mdev {mdev.Uuid:D} to {desired}";
-                var plan = MatrixPlanner.PlanChange(snapshot, mdev, desired, refilter);
-                var errors = MatrixValidator.Validate(snapshot, mdev.Uuid, desired).Where(f => f.Severity == FindingSeverity.Error).ToList();
-                if (errors.Count > 0)
+                var first = PlanFor(snapshot, mdev, intent, refilter);
+                if (first.Refusals.Count > 0)
                 {
-                    WriteRefusals(errors, snapshot, what, mdev.Uuid, session, plan);
+                    WriteRefusals(first.Refusals, snapshot, first.What, mdev.Uuid, session, first.Plan);
                     continue;
                 }
-                foreach (var loss in MatrixValidator.NewGuestLosses(snapshot, mdev.Matrix, desired))
+                foreach (var loss in MatrixValidator.NewGuestLosses(snapshot, mdev.Matrix, intent(mdev.Matrix)))
                     WriteWarning($"Host '{snapshot.ComputerName}', mdev {mdev.Uuid:D}: the guest will not get all of the new matrix: {loss}");
                 var uuid = mdev.Uuid;
-                changes.Add(new HostChange(session, snapshot, plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
+                changes.Add(new HostChange(session, snapshot, first.Plan, $"mdev {uuid:D} on {session.ComputerName}", uuid,
                     output: _ => passThru ? MdevOutput.Read(session, uuid) : Array.Empty<object>(),
-                    warnings: outcome => Unfiltered(outcome, uuid)));
+                    warnings: outcome => Unfiltered(outcome, uuid),
+                    replan: fresh => fresh.FindMdev(uuid) is { } now
+                        ? PlanFor(fresh, now, intent, refilter)
+                        : Replanned.Gone($"mdev {uuid:D} was removed from {fresh.ComputerName}")));
             }
             return changes;
+        }
+
+        /// <summary>Checks and plans the change of one mdev from one snapshot; pure, so it can run again after a conflict.</summary>
+        private static Replanned PlanFor(HostSnapshot snapshot, VfioApMdev mdev, Func<ApMatrix, ApMatrix> intent, bool refilter)
+        {
+            var desired = intent(mdev.Matrix);
+            var what = $"Changing mdev {mdev.Uuid:D} to {desired}";
+            var plan = MatrixPlanner.PlanChange(snapshot, mdev, desired, refilter, intent);
+            var errors = MatrixValidator.Validate(snapshot, mdev.Uuid, desired).Where(f => f.Severity == FindingSeverity.Error).ToList();
+            return new Replanned(plan, errors, what);
         }
 
         /// <summary>

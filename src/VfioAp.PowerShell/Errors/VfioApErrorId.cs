@@ -26,6 +26,12 @@ namespace VfioAp.PowerShell
         public const string SessionClosed = "VfioAp.SessionClosed";
         /// <summary>No mdev with that UUID on any of the sessions.</summary>
         public const string MdevNotFound = "VfioAp.MdevNotFound";
+        /// <summary>A change was made again from a fresh read five times and each time another writer changed what it depends on first.</summary>
+        public const string ConcurrentChange = "VfioAp.ConcurrentChange";
+        /// <summary>The host's AP configuration lock stayed held by another process for longer than -LockTimeout; nothing was written.</summary>
+        public const string LockTimeout = "VfioAp.LockTimeout";
+        /// <summary>The host's AP configuration lock file cannot be created (read-only or missing lock directory); nothing was written.</summary>
+        public const string LockUnavailable = "VfioAp.LockUnavailable";
         /// <summary>The kernel has no guest_matrix, so prediction and kernel cannot be compared.</summary>
         public const string GuestMatrixNotReported = "VfioAp.GuestMatrixNotReported";
 

@@ -1,0 +1,77 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace VfioAp.Core.Locking
+{
+    /// <summary>
+    /// The AP configuration lock of an in-memory simulated host: one per <see cref="Simulation.SimulatedKernel"/>
+    /// instance, held by whichever session of this process runs a plan on it, so every session on that kernel takes
+    /// turns as processes on one real host do with <c>/run/lock/s390apconfig.lock</c>. It belongs to the simulated host,
+    /// not to the simulated kernel: the kernel takes no lock for userspace and its files do not change.
+    /// </summary>
+    public sealed class SimulatedHostLock
+    {
+        private static readonly ConditionalWeakTable<Simulation.SimulatedKernel, SimulatedHostLock> Locks = new ConditionalWeakTable<Simulation.SimulatedKernel, SimulatedHostLock>();
+        private readonly SemaphoreSlim _gate = new SemaphoreSlim(1, 1);
+        // The thread holding it: taking it again there is a nested hold (a change that holds the lock while it plans again).
+        private int _ownerThread;
+
+        /// <summary>The lock of the host this kernel stands for.</summary>
+        public static SimulatedHostLock For(Simulation.SimulatedKernel kernel) => Locks.GetValue(kernel, _ => new SimulatedHostLock());
+
+        /// <summary>Shown in messages where a real host has a lock path.</summary>
+        public const string Path = "(in-memory lock of the simulated host)";
+
+        /// <summary>Whether a session holds it now (for tests of the simulator itself).</summary>
+        public bool IsHeld => _gate.CurrentCount == 0;
+
+        /// <summary>Takes it, waiting up to <paramref name="timeout"/>; the holder is always this process.</summary>
+        public IDisposable Acquire(string host, TimeSpan timeout, CancellationToken cancel = default, Action<LockWait>? waiting = null)
+        {
+            if (Volatile.Read(ref _ownerThread) == Environment.CurrentManagedThreadId) return new Holder(null, null);
+            if (_gate.Wait(0)) return Own();
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                var left = timeout - clock.Elapsed;
+                if (left <= TimeSpan.Zero) throw ApConfigLockException.TimedOut(host, Path, ApConfigLock.CurrentPid, clock.Elapsed);
+                waiting?.Invoke(new LockWait(host, Path, ApConfigLock.CurrentPid, clock.Elapsed, timeout));
+                try
+                {
+                    if (_gate.Wait(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250), cancel)) return Own();
+                }
+                catch (OperationCanceledException)
+                {
+                    throw ApConfigLockException.Stopped(host, Path, ApConfigLock.CurrentPid);
+                }
+            }
+        }
+
+        private IDisposable Own()
+        {
+            Volatile.Write(ref _ownerThread, Environment.CurrentManagedThreadId);
+            return new Holder(_gate, this);
+        }
+
+        private sealed class Holder : IDisposable
+        {
+            private SemaphoreSlim? _gate;
+            private readonly SimulatedHostLock? _owner;
+            public Holder(SemaphoreSlim? gate, SimulatedHostLock? owner)
+            {
+                _gate = gate;
+                _owner = owner;
+            }
+
+            public void Dispose()
+            {
+                var gate = Interlocked.Exchange(ref _gate, null);
+                if (gate is null) return;
+                Volatile.Write(ref _owner!._ownerThread, 0);
+                gate.Release();
+            }
+        }
+    }
+}
