@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
-using System.Threading.Tasks;
 using VfioAp.Ssh;
 
 namespace VfioAp.PowerShell.Commands
@@ -92,6 +91,11 @@ namespace VfioAp.PowerShell.Commands
         [ValidateRange(1, 3600)]
         public int KeepAliveInterval { get; set; } = 30;
 
+        /// <summary>How many hosts of -HostName are opened at the same time (each on its own thread; default 32).</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 32;
+
         /// <summary>A name for Get-ApSession -Name (default ApSession&lt;Id&gt;).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -121,7 +125,11 @@ namespace VfioAp.PowerShell.Commands
             }
         }
 
-        /// <summary>Opens every -HostName in parallel (a host that does not answer costs its timeout, not everyone's) and writes them in the order given.</summary>
+        /// <summary>
+        /// Opens every -HostName in parallel, at most -ThrottleLimit at a time on dedicated threads (see
+        /// <see cref="SessionOpener{TResult}"/>: a host that does not answer costs its timeout, not everyone's), and
+        /// writes them in the order given.
+        /// </summary>
         private void OpenSshSessions()
         {
             if (HostName.Length > 1 && ComputerName is not null)
@@ -133,9 +141,10 @@ namespace VfioAp.PowerShell.Commands
             }
             var keyFile = KeyFile is null ? null : ResolvePath(KeyFile) ?? KeyFile;
             var knownHosts = KnownHostsFile is null ? null : ResolvePath(KnownHostsFile) ?? KnownHostsFile;
-            var opening = HostName.Select(h => Task.Run(() =>
+            var hosts = HostName;
+            using var opener = new SessionOpener<ApSession>(hosts.Length, ThrottleLimit, i =>
             {
-                var options = new SshConnectionOptions(h)
+                var options = new SshConnectionOptions(hosts[i])
                 {
                     Port = Port,
                     UserName = UserName ?? (string.IsNullOrEmpty(Credential?.UserName) ? null : Credential!.UserName),
@@ -152,13 +161,15 @@ namespace VfioAp.PowerShell.Commands
                     ComputerName = ComputerName,
                 };
                 return ApSessionFactory.OpenSsh(options, Name);
-            })).ToList();
-            for (int i = 0; i < opening.Count; i++)
+            });
+            _opener = opener;
+            for (int i = 0; i < hosts.Length; i++)
             {
+                if (!opener.TryGet(i, out var session, out var failure)) break;
                 try
                 {
-                    var session = opening[i].GetAwaiter().GetResult();
-                    WriteVerbose($"Opened session {session.Id} '{session.Name}': {session.Kind} {session.ComputerName} ({session.SysfsRoot}).");
+                    if (failure != null) throw failure;
+                    WriteVerbose($"Opened session {session!.Id} '{session.Name}': {session.Kind} {session.ComputerName} ({session.SysfsRoot}).");
                     WriteObject(session);
                 }
                 catch (VfioApException e)
@@ -172,6 +183,10 @@ namespace VfioAp.PowerShell.Commands
                 }
             }
         }
+
+        private SessionOpener<ApSession>? _opener;
+
+        protected override void StopProcessing() => _opener?.Stop();
 
         /// <summary>Paths are relative to the PowerShell location ($PWD), not the process's directory; null when not a file-system path.</summary>
         private string? ResolvePath(string path)
