@@ -24,7 +24,7 @@ step() { echo; echo "==> $*"; }
 #    libvirt0 for libvirt's RNG schemas and libxml2-utils for xmllint).
 step "Debian packages"
 missing=()
-for p in openssh-server fuse3 libfuse3-3 mdevctl libvirt0 libxml2-utils; do
+for p in openssh-server fuse3 libfuse3-3 mdevctl libvirt0 libxml2-utils busybox; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -39,6 +39,7 @@
             ConnectTimeout = 'Seconds allowed for the TCP connection, the key exchange and the login, each (default 15).'
             CommandTimeout = 'Seconds one remote command (a whole snapshot read or a whole plan) may run before it is stopped and the connection reset (default 300).'
             KeepAliveInterval = 'Seconds between SSH keepalive messages on an idle session (default 30), so firewalls keep it open and a dead host is noticed.'
+            ThrottleLimit = 'How many hosts of -HostName are opened at the same time (1-1024, default 32), each on a thread of its own, so opening 100 hosts does not wait for .NET''s thread pool to grow and -ConnectTimeout counts only the time a host takes to answer. The sessions are written in the order the hosts were given.'
         }
         Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
         Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The open session: Id, Name, Kind (Local, SysfsRoot, Simulation, Ssh), ComputerName, Scenario, SysfsRoot, RoundTrips (batched reads and writes made so far), State, and for a simulation the Kernel itself.' }
@@ -77,6 +78,14 @@ $hosts = New-ApSession -HostName zhost1, zhost2, zhost3 -UserName admin -KeyFile
 Get-ApQueue -Session $hosts -Bound | Group-Object ComputerName
 '@
                 Remarks = 'Each host is one session; the three are read in parallel, each in one SSH command. A host that is down writes one VfioAp.SshConnectFailed error record and the others'' queues still arrive. The first time, a host whose key is not in ~/.ssh/known_hosts is refused with its SHA256 fingerprint: compare it with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host, then add -AcceptNewHostKey once.'
+            }
+            @{
+                Title   = 'Open a fleet of hosts'
+                Code    = @'
+$fleet = New-ApSession -HostName (Get-Content ./zhosts.txt) -KeyFile ~/.ssh/id_ed25519 -ThrottleLimit 64
+Get-ApQueue -Session $fleet -ThrottleLimit 64 | Where-Object Driver -eq vfio_ap
+'@
+                Remarks = 'Opens up to 64 hosts at a time, each on its own thread, and reads them 64 at a time. A host that cannot be reached writes one error record; the others open and are read.'
             }
             @{
                 Title   = 'Log in with a password and use it for sudo'
