@@ -22,7 +22,8 @@
     Run after a Release build:
         dotnet pwsh -NoProfile -File tests/VfioAp.Benchmarks/Measure-SshFleet.ps1 -Repeat 5
 #>
-param([int] $Repeat = 5, [int[]] $Hosts = @(1, 20, 100), [switch] $SkipLarge, [string] $TreeDir = '/dev/shm')
+# -Hosts is text ("1,20,100") so that pwsh -File can pass it.
+param([int] $Repeat = 5, [string] $Hosts = '1,20,100', [switch] $SkipLarge, [string] $TreeDir = '/dev/shm')
 $ErrorActionPreference = 'Stop'
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 Import-Module (Join-Path $repo 'ps-module/VfioAp/VfioAp.psd1') -Force
@@ -71,7 +72,7 @@ function Invoke-ParallelSsh([int] $N, [scriptblock] $ArgsFor) {
 $rows = [System.Collections.Generic.List[object]]::new()
 try {
     $seed = Export-Tree 'seed'
-    foreach ($n in $Hosts) {
+    foreach ($n in ($Hosts -split ',' | ForEach-Object { [int]$_ })) {
         $hostList = 1..$n | ForEach-Object { '127.0.0.1' }
         $ours = @(); $theirs = @(); $oursErr = 0; $theirsErr = 0
         $fanOurs = @(); $fanTheirs = @()
