@@ -72,6 +72,10 @@ function Invoke-ParallelSsh([int] $N, [scriptblock] $ArgsFor) {
 $rows = [System.Collections.Generic.List[object]]::new()
 try {
     $seed = Export-Tree 'seed'
+    # Warm up (JIT, SSH.NET's crypto), so the first timed open is not the process's first.
+    $w = New-ApSession -HostName 127.0.0.1 @common -SysfsRoot $seed
+    $null = Get-ApQueue -Session $w
+    $w | Remove-ApSession
     foreach ($n in ($Hosts -split ',' | ForEach-Object { [int]$_ })) {
         $hostList = 1..$n | ForEach-Object { '127.0.0.1' }
         $ours = @(); $theirs = @(); $oursErr = 0; $theirsErr = 0
@@ -84,6 +88,8 @@ try {
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $s = New-ApSession -HostName $hostList @common -SysfsRoot $seed -ErrorVariable e -ErrorAction SilentlyContinue
             $ours += $sw.Elapsed.TotalSeconds; $oursErr += $e.Count
+            foreach ($x in $e) { Write-Warning "New-ApSession: $x" }
+            if (-not $s) { continue }
             $sw.Restart()
             $q = Get-ApQueue -Session $s -ErrorVariable e2 -ErrorAction SilentlyContinue
             $fanOurs += $sw.Elapsed.TotalSeconds; $oursErr += $e2.Count
