@@ -27,7 +27,7 @@ namespace VfioAp.Ssh
     /// and on Linux .NET runs socket completions as thread-pool work items. Its receive loop (key exchange, channel
     /// data, exit status) is a LongRunning task, i.e. a thread of its own; its keepalive is a System.Threading.Timer
     /// whose callback only sends a packet. So the pool only ever runs short callbacks for us, and the tests pass with
-    /// it pinned to two worker threads (SshThreadPoolTests, Pester's pinned-pool run).
+    /// it pinned to two worker threads (tests/pester/SshFleet.Tests.ps1).
     /// </remarks>
     internal sealed class SshConnection : IDisposable
     {
