@@ -96,7 +96,8 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
             sb.Append("printf 'T%s%s\\n' \"${G:+g}\" \"${K:+k}\"\n");
             sb.Append("if [ -n \"$G\" ]; then\nexec 3>&1\n");
             foreach (var group in batch.Groups) AppendGroupWithTools(sb, group);
-            sb.Append("else\n");
+            // ':' keeps each branch a command list even for a batch without groups (sh refuses an empty else).
+            sb.Append(":\nelse\n:\n");
             foreach (var group in batch.Groups) AppendGroupLoop(sb, group);
             sb.Append("fi\n");
             AppendLooseLoops(sb, batch.Loose);

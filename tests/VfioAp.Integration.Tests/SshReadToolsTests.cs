@@ -207,6 +207,26 @@ namespace VfioAp.Integration.Tests
             Assert.Equal(3, p.Entries.Count);
         }
 
+        [Theory]
+        [MemberData(nameof(ShellCases))]
+        public void A_batch_of_only_loose_globs_or_only_links_is_a_valid_script(string shell)
+        {
+            // No directory groups: the tool and builtin branches must still be valid sh (an empty else is a syntax error).
+            using var tree = HostileTree();
+            foreach (var queries in new[]
+            {
+                new[] { new SysfsQuery("vfioap-none-*") },
+                new[] { new SysfsQuery("bus/ap/a*") },
+                new[] { new SysfsQuery("devices/ap/card*/*.*/driver", SysfsQueryKind.Link) },
+                Array.Empty<SysfsQuery>(),
+            })
+            {
+                var p = Run(shell, ReadManyScript.Build(tree.Root, queries, ReadTools.Detect));
+                using var local = new LocalSysfs(tree.Root, "local");
+                Assert.Equal(Describe(local.ReadMany(queries).Entries), Describe(p.Entries));
+            }
+        }
+
         [Fact]
         public void A_host_with_only_BusyBox_reads_with_builtins_and_gets_the_same()
         {
