@@ -336,6 +336,12 @@ namespace VfioAp.Ssh
             if (first < 0 || last <= first) throw Protocol("a message from grep that names no file");
             string path = line.Substring(first + 2, last - first - 2);
             string text = line.Substring(last + 2);
+            if (string.CompareOrdinal(line, 0, "dangling: ", 0, 10) == 0)
+            {
+                // A file asked for that is a symlink to nothing: no content, errno ENOENT (its grep message came first).
+                _entries.Add(new SysfsEntry(path, SysfsQueryKind.Content, null, Errno.ENOENT));
+                return;
+            }
             int k = _gapPos;
             while (k < _gaps.Count && !IsPath(path, _groupDirs[_gaps[k].Dir], _members[_gaps[k].Member])) k++;
             if (k < _gaps.Count)

@@ -275,7 +275,11 @@ fi
             foreach (var m in members)
                 sb.Append(" printf ").Append(PosixQuote.Quote("%s/" + m.Replace("\\", "\\\\").Replace("%", "%%") + "\\0")).Append(" \"$@\";");
             sb.Append(" } | xargs -0r grep -zaH --null -e '' -- 2>&1 >&3 )\n");
-            sb.Append("printf '\\0\\n'; [ -z \"$e\" ] || printf '%s\\n' \"$e\"; printf '\\0\\n'\n");
+            sb.Append("printf '\\0\\n'; [ -z \"$e\" ] || printf '%s\\n' \"$e\"\n");
+            // grep says "No such file or directory" for a missing file and for a dangling symlink alike; the builtin read
+            // and LocalSysfs report the second as ENOENT. One find among those paths tells them apart.
+            sb.Append("case $e in *': No such file or directory'*) printf '%s\\n' \"$e\" | sed -n 's/^[^:]*: \\(.*\\): No such file or directory$/\\1/p' | tr '\\n' '\\000' | xargs -0r sh -c 'exec find \"$@\" -maxdepth 0 -type l -printf \"dangling: %p: No such file or directory\\n\"' sh 2>/dev/null;; esac\n");
+            sb.Append("printf '\\0\\n'\n");
         }
 
         /// <summary>
