@@ -76,7 +76,7 @@ try {
     $w = New-ApSession -HostName 127.0.0.1 @common -SysfsRoot $seed
     $null = Get-ApQueue -Session $w
     $w | Remove-ApSession
-    foreach ($n in ($Hosts -split ',' | ForEach-Object { [int]$_ })) {
+    foreach ($n in ($Hosts -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })) {
         $hostList = 1..$n | ForEach-Object { '127.0.0.1' }
         $ours = @(); $theirs = @(); $oursErr = 0; $theirsErr = 0
         $fanOurs = @(); $fanTheirs = @()
