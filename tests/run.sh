@@ -20,11 +20,12 @@ summary() {
 
 step() { echo; echo "==> $*"; }
 
-# 1. System packages the test bed uses (sshd and FUSE for the SSH and SimFs tests, mdevctl for its formats,
-#    libvirt0 for libvirt's RNG schemas and libxml2-utils for xmllint).
+# 1. System packages the test bed uses (sshd, ssh, ssh-agent and FUSE for the SSH and SimFs tests, mdevctl for its
+#    formats, libvirt0 for libvirt's RNG schemas and libxml2-utils for xmllint, busybox for the read script under
+#    BusyBox sh, iproute2 and systemd (ip netns, systemd-socket-activate) for the jump-host tests).
 step "Debian packages"
 missing=()
-for p in openssh-server fuse3 libfuse3-3 mdevctl libvirt0 libxml2-utils; do
+for p in openssh-server openssh-client fuse3 libfuse3-3 mdevctl libvirt0 libxml2-utils busybox iproute2 systemd; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -43,6 +43,7 @@
             KeepAliveInterval = 'Seconds between SSH keepalive messages on an idle session (default 30, or ssh_config''s ServerAliveInterval), so firewalls keep it open and a dead host is noticed.'
             SshConfigFile = 'The OpenSSH client configuration to read for -HostName, instead of ~/.ssh/config followed by /etc/ssh/ssh_config (as ssh -F); "none" reads none. Honoured for the host typed (an alias): HostName, Port, User, IdentityFile (several; ~ and %d %u %h %r %p %n tokens), IdentitiesOnly, UserKnownHostsFile (several), StrictHostKeyChecking (yes/ask as always; accept-new as -AcceptNewHostKey; no/off refused with VfioAp.SshHostKeyCheckingDisabled), ProxyJump, ConnectTimeout, ServerAliveInterval, IdentityAgent. Host patterns with * ? and !, first value wins, Include with globs (relative to ~/.ssh). Match blocks are skipped with one warning naming the line. Parameters given on the command line win over the file; the session''s ComputerName is the alias typed. A line ssh would refuse fails with VfioAp.SshConfigInvalid naming file and line. ~ is $HOME (ssh itself uses the passwd entry).'
             JumpHost = 'Jump hosts as ssh -J takes them: [user@]host[:port], several comma-separated, the first connected directly; each may be an ssh_config alias. Overrides ProxyJump; "none" connects directly. Every hop''s host key is checked against known_hosts under its own name and port like the target''s, and the target''s under the target''s name. All sessions through the same hops share one connection per hop, closed with the last of them. A hop that cannot be reached, trusted or logged into fails with VfioAp.SshJumpFailed naming the hop; other hosts of the same call still open. Hops log in with keys (agent, IdentityFile, -KeyFile, default keys), never with the -Credential password.'
+            ThrottleLimit = 'How many hosts of -HostName are opened at the same time (1-1024, default 32), each on a thread of its own, so opening 100 hosts does not wait for .NET''s thread pool to grow and -ConnectTimeout counts only the time a host takes to answer. The sessions are written in the order the hosts were given.'
         }
         Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
         Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The open session: Id, Name, Kind (Local, SysfsRoot, Simulation, Ssh), ComputerName, Scenario, SysfsRoot, RoundTrips (batched reads and writes made so far), State, and for a simulation the Kernel itself.' }
@@ -81,6 +82,14 @@ $hosts = New-ApSession -HostName zhost1, zhost2, zhost3 -UserName admin -KeyFile
 Get-ApQueue -Session $hosts -Bound | Group-Object ComputerName
 '@
                 Remarks = 'Each host is one session; the three are read in parallel, each in one SSH command. A host that is down writes one VfioAp.SshConnectFailed error record and the others'' queues still arrive. The first time, a host whose key is not in ~/.ssh/known_hosts is refused with its SHA256 fingerprint: compare it with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host, then add -AcceptNewHostKey once.'
+            }
+            @{
+                Title   = 'Open a fleet of hosts'
+                Code    = @'
+$fleet = New-ApSession -HostName (Get-Content ./zhosts.txt) -KeyFile ~/.ssh/id_ed25519 -ThrottleLimit 64
+Get-ApQueue -Session $fleet -ThrottleLimit 64 | Where-Object Driver -eq vfio_ap
+'@
+                Remarks = 'Opens up to 64 hosts at a time, each on its own thread, and reads them 64 at a time. A host that cannot be reached writes one error record; the others open and are read.'
             }
             @{
                 Title   = 'Log in with a password and use it for sudo'

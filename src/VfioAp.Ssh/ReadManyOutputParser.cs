@@ -24,6 +24,18 @@ namespace VfioAp.Ssh
     /// X&lt;path&gt;            a symlink that could not be read; a !&lt;strerror&gt; line follows
     /// Z                   the end: without it the output was cut short
     /// </code>
+    /// Where the host has GNU grep, find and xargs (see <see cref="ReadManyScript"/>), a group of files is read by grep
+    /// and the links by find, framed with NUL, which no sysfs file or name contains:
+    /// <code>
+    /// T[g][k]             which tools the script found (g: grep reads the files, k: find reads the links)
+    /// P&lt;m1&gt;/&lt;m2&gt;/…       the member files asked for in each directory of the next D records
+    /// F                   then, up to an empty path: &lt;dir/member&gt; NUL &lt;content&gt; NUL, member by member, only
+    ///                     for files that are not empty; then grep's messages ("grep: &lt;path&gt;: &lt;strerror&gt;"), one
+    ///                     line per file it could not read, up to a line holding one NUL
+    /// K                   then, up to an empty path: &lt;link&gt; NUL &lt;target&gt; NUL
+    /// </code>
+    /// A file of a P group with neither a record nor a message is empty; "No such file or directory" is a missing
+    /// attribute and gives no entry (also for a file whose read says ENOENT, which sysfs does not do).
     /// </summary>
     public sealed class ReadManyOutputParser
     {
@@ -44,6 +56,24 @@ namespace VfioAp.Ssh
         private readonly List<string> _linkPaths = new List<string>();
         private int _linkIndex;
         private int _lineNo;
+
+        // The tool-read sections (T, P, F, K).
+        private enum Mode { Lines, Nul, ToolMessages }
+        private Mode _mode;
+        private bool _nulLinks;
+        private bool _inContent;
+        private StringBuilder? _token;
+        private bool _tokenBroken;
+        private string[] _members = Array.Empty<string>();
+        private readonly List<string> _groupDirs = new List<string>();
+        private bool _collecting;
+        private int _expMember;
+        private int _expDir;
+        private readonly List<(int Member, int Dir)> _gaps = new List<(int, int)>();
+        private int _gapPos;
+
+        /// <summary>The tools the script read with: "" (builtins only), "g" (grep for files), "gk" (and find for links).</summary>
+        public string? Tools { get; private set; }
 
         public bool Started { get; private set; }
         public bool Completed { get; private set; }
@@ -66,6 +96,17 @@ namespace VfioAp.Ssh
         public void Feed(char[] buf, int start, int length)
         {
             _lineNo++;
+            if (_mode == Mode.Nul)
+            {
+                FeedNul(buf, start, length);
+                return;
+            }
+            if (_mode == Mode.ToolMessages)
+            {
+                if (length == 1 && buf[start] == '\0') EndGroup();
+                else ToolMessage(new string(buf, start, length));
+                return;
+            }
             if (_linkPathsLeft > 0)
             {
                 _linkPaths.Add(new string(buf, start, length));
@@ -105,6 +146,27 @@ namespace VfioAp.Ssh
                     break;
                 case 'D':
                     _dir = new string(buf, start + 1, length - 1);
+                    if (_collecting) _groupDirs.Add(_dir);
+                    break;
+                case 'T':
+                    Tools = new string(buf, start + 1, length - 1);
+                    break;
+                case 'P':
+                    _members = new string(buf, start + 1, length - 1).Split('/');
+                    _groupDirs.Clear();
+                    _collecting = true;
+                    break;
+                case 'F':
+                    if (!_collecting) throw Protocol("a file section without its P record");
+                    _collecting = false;
+                    _expMember = 0;
+                    _expDir = 0;
+                    _gaps.Clear();
+                    _gapPos = 0;
+                    BeginNul(links: false);
+                    break;
+                case 'K':
+                    BeginNul(links: true);
                     break;
                 case 'E':
                     _entries.Add(new SysfsEntry(Combine(_dir, _names.Get(buf, start + 1, length - 1)), SysfsQueryKind.Exists, null, Errno.None));
@@ -136,7 +198,171 @@ namespace VfioAp.Ssh
         }
 
         /// <summary>Ends the stream: closes the last record. Check <see cref="Completed"/> after to know whether the output was whole.</summary>
-        public void Finish() => FlushPending();
+        public void Finish()
+        {
+            if (_mode != Mode.Lines) Completed = false;
+            FlushPending();
+        }
+
+        private void BeginNul(bool links)
+        {
+            _mode = Mode.Nul;
+            _nulLinks = links;
+            _inContent = false;
+            _token?.Clear();
+            _tokenBroken = false;
+        }
+
+        /// <summary>
+        /// One line of a NUL-framed section: tokens end at NUL, and a line break inside a token is part of it (the
+        /// reader split the stream there). Paths and link targets collect in <see cref="_token"/>; file content goes
+        /// straight to the pending record, so a one-line attribute is never copied twice.
+        /// </summary>
+        private void FeedNul(char[] buf, int start, int length)
+        {
+            int i = start, end = start + length;
+            while (true)
+            {
+                int nul = Array.IndexOf(buf, '\0', i, end - i);
+                if (!_inContent || _nulLinks)
+                {
+                    bool empty = _token is null || _token.Length == 0;
+                    if (nul < 0)
+                    {
+                        (_token ??= new StringBuilder()).Append(buf, i, end - i).Append('\n');
+                        _tokenBroken = true;
+                        return;
+                    }
+                    if (!_inContent && empty && nul == i && !_tokenBroken)
+                    {
+                        // An empty path: the section's end.
+                        if (nul + 1 != end) throw Protocol("text after the end of a NUL-framed section");
+                        EndNul();
+                        return;
+                    }
+                    string text = empty ? new string(buf, i, nul - i) : _token!.Append(buf, i, nul - i).ToString();
+                    bool broken = _tokenBroken;
+                    _token?.Clear();
+                    _tokenBroken = false;
+                    if (!_inContent)
+                    {
+                        if (_nulLinks) _pendingPath = text;
+                        else
+                        {
+                            Expect(text);
+                            Begin(text, SysfsQueryKind.Content);
+                        }
+                        _inContent = true;
+                    }
+                    else
+                    {
+                        // A link target with a line break: as the builtin read says, it cannot be reported.
+                        _entries.Add(broken
+                            ? new SysfsEntry(_pendingPath!, SysfsQueryKind.Link, null, Errno.EIO)
+                            : new SysfsEntry(_pendingPath!, SysfsQueryKind.Link, _values.Get(buf, i, nul - i), Errno.None));
+                        _pendingPath = null;
+                        _inContent = false;
+                    }
+                    i = nul + 1;
+                    continue;
+                }
+                if (nul < 0)
+                {
+                    AppendContent(buf, i, end - i, newline: true);
+                    return;
+                }
+                if (nul > i) AppendContent(buf, i, nul - i, newline: false);
+                FlushPending();
+                _inContent = false;
+                i = nul + 1;
+                if (i == end)
+                {
+                    // The line ended right after a NUL: the next path began with a line break, which the script never sends.
+                    _tokenBroken = true;
+                    (_token ??= new StringBuilder()).Append('\n');
+                    return;
+                }
+            }
+        }
+
+        private void EndNul()
+        {
+            if (_nulLinks)
+            {
+                _mode = Mode.Lines;
+                return;
+            }
+            // Every file asked for and not yet seen is a gap: empty, missing, or one grep has a message for.
+            while (_expMember < _members.Length && _groupDirs.Count > 0)
+            {
+                _gaps.Add((_expMember, _expDir));
+                Step();
+            }
+            _mode = Mode.ToolMessages;
+        }
+
+        private void Step()
+        {
+            if (++_expDir == _groupDirs.Count)
+            {
+                _expDir = 0;
+                _expMember++;
+            }
+        }
+
+        /// <summary>grep prints files in the order asked; the ones it skipped (empty, failed) before <paramref name="path"/> are gaps.</summary>
+        private void Expect(string path)
+        {
+            while (_expMember < _members.Length && _groupDirs.Count > 0)
+            {
+                bool match = IsPath(path, _groupDirs[_expDir], _members[_expMember]);
+                if (!match) _gaps.Add((_expMember, _expDir));
+                Step();
+                if (match) return;
+            }
+            throw Protocol("a file the script did not ask for");
+        }
+
+        private static bool IsPath(string path, string dir, string member) =>
+            path.Length == dir.Length + 1 + member.Length && path[dir.Length] == '/' &&
+            string.CompareOrdinal(path, 0, dir, 0, dir.Length) == 0 &&
+            string.CompareOrdinal(path, dir.Length + 1, member, 0, member.Length) == 0;
+
+        /// <summary>"grep: &lt;path&gt;: &lt;strerror&gt;": the gaps before that path were empty files.</summary>
+        private void ToolMessage(string line)
+        {
+            int first = line.IndexOf(": ", StringComparison.Ordinal);
+            int last = line.LastIndexOf(": ", StringComparison.Ordinal);
+            if (first < 0 || last <= first) throw Protocol("a message from grep that names no file");
+            string path = line.Substring(first + 2, last - first - 2);
+            string text = line.Substring(last + 2);
+            if (string.CompareOrdinal(line, 0, "dangling: ", 0, 10) == 0)
+            {
+                // A file asked for that is a symlink to nothing: no content, errno ENOENT (its grep message came first).
+                _entries.Add(new SysfsEntry(path, SysfsQueryKind.Content, null, Errno.ENOENT));
+                return;
+            }
+            int k = _gapPos;
+            while (k < _gaps.Count && !IsPath(path, _groupDirs[_gaps[k].Dir], _members[_gaps[k].Member])) k++;
+            if (k < _gaps.Count)
+            {
+                for (; _gapPos < k; _gapPos++) AddEmpty(_gaps[_gapPos]);
+                _gapPos = k + 1;
+            }
+            if (text == "No such file or directory") return;
+            // A file that failed after part of it was printed: its record is replaced (the last entry for a path wins).
+            _entries.Add(new SysfsEntry(path, SysfsQueryKind.Content, null, StrerrorText.TryParse(text, out var errno) ? errno : Errno.EIO));
+        }
+
+        private void EndGroup()
+        {
+            for (; _gapPos < _gaps.Count; _gapPos++) AddEmpty(_gaps[_gapPos]);
+            _gaps.Clear();
+            _mode = Mode.Lines;
+        }
+
+        private void AddEmpty((int Member, int Dir) gap) =>
+            _entries.Add(new SysfsEntry(string.Concat(_groupDirs[gap.Dir], "/", _members[gap.Member]), SysfsQueryKind.Content, "", Errno.None));
 
         private void Begin(string path, SysfsQueryKind kind)
         {

@@ -76,26 +76,89 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
 ";
 
         /// <summary>The whole script for <paramref name="queries"/> under <paramref name="root"/> (already checked by <see cref="RemotePathRules.CheckRoot"/>).</summary>
-        public static string Build(string root, IReadOnlyList<SysfsQuery> queries)
+        public static string Build(string root, IReadOnlyList<SysfsQuery> queries) => Build(root, queries, ReadTools.Detect);
+
+        /// <summary>
+        /// The script, reading with the host's tools where it has them (<see cref="ReadTools.Detect"/>, the default) or
+        /// with shell builtins only (<see cref="ReadTools.BuiltinsOnly"/>: what every host runs when it lacks the tools;
+        /// tests compare the two).
+        /// </summary>
+        public static string Build(string root, IReadOnlyList<SysfsQuery> queries, ReadTools tools)
         {
             if (queries is null) throw new ArgumentNullException(nameof(queries));
             var sb = new StringBuilder(4096);
             sb.Append(Prologue);
             // R: the root is missing or not a directory; nothing else can be read.
             sb.Append("cd -- ").Append(PosixQuote.Quote(root)).Append(" || { printf 'R\\nZ\\n'; exit 0; }\n");
-            AppendReads(sb, queries);
+            var batch = ReadBatch.Of(queries);
+            sb.Append(Functions);
+            if (tools == ReadTools.Detect) sb.Append(DetectTools); else sb.Append("G=; K=\n");
+            sb.Append("printf 'T%s%s\\n' \"${G:+g}\" \"${K:+k}\"\n");
+            sb.Append("if [ -n \"$G\" ]; then\nexec 3>&1\n");
+            foreach (var group in batch.Groups) AppendGroupWithTools(sb, group);
+            // ':' keeps each branch a command list even for a batch without groups (sh refuses an empty else).
+            sb.Append(":\nelse\n:\n");
+            foreach (var group in batch.Groups) AppendGroupLoop(sb, group);
+            sb.Append("fi\n");
+            AppendLooseLoops(sb, batch.Loose);
+            if (batch.Links.Count > 0)
+            {
+                AppendLinkSet(sb, batch.Links);
+                sb.Append("if [ -n \"$K\" ]; then\n");
+                AppendLinksWithFind(sb);
+                sb.Append("else\n");
+                AppendLinkBatches(sb);
+                sb.Append("fi\n");
+            }
             sb.Append("printf 'Z\\n'\n");
             return sb.ToString();
         }
 
-        /// <summary>The functions and loops that read <paramref name="queries"/> (after a plan, too: see <see cref="PlanScript"/>).</summary>
+        /// <summary>
+        /// Finds out, inside the same command, whether the host has the tools that read many files in one process:
+        /// GNU grep's <c>-z</c> (a file without NUL is one record, so its content comes back byte for byte, trailing
+        /// newline or not), <c>--null</c> (the file name ends with a NUL, so any name is framed), and GNU find's
+        /// <c>-printf</c> (every symlink's target from one process). BusyBox grep has no <c>--null</c>, so a
+        /// BusyBox-only host reads with builtins, as before. Costs two forks.
+        /// </summary>
+        private const string DetectTools =
+@"G=; K=
+if command -v xargs >/dev/null 2>&1; then
+  [ ""$(printf 'a' | grep -zaH --null -e '' 2>/dev/null | tr '\000' '|')"" = '(standard input)|a|' ] && G=1
+  [ -n ""$G"" ] && find /dev/null -maxdepth 0 -printf '' >/dev/null 2>&1 && K=1
+fi
+";
+
+        /// <summary>The functions and loops that read <paramref name="queries"/> with builtins only (after a plan, too: see <see cref="PlanScript"/>).</summary>
         internal static void AppendReads(StringBuilder sb, IReadOnlyList<SysfsQuery> queries)
         {
+            var batch = ReadBatch.Of(queries);
+            sb.Append(Functions);
+            foreach (var group in batch.Groups) AppendGroupLoop(sb, group);
+            AppendLooseLoops(sb, batch.Loose);
+            if (batch.Links.Count > 0)
+            {
+                AppendLinkSet(sb, batch.Links);
+                AppendLinkBatches(sb);
+            }
+        }
+
+        /// <summary>Queries sorted by how the script reads them: directory groups, loose globs, symlinks.</summary>
+        private sealed class ReadBatch
+        {
+            public readonly List<(string Dir, bool Self, List<string> Members)> Groups = new List<(string, bool, List<string>)>();
+            public readonly List<string> Loose = new List<string>();
+            public readonly List<string> Links = new List<string>();
+
+            public static ReadBatch Of(IReadOnlyList<SysfsQuery> queries)
+            {
+            if (queries is null) throw new ArgumentNullException(nameof(queries));
+            var batch = new ReadBatch();
             // Group by directory pattern, in first-seen order, so the output follows the caller's order of queries.
-            var groups = new List<(string Dir, bool Self, List<string> Members)>();
+            var groups = batch.Groups;
             var groupIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-            var loose = new List<string>();
-            var links = new List<string>();
+            var loose = batch.Loose;
+            var links = batch.Links;
             var seenLoose = new HashSet<string>(StringComparer.Ordinal);
             var seenLinks = new HashSet<string>(StringComparer.Ordinal);
 
@@ -138,8 +201,13 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
                 }
             }
 
-            sb.Append(Functions);
-            foreach (var (dir, self, members) in groups)
+            return batch;
+            }
+        }
+
+        private static void AppendGroupLoop(StringBuilder sb, (string Dir, bool Self, List<string> Members) group)
+        {
+            var (dir, self, members) = group;
             {
                 // A glob's matches exist (the shell just read them from their directory); only the pattern itself, which
                 // the shell leaves when nothing matched, and a literal path need the existence test.
@@ -150,18 +218,93 @@ lk() { lc ""$@"" || for f in ""$@""; do k1 ""$f""; done; }
                 if (!self && members.Count == 0) sb.Append(" :;");
                 sb.Append(" }; done\n");
             }
+        }
+
+        private static void AppendLooseLoops(StringBuilder sb, List<string> loose)
+        {
             foreach (var p in loose)
                 sb.Append("for f in ").Append(PosixQuote.GlobWord(p)).Append("; do s \"$f\"; done\n");
-            if (links.Count > 0)
+        }
+
+        private static void AppendLinkSet(StringBuilder sb, List<string> links)
+        {
+            sb.Append("set --");
+            foreach (var p in links) sb.Append(' ').Append(PosixQuote.GlobWord(p));
+            sb.Append('\n');
+        }
+
+        private static void AppendLinkBatches(StringBuilder sb)
+        {
             {
-                sb.Append("set --");
-                foreach (var p in links) sb.Append(' ').Append(PosixQuote.GlobWord(p));
-                sb.Append('\n');
                 sb.Append("while [ $# -ge ").Append(LinkBatch.ToString(CultureInfo.InvariantCulture)).Append(" ]; do lk");
                 for (int i = 1; i <= LinkBatch; i++) sb.Append(" \"${").Append(i.ToString(CultureInfo.InvariantCulture)).Append("}\"");
                 sb.Append("; shift ").Append(LinkBatch.ToString(CultureInfo.InvariantCulture)).Append("; done\n");
                 sb.Append("[ $# -eq 0 ] || lk \"$@\"\n");
             }
         }
+        // Keeps "$@" as the matches of one glob: drops the unmatched pattern (the shell leaves it as is) unless it is a
+        // literal path that exists, and any name with a line break (the records are lines; sysfs has no such names).
+        private static void AppendSetMatches(StringBuilder sb, string pattern)
+        {
+            sb.Append("set -- ").Append(PosixQuote.GlobWord(pattern)).Append('\n');
+            sb.Append("[ $# -ne 1 ] || [ \"$1\" != ").Append(PosixQuote.Quote(pattern)).Append(" ] || x \"$1\" || set --\n");
+            sb.Append("case \"$*\" in *\"$NL\"*) n=$#; while [ $n -gt 0 ]; do case $1 in *\"$NL\"*) ;; *) set -- \"$@\" \"$1\";; esac; shift; n=$((n-1)); done;; esac\n");
+        }
+
+        /// <summary>
+        /// One group read by GNU grep: the directories as D (and E) records, then every member file of every directory
+        /// (member by member, in that order) through one <c>xargs grep -zaH --null</c>: "path NUL content NUL" per
+        /// non-empty file. grep's messages (one line per file it could not read, in the same order) are kept apart and
+        /// printed after the last record, so they never land inside one. The parser knows which files were asked for
+        /// (P and D records), so a file with neither record nor message is empty (grep prints nothing for it), a
+        /// "No such file or directory" is a missing attribute, and any other message is that file's errno.
+        /// </summary>
+        private static void AppendGroupWithTools(StringBuilder sb, (string Dir, bool Self, List<string> Members) group)
+        {
+            var (dir, self, members) = group;
+            AppendSetMatches(sb, dir);
+            if (members.Count == 0)
+            {
+                if (self) sb.Append("[ $# -eq 0 ] || printf 'D%s\\nE\\n' \"$@\"\n");
+                return;
+            }
+            sb.Append("printf 'P%s\\n' ").Append(PosixQuote.Quote(string.Join("/", members))).Append('\n');
+            sb.Append("[ $# -eq 0 ] || printf ").Append(self ? "'D%s\\nE\\n'" : "'D%s\\n'").Append(" \"$@\"\n");
+            sb.Append("printf 'F\\n'; e=\n[ $# -eq 0 ] || e=$( {");
+            // Member names are plain ([A-Za-z0-9_.:-]), but a printf format must never see % or \ from a name.
+            foreach (var m in members)
+                sb.Append(" printf ").Append(PosixQuote.Quote("%s/" + m.Replace("\\", "\\\\").Replace("%", "%%") + "\\0")).Append(" \"$@\";");
+            sb.Append(" } | xargs -0r grep -zaH --null -e '' -- 2>&1 >&3 )\n");
+            sb.Append("printf '\\0\\n'; [ -z \"$e\" ] || printf '%s\\n' \"$e\"\n");
+            // grep says "No such file or directory" for a missing file and for a dangling symlink alike; the builtin read
+            // and LocalSysfs report the second as ENOENT. One find among those paths tells them apart.
+            sb.Append("case $e in *': No such file or directory'*) printf '%s\\n' \"$e\" | sed -n 's/^[^:]*: \\(.*\\): No such file or directory$/\\1/p' | tr '\\n' '\\000' | xargs -0r sh -c 'exec find \"$@\" -maxdepth 0 -type l -printf \"dangling: %p: No such file or directory\\n\"' sh 2>/dev/null;; esac\n");
+            sb.Append("printf '\\0\\n'\n");
+        }
+
+        /// <summary>
+        /// Every symlink of the batch ("$@") from GNU find in one process per xargs batch: "path NUL target NUL". A
+        /// pattern that matched nothing is find's "No such file or directory" and no record, as with builtins; any
+        /// other message (which sysfs never gives for a link) reads the links again the builtin way, which records
+        /// that errno per link.
+        /// </summary>
+        private static void AppendLinksWithFind(StringBuilder sb)
+        {
+            sb.Append("printf 'K\\n'; e=\n");
+            sb.Append("[ $# -eq 0 ] || e=$(printf '%s\\0' \"$@\" | xargs -0r sh -c 'exec find \"$@\" -maxdepth 0 -type l -printf \"%p\\0%l\\0\"' sh 2>&1 >&3 | grep -v -e ': No such file or directory$')\n");
+            sb.Append("printf '\\0\\n'\n");
+            sb.Append("if [ -n \"$e\" ]; then\n");
+            AppendLinkBatches(sb);
+            sb.Append("fi\n");
+        }
+    }
+
+    /// <summary>How the read script reads files: with the host's tools where it has them, or with shell builtins only.</summary>
+    public enum ReadTools
+    {
+        /// <summary>Look for GNU grep, find and xargs in the same command and use them when present.</summary>
+        Detect,
+        /// <summary>Shell builtins only (one readlink process per 256 links): what a host without those tools gets.</summary>
+        BuiltinsOnly,
     }
 }

@@ -18,6 +18,17 @@ namespace VfioAp.Ssh
     /// <summary>Receives one line of a remote command's stdout, as a segment of a reused buffer.</summary>
     internal delegate void LineHandler(char[] buffer, int start, int length);
 
+    /// <remarks>
+    /// Threads. Every blocking call here (connect, login, reading a command's output, waiting for its exit) runs on the
+    /// caller's thread, and callers use their own threads for that: New-ApSession's <c>SessionOpener</c> and the
+    /// cmdlets' <c>HostFanOut</c> start dedicated threads up to -ThrottleLimit; a single session runs on the pipeline
+    /// thread. Never on the thread pool, because SSH.NET 2026 itself needs the pool while we wait: its synchronous
+    /// Connect starts <c>Socket.ConnectAsync(SocketAsyncEventArgs)</c> and waits on an event that the completion sets,
+    /// and on Linux .NET runs socket completions as thread-pool work items. Its receive loop (key exchange, channel
+    /// data, exit status) is a LongRunning task, i.e. a thread of its own; its keepalive is a System.Threading.Timer
+    /// whose callback only sends a packet. So the pool only ever runs short callbacks for us, and the tests pass with
+    /// it pinned to two worker threads (tests/pester/SshFleet.Tests.ps1).
+    /// </remarks>
     internal sealed class SshConnection : IDisposable
     {
         private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false);
@@ -144,10 +155,15 @@ namespace VfioAp.Ssh
                 using (var timer = new Timer(_ =>
                 {
                     // The remote command outlived its timeout: stop it, and drop the connection so the read below ends.
+                    // This callback runs on a pool thread: it only signals. Closing the connection waits for SSH.NET's
+                    // receive thread to end, so that happens on a thread of its own (see the class comment).
                     Interlocked.Exchange(ref timedOut, 1);
-                    try { cts.Cancel(); } catch (Exception ex) when (ex is AggregateException || ex is ObjectDisposedException) { }
-                    Drop();
                     CloseQuietly(cmd.OutputStream);
+                    new Thread(() =>
+                    {
+                        try { cts.Cancel(); } catch (Exception ex) when (ex is AggregateException || ex is ObjectDisposedException) { }
+                        Drop();
+                    }) { IsBackground = true, Name = "VfioAp SSH timeout" }.Start();
                 }, null, WaitSpan(timeout), Timeout.InfiniteTimeSpan))
                 {
                     // Read on the caller's thread: a fan-out over many hosts then needs no thread-pool thread per host.

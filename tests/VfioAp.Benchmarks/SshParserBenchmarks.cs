@@ -19,6 +19,10 @@ public class SshParserBenchmarks
     [Params(60, 256)]
     public int Adapters;
 
+    /// <summary>"builtins": the shell-only records; "tools": what GNU grep and find print (NUL-framed, see ReadManyOutputParser).</summary>
+    [Params("builtins", "tools")]
+    public string Format = "builtins";
+
     private byte[] _output = System.Array.Empty<byte>();
 
     /// <summary>The records ReadManyScript's loops print for such a host, in their order (format: ReadManyOutputParser).</summary>
@@ -26,6 +30,11 @@ public class SshParserBenchmarks
     public void Setup()
     {
         int domains = Adapters == 60 ? 85 : 256;
+        if (Format == "tools")
+        {
+            _output = Encoding.UTF8.GetBytes(ToolsOutput(domains));
+            return;
+        }
         var sb = new StringBuilder();
         sb.Append("V1\nDbus/ap\nE\nCapmask\n|0x").Append('f', 64).Append("\nCaqmask\n|0x").Append('f', 64).Append('\n');
         for (int a = 0; a < Adapters; a++)
@@ -54,6 +63,42 @@ public class SshParserBenchmarks
         }
         sb.Append("Z\n");
         _output = Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private string ToolsOutput(int domains)
+    {
+        var sb = new StringBuilder();
+        sb.Append("V1\nTgk\nPapmask/aqmask\nDbus/ap\nE\nF\nbus/ap/apmask\0|0x").Append('f', 64).Append("\n\0bus/ap/aqmask\0|0x").Append('f', 64).Append("\n\0\0\n\0\n");
+        var members = new[] { "hwtype", "type", "online", "config", "chkstop", "ap_functions", "depth" };
+        var values = new[] { "14", "CEX8C", "1", "1", "0", "0x92000000", "32" };
+        sb.Append('P').Append(string.Join("/", members)).Append('\n');
+        for (int a = 0; a < Adapters; a++) sb.Append("Ddevices/ap/card").Append(a.ToString("x2", CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append("F\n");
+        for (int m = 0; m < members.Length; m++)
+            for (int a = 0; a < Adapters; a++)
+                sb.Append("devices/ap/card").Append(a.ToString("x2", CultureInfo.InvariantCulture)).Append('/').Append(members[m]).Append('\0').Append(values[m]).Append("\n\0");
+        sb.Append("\0\n\0\n");
+        sb.Append("Ponline/config/chkstop/status\n");
+        for (int a = 0; a < Adapters; a++)
+            for (int d = 0; d < domains; d++) sb.Append($"Ddevices/ap/card{a:x2}/{a:x2}.{d:x4}\nE\n");
+        sb.Append("F\n");
+        var errors = new StringBuilder();
+        foreach (var m in new[] { "online", "config", "chkstop", "status" })
+            for (int a = 0; a < Adapters; a++)
+                for (int d = 0; d < domains; d++)
+                {
+                    bool vfio = d % 2 == 1;
+                    string path = $"devices/ap/card{a:x2}/{a:x2}.{d:x4}/{m}";
+                    if ((m == "online" && vfio) || (m == "status" && !vfio)) { errors.Append("grep: ").Append(path).Append(": No such file or directory\n"); continue; }
+                    sb.Append(path).Append('\0').Append(m == "status" ? "unassigned" : m == "chkstop" ? "0" : "1").Append("\n\0");
+                }
+        sb.Append("\0\n").Append(errors).Append("\0\n");
+        sb.Append("K\n");
+        for (int a = 0; a < Adapters; a++)
+            for (int d = 0; d < domains; d++)
+                sb.Append($"devices/ap/card{a:x2}/{a:x2}.{d:x4}/driver\0").Append(d % 2 == 1 ? "../../../../bus/ap/drivers/vfio_ap\0" : "../../../../bus/ap/drivers/cex4queue\0");
+        sb.Append("\0\nZ\n");
+        return sb.ToString();
     }
 
     [Benchmark]

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
-using System.Threading.Tasks;
 using VfioAp.Ssh;
 using VfioAp.Ssh.Config;
 
@@ -105,6 +104,11 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string[]? JumpHost { get; set; }
 
+        /// <summary>How many hosts of -HostName are opened at the same time (each on its own thread; default 32).</summary>
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 32;
+
         /// <summary>A name for Get-ApSession -Name (default ApSession&lt;Id&gt;).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -134,7 +138,11 @@ namespace VfioAp.PowerShell.Commands
             }
         }
 
-        /// <summary>Opens every -HostName in parallel (a host that does not answer costs its timeout, not everyone's) and writes them in the order given.</summary>
+        /// <summary>
+        /// Opens every -HostName in parallel, at most -ThrottleLimit at a time on dedicated threads (see
+        /// <see cref="SessionOpener{TResult}"/>: a host that does not answer costs its timeout, not everyone's), and
+        /// writes them in the order given.
+        /// </summary>
         private void OpenSshSessions()
         {
             if (HostName.Length > 1 && ComputerName is not null)
@@ -198,15 +206,17 @@ namespace VfioAp.PowerShell.Commands
                 }
             }
             foreach (var w in warnings) WriteWarning(w);
-            var opening = planned.Select(p => p.Options is null
-                ? Task.FromException<ApSession>(p.Error!)
-                : Task.Run(() => ApSessionFactory.OpenSsh(p.Options, Name))).ToList();
-            for (int i = 0; i < opening.Count; i++)
+            // Hosts whose configuration was refused above fail on their own; the rest open on the opener's own threads.
+            using var opener = new SessionOpener<ApSession>(planned.Count, ThrottleLimit, i =>
+                planned[i].Options is { } options ? ApSessionFactory.OpenSsh(options, Name) : throw planned[i].Error!);
+            _opener = opener;
+            for (int i = 0; i < planned.Count; i++)
             {
+                if (!opener.TryGet(i, out var session, out var failure)) break;
                 try
                 {
-                    var session = opening[i].GetAwaiter().GetResult();
-                    WriteVerbose($"Opened session {session.Id} '{session.Name}': {session.Kind} {session.ComputerName} ({session.SysfsRoot}).");
+                    if (failure != null) throw failure;
+                    WriteVerbose($"Opened session {session!.Id} '{session.Name}': {session.Kind} {session.ComputerName} ({session.SysfsRoot}).");
                     WriteObject(session);
                 }
                 catch (VfioApException e)
@@ -228,6 +238,10 @@ namespace VfioAp.PowerShell.Commands
             if (string.Equals(SshConfigFile, "none", StringComparison.OrdinalIgnoreCase)) return Array.Empty<string>();
             return new[] { ResolvePath(SshConfigFile) ?? SshConfigFile };
         }
+
+        private SessionOpener<ApSession>? _opener;
+
+        protected override void StopProcessing() => _opener?.Stop();
 
         /// <summary>Paths are relative to the PowerShell location ($PWD), not the process's directory; null when not a file-system path.</summary>
         private string? ResolvePath(string path)
