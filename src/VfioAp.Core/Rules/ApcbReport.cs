@@ -50,6 +50,7 @@ namespace VfioAp.Core.Rules
             {
                 ComputerName = host,
                 Mdev = mdev.Uuid,
+                Guest = mdev.Guest,
                 Matrix = mdev.Matrix,
                 Adapters = guest.Adapters,
                 Domains = guest.Domains,

@@ -123,8 +123,8 @@ namespace VfioAp.Core.Rules
             // The kernel checks default-driver ownership first (EADDRNOTAVAIL), then sharing with other mdevs (EADDRINUSE).
             // Both are whole-mask tests: only the adapters and domains that meet a host-owned or foreign APQN are walked.
             var hostOwned = new List<Apqn>();
-            var ownedA = proposed.Adapters & bus.ApMask;
-            var ownedD = proposed.Domains & bus.AqMask;
+            var ownedA = proposed.Adapters.Mask & bus.ApMask;
+            var ownedD = proposed.Domains.Mask & bus.AqMask;
             if (!ownedA.IsEmpty && !ownedD.IsEmpty)
                 foreach (var a in ownedA)
                     foreach (var d in ownedD)
@@ -138,8 +138,8 @@ namespace VfioAp.Core.Rules
             foreach (var other in host.Mdevs)
             {
                 if (other.Uuid == mdev) continue;
-                var a = proposed.Adapters & other.Matrix.Adapters;
-                var d = proposed.Domains & other.Matrix.Domains;
+                var a = proposed.Adapters.Mask & other.Matrix.Adapters;
+                var d = proposed.Domains.Mask & other.Matrix.Domains;
                 if (a.IsEmpty || d.IsEmpty) continue;
                 var shared = a.SelectMany(x => d.Select(y => new Apqn(x, y))).ToList();
                 findings.Add(new MatrixFinding(FindingSeverity.Error, MatrixFindingCode.ApqnInOtherMdev, Errno.EADDRINUSE,

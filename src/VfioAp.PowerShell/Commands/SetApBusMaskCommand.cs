@@ -78,8 +78,8 @@ namespace VfioAp.PowerShell.Commands
             }
             else
             {
-                var apm = ApMask is null ? bus.ApMask : Core.Model.ApMask.ParseKernel(ApMask, bus.ApMask);
-                var aqm = AqMask is null ? bus.AqMask : Core.Model.ApMask.ParseKernel(AqMask, bus.AqMask);
+                var apm = ApMask is null ? bus.ApMask.Mask : Core.Model.ApMask.ParseKernel(ApMask, bus.ApMask);
+                var aqm = AqMask is null ? bus.AqMask.Mask : Core.Model.ApMask.ParseKernel(AqMask, bus.AqMask);
                 plan = BusMaskPlanner.PlanMasks(snapshot, apm, aqm, out refusals);
             }
             if (refusals.Count > 0)
