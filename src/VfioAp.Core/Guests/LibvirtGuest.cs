@@ -15,8 +15,8 @@ namespace VfioAp.Core.Guests
         public string ComputerName { get; init; } = "";
         /// <summary>The domain's <c>&lt;name&gt;</c>.</summary>
         public string Name { get; init; } = "";
-        /// <summary>The domain's own <c>&lt;uuid&gt;</c> (not an mdev's), null when the file has none.</summary>
-        public Guid? Uuid { get; init; }
+        /// <summary>The domain's own <c>&lt;uuid&gt;</c> (not an mdev's; named so it never binds to an mdev parameter), null when the file has none.</summary>
+        public Guid? DomainUuid { get; init; }
         /// <summary>As virsh words it: running, idle, paused, in shutdown, shut off, crashed, pmsuspended.</summary>
         public string State { get; init; } = GuestStates.ShutOff;
         /// <summary>True when the domain has a persistent definition (false: a transient domain, only a live status).</summary>

@@ -66,6 +66,9 @@ namespace VfioAp.Core.Simulation
         /// <summary><c>ap_max_domain_id</c>; also <c>aqm_max</c> and <c>adm_max</c>.</summary>
         public int MaxDomainId { get; }
         public string ScenarioName { get; set; } = "custom";
+
+        /// <summary>The simulated host's files outside sysfs: libvirt's domains and the kernel log.</summary>
+        public SimulatedHostFiles HostFiles { get; } = new SimulatedHostFiles();
         public string? Description { get; set; }
 
         /// <summary>The lock every read and write takes; a batch of reads holds it to see one consistent state.</summary>

@@ -324,7 +324,7 @@ namespace VfioAp.Core.Sysfs
                 {
                     ComputerName = host,
                     Name = d.Name,
-                    Uuid = d.Uuid,
+                    DomainUuid = d.Uuid,
                     State = d.State,
                     Persistent = d.Persistent,
                     Autostart = d.Autostart,

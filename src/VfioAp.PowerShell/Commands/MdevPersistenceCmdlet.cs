@@ -89,8 +89,10 @@ namespace VfioAp.PowerShell.Commands
         protected IMdevctlConfigFiles? ConfigFilesFor(ApSession session)
         {
             string? root = MdevctlRoot is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MdevctlRoot);
+            // A session's host root (New-ApSession -HostRoot, or a tree at <dir>/sys) implies mdevctl's directory under it.
             if (session.Sysfs is IHostShell shell)
-                return new ShellMdevctlConfigFiles(session.ComputerName, MdevctlRoot ?? "/", shell.RunShell);
+                return new ShellMdevctlConfigFiles(session.ComputerName, MdevctlRoot ?? (session.Sysfs as IHostRooted)?.HostRoot ?? "/", shell.RunShell);
+            if (root is null && session.Kind == ApSessionKind.SysfsRoot && session.Sysfs is LocalSysfs { HostRoot: string hr }) root = hr;
             switch (session.Kind)
             {
                 case ApSessionKind.Local:

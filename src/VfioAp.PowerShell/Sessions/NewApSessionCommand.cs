@@ -18,6 +18,7 @@ namespace VfioAp.PowerShell.Commands
     {
         private const string LocalSet = "Local";
         private const string SysfsRootSet = "SysfsRoot";
+        private const string HostRootSet = "HostRoot";
         private const string SimulationSet = "Simulation";
         private const string SshSet = "Ssh";
 
@@ -33,9 +34,20 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string SysfsRoot { get; set; } = "";
 
+        /// <summary>
+        /// A directory standing for the host's / (a test root): sysfs at &lt;dir&gt;/sys, mdevctl's files at
+        /// &lt;dir&gt;/etc/mdevctl.d, libvirt's at &lt;dir&gt;/etc/libvirt/qemu and &lt;dir&gt;/run/libvirt/qemu, the kernel log at
+        /// &lt;dir&gt;/var/log/kern.log. Locally, or on the remote host with -HostName.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = HostRootSet)]
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateNotNullOrEmpty]
+        public string HostRoot { get; set; } = "";
+
         /// <summary>The host name output objects carry (default: the scenario's name, this machine's name for -SysfsRoot, host or host:port for -HostName).</summary>
         [Parameter(ParameterSetName = SimulationSet)]
         [Parameter(ParameterSetName = SysfsRootSet)]
+        [Parameter(ParameterSetName = HostRootSet)]
         [Parameter(ParameterSetName = SshSet)]
         [ValidateNotNullOrEmpty]
         public string? ComputerName { get; set; }
@@ -101,6 +113,13 @@ namespace VfioAp.PowerShell.Commands
         {
             if (ParameterSetName == SshSet)
             {
+                if (!string.IsNullOrEmpty(HostRoot) && !string.IsNullOrEmpty(SysfsRoot))
+                {
+                    WriteError(new VfioApException("VfioAp.HostRootAndSysfsRoot", ErrorCategory.InvalidArgument,
+                        "-HostRoot and -SysfsRoot both say where sysfs is: -HostRoot <dir> means sysfs at <dir>/sys.",
+                        "Give -HostRoot for a whole test host, or -SysfsRoot for a sysfs tree alone.").ToErrorRecord(HostRoot));
+                    return;
+                }
                 OpenSshSessions();
                 return;
             }
@@ -110,6 +129,7 @@ namespace VfioAp.PowerShell.Commands
                 {
                     SimulationSet => ApSessionFactory.OpenSimulation(Simulation, ResolvePath(Simulation), Name, ComputerName),
                     SysfsRootSet => ApSessionFactory.OpenSysfsRoot(ResolvePath(SysfsRoot) ?? SysfsRoot, Name, ComputerName),
+                    HostRootSet => ApSessionFactory.OpenHostRoot(ResolvePath(HostRoot) ?? HostRoot, Name, ComputerName),
                     _ => ApSessionFactory.OpenLocal(Name),
                 };
                 WriteVerbose($"Opened session {session.Id} '{session.Name}': {session.Kind} {session.ComputerName}.");
@@ -117,7 +137,7 @@ namespace VfioAp.PowerShell.Commands
             }
             catch (VfioApException e)
             {
-                WriteError(e.ToErrorRecord(ParameterSetName == SimulationSet ? Simulation : ParameterSetName == SysfsRootSet ? SysfsRoot : "/sys"));
+                WriteError(e.ToErrorRecord(ParameterSetName == SimulationSet ? Simulation : ParameterSetName == SysfsRootSet ? SysfsRoot : ParameterSetName == HostRootSet ? HostRoot : "/sys"));
             }
         }
 
@@ -145,7 +165,8 @@ namespace VfioAp.PowerShell.Commands
                     KnownHostsFile = knownHosts,
                     AcceptNewHostKey = AcceptNewHostKey.IsPresent,
                     UseSudo = UseSudo.IsPresent,
-                    SysfsRoot = string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot,
+                    SysfsRoot = !string.IsNullOrEmpty(HostRoot) ? HostRoot.TrimEnd('/') + "/sys" : string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot,
+                    HostRoot = string.IsNullOrEmpty(HostRoot) ? null : HostRoot,
                     ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
                     CommandTimeout = TimeSpan.FromSeconds(CommandTimeout),
                     KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveInterval),
