@@ -378,7 +378,7 @@ namespace VfioAp.Core.Rules
                 var d = m.Domains.Mask & other.Domains;
                 if (a.IsEmpty || d.IsEmpty) continue;
                 var apqns = a.SelectMany(x => d.Select(y => new Apqn(x, y))).ToList();
-                parts.Add($"{ApqnList.Format(apqns)} held by mdev {other.Uuid:D}");
+                parts.Add($"{ApqnList.Format(apqns)} held by mdev {other.Uuid:D}{MatrixValidator.GuestNote(other)}");
             }
             return parts.Count == 0 ? "" : " (" + string.Join("; ", parts) + ")";
         }

@@ -26,6 +26,10 @@ namespace VfioAp.PowerShell
         public const string SessionClosed = "VfioAp.SessionClosed";
         /// <summary>No mdev with that UUID on any of the sessions.</summary>
         public const string MdevNotFound = "VfioAp.MdevNotFound";
+        /// <summary>Remove-VfioApMdev without -Force: a shut-off libvirt domain's definition still references the mdev.</summary>
+        public const string MdevDefinedForGuest = "VfioAp.MdevDefinedForGuest";
+        /// <summary>New-ApSession got both -HostRoot and -SysfsRoot (the host root already says where sysfs is).</summary>
+        public const string HostRootAndSysfsRoot = "VfioAp.HostRootAndSysfsRoot";
         /// <summary>The kernel has no guest_matrix, so prediction and kernel cannot be compared.</summary>
         public const string GuestMatrixNotReported = "VfioAp.GuestMatrixNotReported";
 

@@ -115,7 +115,7 @@ namespace VfioAp.PowerShell.Commands
             {
                 if (!string.IsNullOrEmpty(HostRoot) && !string.IsNullOrEmpty(SysfsRoot))
                 {
-                    WriteError(new VfioApException("VfioAp.HostRootAndSysfsRoot", ErrorCategory.InvalidArgument,
+                    WriteError(new VfioApException(VfioApErrorId.HostRootAndSysfsRoot, ErrorCategory.InvalidArgument,
                         "-HostRoot and -SysfsRoot both say where sysfs is: -HostRoot <dir> means sysfs at <dir>/sys.",
                         "Give -HostRoot for a whole test host, or -SysfsRoot for a sysfs tree alone.").ToErrorRecord(HostRoot));
                     return;
