@@ -13,8 +13,10 @@ BeforeAll {
     $script:mdevB = 'bbbbbbbb-2222-4000-8000-000000000002'
     $script:guestsScenario = Write-ScenarioFile -Name guests -Json $GuestsJson
 
+    # Trees live outside $TestDrive: Pester walks TestDrive after each block, and sysfs's symlinks make that walk endless.
+    $script:treeBase = Join-Path ([System.IO.Path]::GetTempPath()) ('vfioap-pester-guests-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     function script:New-HostRoot([string] $Name) {
-        $dir = Join-Path $TestDrive $Name
+        $dir = Join-Path $treeBase $Name
         $kernel = [VfioAp.Core.Simulation.ScenarioLibrary]::Load($guestsScenario)
         [VfioAp.Core.Simulation.SysfsTreeExporter]::ExportHostRoot($kernel, $dir, $true)
         $dir
@@ -35,6 +37,7 @@ BeforeAll {
 AfterAll {
     Get-ApSession | Remove-ApSession
     Stop-TestSshd $bed
+    if ($treeBase -and (Test-Path $treeBase)) { Remove-Item -Recurse -Force $treeBase }
 }
 
 Describe 'Guests read with the host (<Kind>)' -ForEach $Kinds {
@@ -187,7 +190,7 @@ Describe 'Bad libvirt XML never fails a read' {
 
 Describe 'No libvirt' {
     It 'a host root without libvirt files has no guests and no error' {
-        $dir = Join-Path $TestDrive 'nolibvirt'
+        $dir = Join-Path $treeBase 'nolibvirt'
         $kernel = [VfioAp.Core.Simulation.ScenarioLibrary]::Load('seed')
         [VfioAp.Core.Simulation.SysfsTreeExporter]::Export($kernel, "$dir/sys")
         $s = New-ApSession -HostRoot $dir
