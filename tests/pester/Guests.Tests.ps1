@@ -199,3 +199,38 @@ Describe 'No libvirt' {
         (Get-VfioApMdev -Session $s).GuestState | Should -Be 'not defined'
     }
 }
+
+Describe 'Kernel-log evidence for a failed reset' {
+    BeforeAll {
+        # The seed host where the last reset of 04.0022 failed while every queue stays bound: sysfs cannot show it, the
+        # simulated kernel logs it as vfio_ap's apq_status_check does.
+        $script:rfScenario = Write-ScenarioFile -Name reset -Json $ResetFailedJson
+        $script:rfTree = Join-Path $treeBase 'reset'
+        [VfioAp.Core.Simulation.SysfsTreeExporter]::ExportHostRoot([VfioAp.Core.Simulation.ScenarioLibrary]::Load($rfScenario), $rfTree, $true)
+    }
+
+    It 'Test-VfioApApcb -Detailed attaches the kernel''s log line (<_>); the prediction stays what sysfs shows' -ForEach 'Simulation', 'Ssh' {
+        $s = if ($_ -eq 'Simulation') { New-ApSession -Simulation $rfScenario } else { Open Ssh $rfTree }
+        $diff = @(Test-VfioApApcb -Session $s -Detailed)
+        $diff.Count | Should -Be 1
+        $diff[0].LikelyCause | Should -Be 'QueueResetFailed'
+        $diff[0].Evidence.Count | Should -Be 1
+        $diff[0].Evidence[0].Text | Should -Be 'failed to verify reset of queue 04.0022: TAPQ rc=4'
+        $diff[0].Evidence[0].Timestamp | Should -Match '^\d+\.\d{6}$'
+        $diff[0].Message | Should -BeLike '*failed to verify reset of queue 04.0022*'
+        $apcb = Get-VfioApApcb -Session $s
+        ($apcb.Dropped | Where-Object Reason -eq QueueResetFailed).Evidence[0].Apqn.ToString() | Should -Be '04.0022'
+        "$($apcb.Adapters)" | Should -Be '0x04'   # the prediction keeps adapter 04: all its queues are bound
+    }
+
+    It 'says "kernel log not readable" and still answers when the log cannot be read' {
+        $dir = Join-Path $treeBase 'reset-unreadable'
+        [VfioAp.Core.Simulation.SysfsTreeExporter]::ExportHostRoot([VfioAp.Core.Simulation.ScenarioLibrary]::Load($rfScenario), $dir, $true)
+        Remove-Item "$dir/var/log/kern.log"
+        $null = New-Item -ItemType Directory "$dir/var/log/kern.log"   # root reads any mode; a directory cannot be read
+        $diff = @(Test-VfioApApcb -Session (Open Ssh $dir) -Detailed)
+        $diff.Count | Should -Be 1
+        $diff[0].Evidence.Count | Should -Be 0
+        $diff[0].Message | Should -BeLike '*kernel log not readable*'
+    }
+}

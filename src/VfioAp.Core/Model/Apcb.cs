@@ -67,6 +67,8 @@ namespace VfioAp.Core.Model
         /// <summary>Every APQN of a dropped adapter that is not usable, in the kernel's order.</summary>
         public IReadOnlyList<ApqnCause> Causes { get; init; } = Array.Empty<ApqnCause>();
         public ApcbDropSource Source { get; init; }
+        /// <summary>For a failed reset the kernel alone saw: its log lines about the adapter's queues (timestamp and text), oldest first.</summary>
+        public IReadOnlyList<Sysfs.KernelLogLine> Evidence { get; init; } = Array.Empty<Sysfs.KernelLogLine>();
         public string Message { get; init; } = "";
         public override string ToString() => Message;
     }
@@ -82,6 +84,8 @@ namespace VfioAp.Core.Model
         public bool InPrediction { get; init; }
         /// <summary>The most likely reason, when the module can name one (e.g. a failed queue reset, invisible in sysfs).</summary>
         public ApcbDropReason? LikelyCause { get; init; }
+        /// <summary>The kernel log's lines backing the likely cause (a failed reset of the adapter's queues), oldest first.</summary>
+        public IReadOnlyList<Sysfs.KernelLogLine> Evidence { get; init; } = Array.Empty<Sysfs.KernelLogLine>();
         public string Message { get; init; } = "";
         public override string ToString() => Message;
     }

@@ -66,6 +66,11 @@ namespace VfioAp.Core.Model
         /// <summary>Things read but not understood (a malformed domain XML, an unreadable file), each naming its file; the cmdlets warn once per host.</summary>
         public IReadOnlyList<string> Warnings { get; }
 
+        /// <summary>The kernel log's queue-reset lines, or null when the log was not read or could not be (see <see cref="KernelLogNote"/>).</summary>
+        public IReadOnlyList<Sysfs.KernelLogLine>? KernelLog { get; init; }
+        /// <summary>Why the kernel log is not there ("kernel log not readable …"), or null.</summary>
+        public string? KernelLogNote { get; init; }
+
         /// <summary>The domains whose XML references the mdev, active ones first.</summary>
         public IEnumerable<Guests.LibvirtGuest> GuestsOf(Guid mdev) =>
             Guests.Where(g => g.Mdevs.Contains(mdev)).OrderBy(g => !g.IsActive).ThenBy(g => g.Name, StringComparer.Ordinal);

@@ -78,10 +78,16 @@ namespace VfioAp.Core.Rules
                 // The prediction kept the adapter, so every queue of it in the guest's domains is bound to vfio_ap in the
                 // snapshot. What the kernel also checks and sysfs does not show is whether the queue's last reset succeeded.
                 var id = new ApId(a);
+                // The log is evidence only: the prediction stays what sysfs shows.
+                var evidence = snapshot.KernelLog?.Where(l => l.Apqn.Adapter == id && mdev.Matrix.Domains.Contains(l.Apqn.Domain)).ToList()
+                               ?? new List<Sysfs.KernelLogLine>();
+                var logWords = evidence.Count > 0
+                    ? $" The kernel log says: {string.Join("; ", evidence.Select(l => l.ToString()))}."
+                    : snapshot.KernelLogNote is string note ? $" ({note}.)" : snapshot.KernelLog is null ? "" : " The kernel log has no reset error for these queues.";
                 var message =
                     $"The kernel dropped adapter {id} from the guest although all its queues in domains {guest.Domains} are bound to vfio_ap. " +
                     "The likely cause is a failed queue reset, which vfio_ap treats as unusable and which is not visible in sysfs: " +
-                    "check the kernel log (dmesg) for vfio_ap reset errors on these queues, then reset them (unbind and bind again).";
+                    "check the kernel log (dmesg) for vfio_ap reset errors on these queues, then reset them (unbind and bind again)." + logWords;
                 dropped.Add(new ApcbDroppedEntry
                 {
                     ComputerName = host,
@@ -89,6 +95,7 @@ namespace VfioAp.Core.Rules
                     Adapter = id,
                     Reason = ApcbDropReason.QueueResetFailed,
                     Source = ApcbDropSource.Kernel,
+                    Evidence = evidence,
                     Message = message,
                 });
                 differences.Add(new ApcbDifference
@@ -99,6 +106,7 @@ namespace VfioAp.Core.Rules
                     InKernel = false,
                     InPrediction = true,
                     LikelyCause = ApcbDropReason.QueueResetFailed,
+                    Evidence = evidence,
                     Message = message,
                 });
             }

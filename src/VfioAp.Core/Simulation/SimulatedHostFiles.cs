@@ -73,6 +73,10 @@ namespace VfioAp.Core.Simulation
 
         public void AppendKernelLog(string line) { lock (_gate) _kernelLog.Add(line); }
 
+        private double _uptime = 4.5;
+        /// <summary>A dmesg timestamp after every earlier one (seconds since boot, six decimals, padded as printk pads it).</summary>
+        public string NextTimestamp() { lock (_gate) { _uptime += 1.25; return _uptime.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture).PadLeft(12); } }
+
         /// <summary>Every regular file, host-root relative, with its content.</summary>
         public IReadOnlyDictionary<string, string> Files()
         {

@@ -233,6 +233,10 @@ namespace VfioAp.Core.Simulation
                     throw new InvalidOperationException($"Queue {apqn} is {(q is null ? "not a device" : q.Driver is null ? "not bound" : "bound to " + q.Driver)}: only vfio_ap resets queues and records a failed reset.");
                 q.ResetFailed = failed;
             }
+            // What vfio_ap's apq_status_check WARNs when TAPQ answers a reset with an unexpected response code (here 04,
+            // the queue checkstopped); dmesg prints the formatted message on its own line.
+            if (failed)
+                HostFiles.AppendKernelLog($"[{HostFiles.NextTimestamp()}] failed to verify reset of queue {apqn.Adapter.ToKernelName()}.{apqn.Domain.ToKernelName()}: TAPQ rc=4");
         }
 
         /// <summary>

@@ -18,7 +18,9 @@ namespace VfioAp.Core.Sysfs
         Mdevs = 16,
         /// <summary>libvirt's domain files under the host root: which VM holds which mdev (no extra round trip).</summary>
         Guests = 32,
-        All = Bus | Cards | QueueBindings | QueueDetails | Mdevs | Guests,
+        /// <summary>The kernel log's vfio_ap queue-reset lines under the host root: evidence for a failed reset.</summary>
+        KernelLog = 64,
+        All = Bus | Cards | QueueBindings | QueueDetails | Mdevs | Guests | KernelLog,
     }
 
     /// <summary>A host that cannot be read as an AP host: no AP bus, vfio_ap missing, a file the kernel could not have written.</summary>
@@ -90,6 +92,7 @@ namespace VfioAp.Core.Sysfs
                 q.Add(new SysfsQuery(SysfsLayout.MdevAvailableInstances));
             }
             if ((parts & SnapshotParts.Guests) != 0) q.AddRange(Guests.LibvirtDomainFiles.Queries);
+            if ((parts & SnapshotParts.KernelLog) != 0) q.Add(KernelLog.Query);
             return q;
         }
 
@@ -337,7 +340,19 @@ namespace VfioAp.Core.Sysfs
                 });
             }
 
-            return new HostSnapshot(host, busConfig, cards, queues, mdevs, available, vfioLoaded, null, guests, warnings);
+            IReadOnlyList<KernelLogLine>? log = null;
+            string? logNote = null;
+            if ((parts & SnapshotParts.KernelLog) != 0)
+            {
+                var e = r.HostEntry(KernelLog.File);
+                var where = (hostRoot ?? "/") == "/" ? "/" + KernelLog.File : hostRoot!.TrimEnd('/') + "/" + KernelLog.File;
+                if (hostRoot is null) logNote = "kernel log not read (the session has no host root; see New-ApSession -HostRoot)";
+                else if (e is { Ok: true, Value: string text }) log = KernelLog.Parse(text);
+                else if (e is not null) logNote = $"kernel log not readable ({where}: {ErrnoText.Describe(e.Error)}); read as root or with -UseSudo to see reset errors";
+                else logNote = $"kernel log not readable ({where} is not there)";
+            }
+
+            return new HostSnapshot(host, busConfig, cards, queues, mdevs, available, vfioLoaded, null, guests, warnings) { KernelLog = log, KernelLogNote = logNote };
         }
 
         /// <summary>A queue directory path <c>devices/ap/cardXX/XX.YYYY</c> whose two ids agree.</summary>

@@ -30,7 +30,7 @@ namespace VfioAp.PowerShell.Commands
         [AllowNull, AllowEmptyCollection]
         public string[]? Guest { get; set; }
 
-        internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs | SnapshotParts.Guests;
+        internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs | SnapshotParts.Guests | SnapshotParts.KernelLog;
 
         protected override SnapshotParts Parts => ApcbParts;
 
