@@ -150,11 +150,12 @@ namespace VfioAp.Core.Simulation
             if (root["aqmask"] is JToken aqmask) KernelWrite(aqmask, SysfsLayout.AqMask, ReadString(aqmask), "aqmask");
             if (root["queues"] is JToken queues) ApplyQueues(queues);
             if (root["mdevs"] is JToken mdevs) ApplyMdevs(mdevs);
-            // libvirt's view of the host: defined domains, then every guest an mdev names that no entry defined.
+            // libvirt's view of the host: defined domains, then every guest an mdev names that no entry defined (a transient
+            // domain: live status only, gone when it stops).
             if (root["guests"] is JToken guests) ApplyGuests(guests);
             foreach (var m in _kernel.Mdevs)
                 if (_kernel.GuestOf(m) is string running && _kernel.HostFiles.Find(running) is null)
-                    _kernel.HostFiles.Add(new SimulatedDomain(running, "running", false, new[] { m }));
+                    _kernel.HostFiles.Add(new SimulatedDomain(running, "running", false, new[] { m }, persistent: false));
             if (root["kernelLog"] is JToken log)
                 foreach (var line in Array_(log, "kernelLog"))
                     _kernel.HostFiles.AppendKernelLog(ReadString(line));

@@ -260,7 +260,15 @@ namespace VfioAp.Core.Simulation
         /// <summary>The guest closes the mdev (<c>vfio_ap_mdev_unset_kvm</c>).</summary>
         public void StopGuest(Guid uuid)
         {
-            lock (_gate) FindMdevOrThrow(uuid).Guest = null;
+            string? name;
+            lock (_gate)
+            {
+                var m = FindMdevOrThrow(uuid);
+                name = m.Guest;
+                m.Guest = null;
+            }
+            // libvirt drops the live status of a domain that stops (a transient one disappears altogether).
+            if (name != null && HostFiles.Find(name) is SimulatedDomain d) d.State = "shutoff";
         }
 
         // ---------------------------------------------------------------- kernel internals (caller holds the lock)
