@@ -217,7 +217,6 @@ Describe 'Kernel-log evidence for a failed reset' {
         $diff[0].Evidence.Count | Should -Be 1
         $diff[0].Evidence[0].Text | Should -Be 'failed to verify reset of queue 04.0022: TAPQ rc=4'
         $diff[0].Evidence[0].Timestamp | Should -Match '^\d+\.\d{6}$'
-        $diff[0].Message | Should -BeLike '*failed to verify reset of queue 04.0022*'
         $apcb = Get-VfioApApcb -Session $s
         ($apcb.Dropped | Where-Object Reason -eq QueueResetFailed).Evidence[0].Apqn.ToString() | Should -Be '04.0022'
         "$($apcb.Adapters)" | Should -Be '0x04'   # the prediction keeps adapter 04: all its queues are bound

@@ -81,9 +81,8 @@ namespace VfioAp.Core.Rules
                 // The log is evidence only: the prediction stays what sysfs shows.
                 var evidence = snapshot.KernelLog?.Where(l => l.Apqn.Adapter == id && mdev.Matrix.Domains.Contains(l.Apqn.Domain)).ToList()
                                ?? new List<Sysfs.KernelLogLine>();
-                var logWords = evidence.Count > 0
-                    ? $" The kernel log says: {string.Join("; ", evidence.Select(l => l.ToString()))}."
-                    : snapshot.KernelLogNote is string note ? $" ({note}.)" : snapshot.KernelLog is null ? "" : " The kernel log has no reset error for these queues.";
+                // The lines themselves are in Evidence; the message only says when the log could not be consulted.
+                var logWords = evidence.Count == 0 && snapshot.KernelLogNote is string note ? $" ({note}.)" : "";
                 var message =
                     $"The kernel dropped adapter {id} from the guest although all its queues in domains {guest.Domains} are bound to vfio_ap. " +
                     "The likely cause is a failed queue reset, which vfio_ap treats as unusable and which is not visible in sysfs: " +

@@ -346,7 +346,8 @@ namespace VfioAp.Core.Sysfs
             {
                 var e = r.HostEntry(KernelLog.File);
                 var where = (hostRoot ?? "/") == "/" ? "/" + KernelLog.File : hostRoot!.TrimEnd('/') + "/" + KernelLog.File;
-                if (hostRoot is null) logNote = "kernel log not read (the session has no host root; see New-ApSession -HostRoot)";
+                // A session without a host root reads sysfs only, by choice: nothing to say about the log then.
+                if (hostRoot is null) { }
                 else if (e is { Ok: true, Value: string text }) log = KernelLog.Parse(text);
                 else if (e is not null) logNote = $"kernel log not readable ({where}: {ErrnoText.Describe(e.Error)}); read as root or with -UseSudo to see reset errors";
                 else logNote = $"kernel log not readable ({where} is not there)";
