@@ -196,7 +196,7 @@ Remove-ApSession $lab
             Domain  = 'Only queues of these usage domains, in the same syntax as -Adapter (0x35, 53, ''065'').'
             Apqn    = 'Only these APQNs, written as sysfs names queues: adapter.domain in hex, ''05.0035''.'
             Bound   = '-Bound: only queues bound to vfio_ap. -Bound:$false: only queues that are not (unbound, or bound to a default driver).'
-            Guest   = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Name binds here.'
+            Guest   = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Mdev    = 'Only queues in the matrix of these mdevs, by UUID in any standard form (with or without hyphens or braces, any case), or mdev objects from the pipeline.'
         }
         Inputs      = @{
@@ -257,7 +257,7 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
         Synopsis    = 'Gets the vfio_ap mediated devices (mdevs) of each host.'
         Description = @('Get-VfioApMdev shows each vfio_ap mdev''s UUID, its matrix (adapters, usage domains and control domains assigned to it, and the APQNs they make), the guest matrix the kernel reports (guest_matrix; null on kernels that do not have it), whether the kernel has the atomic ap_config attribute, whether a KVM guest uses the mdev (InUse), and which libvirt domain references it: Guest (the name, or the names, active first, when several definitions do), GuestState (running, paused, shut off, ... as virsh words it; "not defined" when no domain references it) and Autostart. Adapters and domains enumerate as ids printed 0x11 and 0x0035; [int] gives the number.')
         Parameters  = @{
-            Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Name binds here.'
+            Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Uuid = 'Only these mdevs, by UUID in any standard form (62177883-f1bb-47f0-914d-32a22e3a8804, upper case, braces or 32 digits without hyphens). A UUID that no host has is reported once, after all hosts were read (VfioAp.MdevNotFound).'
         }
         Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); objects with a Uuid or Mdev property bind to -Uuid.' }
@@ -289,7 +289,7 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
             'Each Apcb object shows the predicted Adapters, Domains, ControlDomains and Apqns, the kernel''s KernelApqns (parsed from guest_matrix; null with a "not reported by this kernel" note on kernels without it), Matches (the predicted guest_matrix text equals the kernel''s), and Dropped: every adapter, domain and control domain of the matrix the guest does not get, with Reason (AdapterNotInHostConfig, DomainNotInHostConfig, ControlDomainNotInHostConfig, QueueMissing, QueueNotBound, QueueBoundToOtherDriver, QueueResetFailed), the APQN that caused it and a Message. When the kernel dropped an adapter that the prediction keeps (all its queues are bound), the likely cause is a failed queue reset, which sysfs does not show; Dropped and Differences say so.'
         )
         Parameters  = @{
-            Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Name binds here.'
+            Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Mdev = 'Only these mdevs, by UUID in any standard form, or mdev objects from the pipeline. A UUID that no host has is reported once (VfioAp.MdevNotFound).'
         }
         Inputs      = @{
@@ -331,8 +331,8 @@ $apcb.Dropped
             Name     = 'Only these domains, by name with wildcards.'
             WithMdev = 'Only domains whose XML references a vfio-ap mdev.'
         }
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); objects with a Guest property bind to -Name.' }
-        Outputs     = @{ 'VfioAp.Core.Guests.LibvirtGuest' = 'One object per domain, with ComputerName and Session. Piped into Get-VfioApApcb, Get-VfioApMdev, Test-VfioApApcb or Get-ApQueue, its Name binds to -Guest.' }
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); -Name is not bound from the pipeline (sessions have a Name too).' }
+        Outputs     = @{ 'VfioAp.Core.Guests.LibvirtGuest' = 'One object per domain, with ComputerName and Session. Piped into Get-VfioApApcb, Get-VfioApMdev, Test-VfioApApcb or Get-ApQueue, its Guest property (the name) binds to -Guest.' }
         Examples    = @(
             @{
                 Title   = 'Which VM gets which crypto'
@@ -352,7 +352,7 @@ $apcb.Dropped
         Synopsis    = 'Tests whether each host''s (or mdev''s) guest_matrix is what the kernel''s rule predicts.'
         Description = @('Test-VfioApApcb returns $true when the kernel''s guest_matrix equals the module''s prediction for every mdev of a host (one answer per host), or for each mdev given with -Mdev (one answer per mdev). Each answer carries ComputerName and Session (and Mdev). With -Detailed it returns an ApcbDifference object for each disagreement instead (nothing when all agree). On a kernel without guest_matrix nothing can be compared: the cmdlet writes VfioAp.GuestMatrixNotReported instead of guessing. Made for Pester runbooks: Test-VfioApApcb | Should -BeTrue.')
         Parameters  = @{
-            Guest    = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Name binds here.'
+            Guest    = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Mdev     = 'Test only these mdevs, one answer each, by UUID in any standard form or mdev objects from the pipeline. A UUID that no host has is reported once (VfioAp.MdevNotFound).'
             Detailed = 'Return an ApcbDifference (Mdev, Adapter or Domain, InKernel, InPrediction, LikelyCause, Message) for each disagreement instead of $true or $false.'
         }

@@ -72,6 +72,9 @@ Describe 'Guests read with the host (<Kind>)' -ForEach $Kinds {
         $apcb[1].Apqns | ForEach-Object ToString | Should -Be @('05.0004', '05.0035')
         (Get-VfioApGuest -Session $s -Name vm2 | Get-VfioApMdev).Uuid.Guid | Should -Be $mdevB
         (Test-VfioApApcb -Session $s -Guest vm1) | Should -BeTrue
+        # A piped session's Name must not be taken for a guest name.
+        @($s | Get-VfioApMdev).Count | Should -Be 2
+        @($s | Get-VfioApGuest).Count | Should -Be 3
     }
 }
 

@@ -15,6 +15,8 @@ namespace VfioAp.Core.Guests
         public string ComputerName { get; init; } = "";
         /// <summary>The domain's <c>&lt;name&gt;</c>.</summary>
         public string Name { get; init; } = "";
+        /// <summary>The name again, under the parameter name of the other cmdlets: piped on, it binds their -Guest (Name would also match a session's Name).</summary>
+        public string Guest => Name;
         /// <summary>The domain's own <c>&lt;uuid&gt;</c> (not an mdev's; named so it never binds to an mdev parameter), null when the file has none.</summary>
         public Guid? DomainUuid { get; init; }
         /// <summary>As virsh words it: running, idle, paused, in shutdown, shut off, crashed, pmsuspended.</summary>

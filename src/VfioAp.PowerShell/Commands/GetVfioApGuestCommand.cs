@@ -14,9 +14,8 @@ namespace VfioAp.PowerShell.Commands
     [OutputType(typeof(LibvirtGuest))]
     public sealed class GetVfioApGuestCommand : ApSessionCmdlet
     {
-        /// <summary>Only these domains (wildcards allowed).</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Guest")]
+        /// <summary>Only these domains (wildcards allowed). Not bound from the pipeline: sessions have a Name too.</summary>
+        [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public string[]? Name { get; set; }
 

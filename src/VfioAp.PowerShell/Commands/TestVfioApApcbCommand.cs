@@ -25,9 +25,8 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
-        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Name of Get-VfioApGuest's objects from the pipeline.</summary>
+        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("Name")]
         [AllowNull, AllowEmptyCollection]
         public string[]? Guest { get; set; }
 
