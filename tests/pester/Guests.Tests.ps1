@@ -66,7 +66,7 @@ Describe 'Guests read with the host (<Kind>)' -ForEach $Kinds {
         @($g[2].Mdevs).Count | Should -Be 0
         "$($g[0].Adapters)" | Should -Be '0x04'
         "$($g[0].Domains)" | Should -Be '0x0004 0x0022'
-        $apcb = Get-VfioApGuest -Session $s | Get-VfioApApcb
+        $apcb = Get-VfioApGuest -Session $s | Get-VfioApApcb | Sort-Object Guest
         $apcb.Guest | Should -Be @('vm1', 'vm2')
         $apcb[0].Apqns | ForEach-Object ToString | Should -Be @('04.0004', '04.0022')
         $apcb[1].Apqns | ForEach-Object ToString | Should -Be @('05.0004', '05.0035')
@@ -83,7 +83,8 @@ Describe 'One round trip' {
         $s = Open Ssh
         foreach ($cmd in 'Get-VfioApMdev', 'Get-ApQueue', 'Get-VfioApApcb', 'Get-VfioApGuest') {
             $before = Get-TestSshdCommandCount $bed
-            $null = & $cmd -Session $s -Guest vm1
+            $filter = if ($cmd -eq 'Get-VfioApGuest') { @{ Name = 'vm1' } } else { @{ Guest = 'vm1' } }
+            $null = & $cmd -Session $s @filter
             (Get-TestSshdCommandCount $bed) - $before | Should -Be 1 -Because $cmd
         }
     }
