@@ -20,6 +20,7 @@
         'Get-ApBusConfig'
         'Get-VfioApMdev'
         'Get-VfioApApcb'
+        'Get-VfioApGuest'
         'Test-VfioApApcb'
         'Export-VfioApMdev'
         'Import-VfioApMdev'

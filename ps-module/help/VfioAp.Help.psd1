@@ -26,6 +26,7 @@
         )
         Parameters  = @{
             Simulation   = 'A built-in scenario name (seed, kernel-doc, over-provisioned, large-60x85, large-256x256; any case) or the path of a scenario JSON file; Tab completes both. An unknown name fails with VfioAp.UnknownScenario listing the built-in names; a file that is not valid fails with VfioAp.ScenarioInvalid naming the file, the line and what is wrong.'
+            HostRoot     = 'A directory standing for the host''s / (a test root): sysfs at <dir>/sys, mdevctl''s definitions at <dir>/etc/mdevctl.d, libvirt''s domain files at <dir>/etc/libvirt/qemu (with autostart/) and <dir>/run/libvirt/qemu, the kernel log at <dir>/var/log/kern.log (what dmesg prints). Locally, or with -HostName the directory on the remote host. It implies -MdevctlRoot for the persistence cmdlets. -SysfsRoot <dir>/sys means the same host root; a -SysfsRoot not ending in /sys reads sysfs only (no guests). -HostRoot and -SysfsRoot together fail with VfioAp.HostRootAndSysfsRoot. Without either, a real host''s / is the host root.'
             SysfsRoot    = 'A directory laid out as sysfs, holding bus/ap and devices/ap. A path that does not exist fails with VfioAp.SysfsRootNotFound; a directory without bus/ap fails with VfioAp.NoApBus. With -HostName it is the directory on the remote host (default /sys), for example a SimFs mount there.'
             ComputerName = 'The host name that the session and every object read through it carry. Default: the scenario''s name for -Simulation, this machine''s name for -SysfsRoot, the host (with :port when not 22) for -HostName. Give distinct names to tell several simulated hosts apart.'
             Name         = 'A friendly name for Get-ApSession -Name and Remove-ApSession -Name. Default: ApSession<Id>.'
@@ -229,6 +230,7 @@ Remove-ApSession $lab
             Domain  = 'Only queues of these usage domains, in the same syntax as -Adapter (0x35, 53, ''065'').'
             Apqn    = 'Only these APQNs, written as sysfs names queues: adapter.domain in hex, ''05.0035''.'
             Bound   = '-Bound: only queues bound to vfio_ap. -Bound:$false: only queues that are not (unbound, or bound to a default driver).'
+            Guest   = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Mdev    = 'Only queues in the matrix of these mdevs, by UUID in any standard form (with or without hyphens or braces, any case), or mdev objects from the pipeline.'
         }
         Inputs      = @{
@@ -287,8 +289,9 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
 
     'Get-VfioApMdev' = @{
         Synopsis    = 'Gets the vfio_ap mediated devices (mdevs) of each host.'
-        Description = @('Get-VfioApMdev shows each vfio_ap mdev''s UUID, its matrix (adapters, usage domains and control domains assigned to it, and the APQNs they make), the guest matrix the kernel reports (guest_matrix; null on kernels that do not have it), whether the kernel has the atomic ap_config attribute, and whether a KVM guest uses the mdev (InUse).')
+        Description = @('Get-VfioApMdev shows each vfio_ap mdev''s UUID, its matrix (adapters, usage domains and control domains assigned to it, and the APQNs they make), the guest matrix the kernel reports (guest_matrix; null on kernels that do not have it), whether the kernel has the atomic ap_config attribute, whether a KVM guest uses the mdev (InUse), and which libvirt domain references it: Guest (the name, or the names, active first, when several definitions do), GuestState (running, paused, shut off, ... as virsh words it; "not defined" when no domain references it) and Autostart. Adapters and domains enumerate as ids printed 0x11 and 0x0035; [int] gives the number.')
         Parameters  = @{
+            Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Uuid = 'Only these mdevs, by UUID in any standard form (62177883-f1bb-47f0-914d-32a22e3a8804, upper case, braces or 32 digits without hyphens). A UUID that no host has is reported once, after all hosts were read (VfioAp.MdevNotFound).'
         }
         Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); objects with a Uuid or Mdev property bind to -Uuid.' }
@@ -320,6 +323,7 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
             'Each Apcb object shows the predicted Adapters, Domains, ControlDomains and Apqns, the kernel''s KernelApqns (parsed from guest_matrix; null with a "not reported by this kernel" note on kernels without it), Matches (the predicted guest_matrix text equals the kernel''s), and Dropped: every adapter, domain and control domain of the matrix the guest does not get, with Reason (AdapterNotInHostConfig, DomainNotInHostConfig, ControlDomainNotInHostConfig, QueueMissing, QueueNotBound, QueueBoundToOtherDriver, QueueResetFailed), the APQN that caused it and a Message. When the kernel dropped an adapter that the prediction keeps (all its queues are bound), the likely cause is a failed queue reset, which sysfs does not show; Dropped and Differences say so.'
         )
         Parameters  = @{
+            Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Mdev = 'Only these mdevs, by UUID in any standard form, or mdev objects from the pipeline. A UUID that no host has is reported once (VfioAp.MdevNotFound).'
         }
         Inputs      = @{
@@ -351,10 +355,38 @@ $apcb.Dropped
         Links       = @('Test-VfioApApcb', 'Get-VfioApMdev', 'Get-ApQueue', 'about_VfioAp')
     }
 
+    'Get-VfioApGuest' = @{
+        Synopsis    = 'Gets the libvirt domains (VMs) of each host with their vfio-ap mdevs, state and the crypto they get.'
+        Description = @(
+            'Get-VfioApGuest reads libvirt''s domain files in the same one batch as sysfs: the persistent definitions (/etc/libvirt/qemu/<name>.xml), the live status of running domains (/run/libvirt/qemu/<name>.xml, <domstatus state=''running''>) and the autostart links (/etc/libvirt/qemu/autostart). No libvirtd or virsh is needed; a host without these files has no guests and no error. Under a test root (New-ApSession -HostRoot) the same paths are read below it.'
+            'Each object gives Name, DomainUuid, State (running, idle, paused, in shutdown, shut off, crashed, pmsuspended, as virsh words libvirt''s states), Persistent, Autostart, the vfio-ap mdevs its XML references (the live XML for a running domain), and what they give the guest: Adapters, Domains and ApqnCount from the kernel''s guest_matrix (or the prediction where the kernel does not report it). A file that cannot be read or parsed, or a vfio-ap hostdev without a usable UUID, is a warning naming the file; the rest is shown.'
+        )
+        Parameters  = @{
+            Name     = 'Only these domains, by name with wildcards.'
+            WithMdev = 'Only domains whose XML references a vfio-ap mdev.'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); -Name is not bound from the pipeline (sessions have a Name too).' }
+        Outputs     = @{ 'VfioAp.Core.Guests.LibvirtGuest' = 'One object per domain, with ComputerName and Session. Piped into Get-VfioApApcb, Get-VfioApMdev, Test-VfioApApcb or Get-ApQueue, its Guest property (the name) binds to -Guest.' }
+        Examples    = @(
+            @{
+                Title   = 'Which VM gets which crypto'
+                Code    = 'Get-VfioApGuest -Session $lpar | Get-VfioApApcb'
+                Remarks = 'One Apcb per mdev a domain references, with Guest set; Dropped says why an adapter is missing.'
+            }
+            @{
+                Title   = 'The queues of the database VMs'
+                Code    = 'Get-ApQueue -Session $lpar -Guest db*'
+                Remarks = ''
+            }
+        )
+        Links       = @('Get-VfioApMdev', 'Get-VfioApApcb', 'Get-ApQueue', 'New-ApSession', 'about_VfioAp')
+    }
+
     'Test-VfioApApcb' = @{
         Synopsis    = 'Tests whether each host''s (or mdev''s) guest_matrix is what the kernel''s rule predicts.'
         Description = @('Test-VfioApApcb returns $true when the kernel''s guest_matrix equals the module''s prediction for every mdev of a host (one answer per host), or for each mdev given with -Mdev (one answer per mdev). Each answer carries ComputerName and Session (and Mdev). With -Detailed it returns an ApcbDifference object for each disagreement instead (nothing when all agree). On a kernel without guest_matrix nothing can be compared: the cmdlet writes VfioAp.GuestMatrixNotReported instead of guessing. Made for Pester runbooks: Test-VfioApApcb | Should -BeTrue.')
         Parameters  = @{
+            Guest    = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Mdev     = 'Test only these mdevs, one answer each, by UUID in any standard form or mdev objects from the pipeline. A UUID that no host has is reported once (VfioAp.MdevNotFound).'
             Detailed = 'Return an ApcbDifference (Mdev, Adapter or Domain, InKernel, InPrediction, LikelyCause, Message) for each disagreement instead of $true or $false.'
         }
@@ -647,9 +679,12 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
     'Remove-VfioApMdev' = @{
         Synopsis    = 'Removes vfio_ap mediated devices.'
         Description = @(
-            'Remove-VfioApMdev writes 1 to each mdev''s remove attribute. It asks first (ConfirmImpact High; -Confirm:$false does not ask). An mdev a KVM guest is using (its queues'' vfio_ap status is "in use") is refused before writing (VfioAp.MdevInUse): older kernels refuse the write with EBUSY, current ones block it until the guest lets the device go.'
+            'Remove-VfioApMdev writes 1 to each mdev''s remove attribute. It asks first (ConfirmImpact High; -Confirm:$false does not ask). An mdev a KVM guest is using (its queues'' vfio_ap status is "in use", or a running libvirt domain''s XML references it) is refused before writing, naming the VM (VfioAp.MdevInUse): older kernels refuse the write with EBUSY, current ones block it until the guest lets the device go. An mdev that a shut-off domain''s definition references is kept with a warning unless -Force is given (VfioAp.MdevDefinedForGuest).'
         )
-        Parameters  = @{ Mdev = 'The mdevs to remove, by UUID in any standard form, or objects from Get-VfioApMdev (their Uuid binds). A UUID that no host has is reported once (VfioAp.MdevNotFound).' }
+        Parameters  = @{
+            Mdev  = 'The mdevs to remove, by UUID in any standard form, or objects from Get-VfioApMdev (their Uuid binds). A UUID that no host has is reported once (VfioAp.MdevNotFound).'
+            Force = 'Removes an mdev that a shut-off libvirt domain''s definition still references (that VM will not start until the mdev exists again). Without it such an mdev is kept, with a warning and VfioAp.MdevDefinedForGuest. A running VM''s mdev is never removed.'
+        }
         Inputs      = @{
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev and their Session picks the host.'
             'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
@@ -667,7 +702,7 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
                 Remarks = 'Asks for each one.'
             }
         )
-        Notes       = 'Error ids: VfioAp.MdevInUse (EBUSY), VfioAp.MdevNotFound, VfioAp.PermissionDenied.'
+        Notes       = 'Error ids: VfioAp.MdevInUse (EBUSY), VfioAp.MdevDefinedForGuest, VfioAp.MdevNotFound, VfioAp.PermissionDenied.'
         Links       = @('New-VfioApMdev', 'Get-VfioApMdev')
     }
 

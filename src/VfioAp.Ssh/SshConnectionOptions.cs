@@ -70,6 +70,24 @@ namespace VfioAp.Ssh
         public SshSecret? SudoPassword { get; set; }
         /// <summary>Where sysfs is on the remote host.</summary>
         public string SysfsRoot { get; set; } = "/sys";
+        /// <summary>
+        /// The directory standing for the remote host's <c>/</c> (libvirt's domain files, mdevctl's directory, the kernel
+        /// log). Null: the parent of <see cref="SysfsRoot"/> when that ends in <c>/sys</c> (so <c>/</c> for a real host),
+        /// else none, and then only sysfs is read.
+        /// </summary>
+        public string? HostRoot { get; set; }
+
+        /// <summary>The host root in effect (see <see cref="HostRoot"/>).</summary>
+        public string? EffectiveHostRoot
+        {
+            get
+            {
+                if (!string.IsNullOrEmpty(HostRoot)) return HostRoot;
+                var s = SysfsRoot.TrimEnd('/');
+                if (s == "/sys") return "/";
+                return s.EndsWith("/sys", StringComparison.Ordinal) ? s.Substring(0, s.Length - 4) : null;
+            }
+        }
         /// <summary>TCP connect, key exchange and authentication, each.</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
         /// <summary>One remote command (a whole snapshot read or a whole plan).</summary>

@@ -11,7 +11,7 @@ namespace VfioAp.Ssh
     /// A remote host's sysfs over SSH: every <see cref="ReadMany"/> and every <c>RunPlan</c> is exactly one remote
     /// command (one "Starting session: command" in sshd's log), whatever the host's size.
     /// </summary>
-    public sealed class SshSysfs : ISysfs, VfioAp.Core.Persistence.IHostShell
+    public sealed class SshSysfs : ISysfs, IHostRooted, VfioAp.Core.Persistence.IHostShell
     {
         private readonly SshConnection _connection;
         private readonly SshConnectionOptions _options;
@@ -20,6 +20,16 @@ namespace VfioAp.Ssh
         {
             _options = options;
             Root = RemotePathRules.CheckRoot(options.SysfsRoot);
+            if (options.EffectiveHostRoot is string hostRoot)
+            {
+                HostRoot = RemotePathRules.CheckRoot(hostRoot);
+                // Host files are read in the same script, which then starts in the host root and reaches sysfs below it.
+                var prefix = HostRoot == "/" ? "" : HostRoot + "/";
+                if (Root.StartsWith(prefix, StringComparison.Ordinal) && Root.Length > prefix.Length)
+                    _sysfsUnderHost = Root.Substring(prefix.Length) + "/";
+                else
+                    HostRoot = null;
+            }
             _connection = new SshConnection(options);
         }
 
@@ -43,6 +53,9 @@ namespace VfioAp.Ssh
         /// <summary>The name objects read through this host carry: <see cref="SshConnectionOptions.ComputerName"/>, else host (with :port when not 22).</summary>
         public string HostName => string.IsNullOrEmpty(_options.ComputerName) ? _options.Display : _options.ComputerName!;
         public string Root { get; }
+        /// <summary>The remote host root (libvirt's files, the kernel log), or null when only sysfs is read.</summary>
+        public string? HostRoot { get; }
+        private readonly string? _sysfsUnderHost;
         public SshConnectionOptions Options => _options;
 
         /// <summary>Remote commands run so far (each ReadMany, Write and RunPlan is one); sshd logs one "Starting session: command" for each.</summary>
@@ -52,7 +65,14 @@ namespace VfioAp.Ssh
         public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
         {
             if (queries is null) throw new ArgumentNullException(nameof(queries));
-            var script = ReadManyScript.Build(Root, queries);
+            bool withHost = HostRoot != null && queries.Any(q => q.Area == SysfsArea.Host);
+            if (!withHost) queries = queries.Where(q => q.Area == SysfsArea.Sysfs).ToList();
+            // With host files the script starts in the host root: sysfs paths get the sysfs root's place below it
+            // (sys/), host paths stay as they are; the answers are mapped back below. The script itself is unchanged.
+            var sent = withHost
+                ? queries.Select(q => q.Area == SysfsArea.Host ? new SysfsQuery(q.Pattern, q.Kind) : new SysfsQuery(_sysfsUnderHost + q.Pattern, q.Kind)).ToList()
+                : queries;
+            var script = ReadManyScript.Build(withHost ? HostRoot! : Root, sent);
             var parser = new ReadManyOutputParser();
             System.Threading.Interlocked.Increment(ref _roundTrips);
             var (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout);
@@ -62,7 +82,10 @@ namespace VfioAp.Ssh
                 throw new SshHostException(_connection.Host, SshFailure.RemoteShell,
                     $"Host {_connection.Host}: the read of {Root} stopped before its end (exit status {Show(status)}{StderrNote(stderr)}); nothing was changed. Try again; if it repeats, check the host's /bin/sh.");
             // A missing root answers like a host without those files; HostReader then says the AP bus is missing under that root.
-            return new SysfsReadResult(parser.Entries);
+            if (!withHost) return new SysfsReadResult(parser.Entries);
+            return new SysfsReadResult(parser.Entries.Select(e => e.Path.StartsWith(_sysfsUnderHost!, StringComparison.Ordinal)
+                ? new SysfsEntry(e.Path.Substring(_sysfsUnderHost!.Length), e.Kind, e.Value, e.Error)
+                : new SysfsEntry(e.Path, e.Kind, e.Value, e.Error, SysfsArea.Host)));
         }
 
         /// <summary>

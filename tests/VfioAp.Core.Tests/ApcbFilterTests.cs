@@ -100,7 +100,7 @@ public class ApcbFilterTests
     {
         var host = Host(ApMask.Empty, ApMask.Empty, ApMask.Of(4));
         var p = ApcbFilter.Predict(new ApMatrix(ApMask.Empty, ApMask.Empty, ApMask.Of(4, 5)), host, new QueueTable());
-        Assert.Equal(ApMask.Of(4), p.Guest.ControlDomains);
+        Assert.Equal(ApMask.Of(4), p.Guest.ControlDomains.Mask);
         Assert.Equal(ApcbDropReason.ControlDomainNotInHostConfig, Assert.Single(p.Dropped).Reason);
     }
 
@@ -130,8 +130,8 @@ public class ApcbFilterTests
         {
             var p = ApcbFilter.Predict(x.Matrix, x.Host, x.Queues);
             Assert.True(p.Guest.Adapters.IsSubsetOf(x.Matrix.Adapters & x.Host.Adapters));
-            Assert.Equal(x.Matrix.Domains & x.Host.Domains, p.Guest.Domains);
-            Assert.Equal(x.Matrix.ControlDomains & x.Host.ControlDomains, p.Guest.ControlDomains);
+            Assert.Equal(x.Matrix.Domains.Mask & x.Host.Domains, p.Guest.Domains.Mask);
+            Assert.Equal(x.Matrix.ControlDomains.Mask & x.Host.ControlDomains, p.Guest.ControlDomains.Mask);
         });
     }
 

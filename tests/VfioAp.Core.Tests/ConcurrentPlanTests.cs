@@ -116,7 +116,7 @@ public class ConcurrentPlanTests
             var expected = c.start;
             foreach (var w in new[] { a, b }.Where(w => w.Succeeded))
                 expected = w.Remove ? expected.Except(w.Ids) : expected | w.Ids;
-            Assert.Equal(expected, k.MatrixOf(Mdev).Adapters);
+            Assert.Equal(expected, k.MatrixOf(Mdev).Adapters.Mask);
             Assert.True(a.Succeeded && b.Succeeded, "two writers with disjoint ids both get through within 5 runs");
         }, iter: 300);
     }
@@ -142,7 +142,7 @@ public class ConcurrentPlanTests
         a.Step(); b.Step(); a.Step(); b.Step();
         while (!b.Done) b.Step();
         Assert.True(a.Succeeded && b.Succeeded);
-        Assert.Equal(bothSurvive ? ApMask.Of(1, 8) : ApMask.Of(8), k.MatrixOf(Mdev).Adapters);
+        Assert.Equal(bothSurvive ? ApMask.Of(1, 8) : ApMask.Of(8), k.MatrixOf(Mdev).Adapters.Mask);
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public class ConcurrentPlanTests
         var outcome = PlanRunner.Apply(fs, plan, new PlanRunOptions { Preconditions = SysfsPrecondition.From(plan.DependsOn, read) });
         Assert.True(outcome.IsConflict);
         Assert.Contains(SysfsLayout.MdevAttribute(Mdev, "matrix"), outcome.Run.Conflicts!);
-        Assert.Equal(ApMask.Of(5), k.MatrixOf(Mdev).Adapters);
+        Assert.Equal(ApMask.Of(5), k.MatrixOf(Mdev).Adapters.Mask);
         Assert.False(SimulatedHostLock.For(k).IsHeld);
     }
 

@@ -1,4 +1,6 @@
+using System.Linq;
 using VfioAp.Core.Model;
+using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Tests;
 
@@ -63,8 +65,15 @@ public class KernelNumberTests
     [Fact]
     public void Ids_print_as_sysfs_names_them_and_write_as_hex()
     {
-        Assert.Equal("05", new ApId(5).ToString());
-        Assert.Equal("0035", new DomainId(0x35).ToString());
+        // People see 0x ids (the number can never be taken for decimal); sysfs names keep the kernel's bare digits.
+        Assert.Equal("0x05", new ApId(5).ToString());
+        Assert.Equal("0x0035", new DomainId(0x35).ToString());
+        Assert.Equal("05", new ApId(5).ToKernelName());
+        Assert.Equal("0035", new DomainId(0x35).ToKernelName());
+        Assert.Equal("card05", SysfsLayout.CardName(new ApId(5)));
+        Assert.Equal("11", $"{new ApId(0x11):x2}");
+        Assert.Equal(new[] { "0x11" }, new AdapterMask(ApMask.Of(0x11)).Select(a => a.ToString()));
+        Assert.Equal(new[] { "0x0035" }, new DomainMask(ApMask.Of(0x35)).Select(d => d.ToString()));
         Assert.Equal("0x35", new DomainId(0x35).ToKernelArgument());
         Assert.Equal("05.0035", new Apqn(5, 0x35).ToString());
     }

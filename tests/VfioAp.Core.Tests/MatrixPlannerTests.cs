@@ -118,7 +118,7 @@ public class MatrixPlannerTests
         Assert.Equal(kind == KernelKind.Current ? "ap_config" : "assign_adapter", SysfsLayout.LastSegment(plan.Writes[0].Path));
         var outcome = PlanRunner.Apply(fs, plan);
         Assert.True(outcome.Succeeded);
-        Assert.Equal(ApMask.Of(4, 5, 6), k.MatrixOf(mdev.Uuid).Adapters);
+        Assert.Equal(ApMask.Of(4, 5, 6), k.MatrixOf(mdev.Uuid).Adapters.Mask);
         Assert.Null(MatrixPlanner.VerifyGuestMatrix(outcome.After!, mdev.Uuid));
         if (kind != KernelKind.Legacy) Assert.Equal("04.0004\n04.0022\n04.0035\n", k.GuestMatrix(mdev.Uuid));
     }

@@ -112,9 +112,9 @@ public class PersistenceDefinitionTests
         var warnings = new List<string>();
         var m = def.ToMatrix(warnings: warnings);
         // kstrtoul base 0: 035 is octal 29, 53 decimal, 0X1f hex; one trailing newline is allowed.
-        Assert.Equal(ApMask.Of(29, 53, 31), m.Adapters);
-        Assert.Equal(ApMask.Of(4), m.Domains);
-        Assert.Equal(ApMask.Of(0), m.ControlDomains);
+        Assert.Equal(ApMask.Of(29, 53, 31), m.Adapters.Mask);
+        Assert.Equal(ApMask.Of(4), m.Domains.Mask);
+        Assert.Equal(ApMask.Of(0), m.ControlDomains.Mask);
         Assert.Contains(warnings, w => w.Contains("attrs[0]") && w.Contains("octal") && w.Contains("29"));
     }
 
@@ -141,7 +141,7 @@ public class PersistenceDefinitionTests
     public void An_id_above_the_hosts_maximum_is_refused_as_the_kernel_refuses_it()
     {
         var def = Config("""[{"assign_adapter": "0x3f"}, {"assign_domain": "0x10"}]""");
-        Assert.Equal(ApMask.Of(0x3f), def.ToMatrix(63, 255).Adapters);
+        Assert.Equal(ApMask.Of(0x3f), def.ToMatrix(63, 255).Adapters.Mask);
         var ex = Assert.Throws<PersistenceException>(() => def.ToMatrix(63, 15));
         Assert.Equal("attrs[1] (assign_domain)", ex.Entry);
         Assert.Contains("ap_max_domain_id", ex.Message);
@@ -167,7 +167,7 @@ public class PersistenceDefinitionTests
     {
         var def = Config("""[{"assign_adapter": "4"}, {"x_attr": "zz"}]""");
         var warnings = new List<string>();
-        Assert.Equal(ApMask.Of(4), def.ToMatrix(warnings: warnings).Adapters);
+        Assert.Equal(ApMask.Of(4), def.ToMatrix(warnings: warnings).Adapters.Mask);
         Assert.Contains(warnings, w => w.Contains("attrs[1]") && w.Contains("x_attr"));
     }
 

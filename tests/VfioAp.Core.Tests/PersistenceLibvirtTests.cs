@@ -96,7 +96,7 @@ public class PersistenceLibvirtTests
         Assert.Equal(new ApMatrix(ApMask.Of(9), ApMask.Of(1), ApMask.Empty), defs[0].ToMatrix());
         Assert.Equal("matrix", defs[0].Parent);
         Assert.Equal(A, defs[1].Uuid);
-        Assert.Equal(ApMask.Of(5), defs[1].ToMatrix().Adapters);
+        Assert.Equal(ApMask.Of(5), defs[1].ToMatrix().Adapters.Mask);
     }
 
     [Theory]

@@ -29,8 +29,8 @@ public class SysfsFormatTests
         {
             var text = SysfsFormat.FormatMatrix(a, d);
             var back = SysfsFormat.ParseMatrix(text);
-            Assert.Equal(a, back.Adapters);
-            Assert.Equal(d, back.Domains);
+            Assert.Equal(a, back.Adapters.Mask);
+            Assert.Equal(d, back.Domains.Mask);
         });
     }
 

@@ -25,15 +25,15 @@ Describe 'Get-ApCard' {
 
     It 'reads each card attribute as the simulated kernel prints it' {
         foreach ($c in Get-ApCard -Session $seed) {
-            $dir = "devices/ap/card$($c.Id)"
+            $dir = "devices/ap/card$($c.Id.ToKernelName())"
             $c.Online | Should -Be ($seed.Kernel.Read("$dir/online").Trim() -eq '1')
             $c.Functions | Should -Be $seed.Kernel.Read("$dir/ap_functions").Trim()
         }
     }
 
     It '-Adapter selects cards, positionally too' {
-        (Get-ApCard -Session $seed -Adapter 5).Id.ToString() | Should -Be '05'
-        (Get-ApCard 4 -Session $seed).Id.ToString() | Should -Be '04'
+        (Get-ApCard -Session $seed -Adapter 5).Id.ToString() | Should -Be '0x05'
+        (Get-ApCard 4 -Session $seed).Id.ToString() | Should -Be '0x04'
         Get-ApCard -Session $seed -Adapter 7 | Should -BeNullOrEmpty
     }
 }

@@ -24,7 +24,7 @@ Describe 'README command 1: examples/Start-VfioApDemo.ps1' {
     }
 
     It 'says why adapter 05 was dropped' {
-        $run.Output | Should -Match 'Dropped adapter 05: QueueNotBound 05\.0035'
+        $run.Output | Should -Match 'Dropped adapter 0x05: QueueNotBound 05\.0035'
         $run.Output | Should -Match "Prediction matches the kernel's guest_matrix: True"
     }
 

@@ -6,7 +6,7 @@ BeforeDiscovery {
         @{ Type = 'VfioApMdev'; Command = { Get-VfioApMdev -Session $seed }; Columns = 'Uuid', 'Adapters', 'Domains', 'Control', 'Apqns', 'Guest', 'InUse'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*0x04-0x05*0x04,0x22,0x35*(none)*6*3*False' }
         @{ Type = 'Apcb'; Command = { Get-VfioApApcb -Session $seed }; Columns = 'Mdev', 'Adapters', 'Domains', 'Apqns', 'Matches', 'Dropped'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*0x04*0x04,0x22,0x35*3*True*05: 05.0035 QueueNotBound' }
         @{ Type = 'ApcbDroppedEntry'; Command = { (Get-VfioApApcb -Session $seed).Dropped }; Columns = 'Adapter', 'Domain', 'Control', 'Apqn', 'Reason', 'Message'; Row = '05 *05.0035*QueueNotBound*Adapter 05 is dropped*' }
-        @{ Type = 'ApcbDifference'; Command = { Test-VfioApApcb -Session $resetFailed -Detailed }; Columns = 'Mdev', 'Adapter', 'Domain', 'InKernel', 'Predicted', 'Message'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*04*False*True*The kernel dropped adapter 04*' }
+        @{ Type = 'ApcbDifference'; Command = { Test-VfioApApcb -Session $resetFailed -Detailed }; Columns = 'Mdev', 'Adapter', 'Domain', 'InKernel', 'Predicted', 'Message'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*04*False*True*The kernel dropped adapter 0x04*' }
         @{ Type = 'ApSession'; Command = { $seed }; Columns = 'Id', 'Name', 'Kind', 'ComputerName', 'RoundTrips', 'State', 'Target'; Row = '*Simulation*seed*Opened*seed' }
     )
 }
@@ -63,8 +63,25 @@ Describe 'Grouping and list views' {
         $text | Should -Match ([regex]::Escape('ApMask             : ' + $seed.Kernel.Read('bus/ap/apmask').Trim()))
     }
 
-    It 'shows APQNs, adapter and domain ids as sysfs names them' {
+    It 'shows APQNs as sysfs names them, adapter and domain ids in 0x hex' {
         ((Get-VfioApApcb -Session $seed).Apqns | Out-String) | Should -Match '04\.0004\s+04\.0022\s+04\.0035'
-        ((Get-ApCard -Session $seed).Id | Out-String) | Should -Match '04\s+05'
+        ((Get-ApCard -Session $seed).Id | Out-String) | Should -Match '0x04\s+0x05'
+    }
+
+    It 'prints the adapter and domain collections of every object as 0x ids, and [int] still gives the number' {
+        $apcb = Get-VfioApApcb -Session $seed
+        ($apcb | Format-List * | Out-String -Width 200) | Should -Match 'Adapters\s+: \{0x04\}'
+        ($apcb | Format-List * | Out-String -Width 200) | Should -Match 'Domains\s+: \{0x0004, 0x0022, 0x0035\}'
+        ($apcb.Adapters | Out-String) | Should -Match '0x04'
+        "$($apcb.Adapters)" | Should -Be '0x04'
+        "$($apcb.Domains)" | Should -Be '0x0004 0x0022 0x0035'
+        [int]@($apcb.Adapters)[0] | Should -Be 4
+        [int]@($apcb.Domains)[2] | Should -Be 0x35
+        $mdev = Get-VfioApMdev -Session $seed
+        "$($mdev.Adapters)" | Should -Be '0x04 0x05'
+        "$($mdev.Matrix.Domains)" | Should -Be '0x0004 0x0022 0x0035'
+        $bus = Get-ApBusConfig -Session $seed
+        ($bus | Format-List * | Out-String -Width 400) | Should -Match 'VfioAdapters\s+: \{0x04, 0x05\}'
+        @($apcb.Adapters)[0] -eq 4 | Should -BeTrue
     }
 }

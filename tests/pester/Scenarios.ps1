@@ -34,3 +34,21 @@ $script:OverProvisionedJson = @'
   "mdevs": [ { "uuid": "aaaaaaaa-0000-4000-8000-000000000047", "adapters": [5, 6], "domains": ["0x04", "0x47"] } ]
 }
 '@
+
+# Three libvirt guests on the seed's cards, all six queues bound: vm1 runs on mdev A (adapter 04, domains 0004 and
+# 0022) and starts with the host; vm2 is shut off and its definition references mdev B (adapter 05, domains 0004 and
+# 0035); vm3 has no vfio-ap device. Assigning adapter 04 to mdev B would take 04.0004, which mdev A holds.
+$script:GuestsJson = @'
+{
+  "name": "guests",
+  "cards": [ { "id": "0x04", "type": "CEX8C" }, { "id": "0x05", "type": "CEX8C" } ],
+  "hostConfig": { "adapters": ["0x04", "0x05"], "domains": ["0x04", "0x22", "0x35"], "controlDomains": ["0x04", "0x22", "0x35"] },
+  "apmask": "-4,-5",
+  "aqmask": "-4,-0x22,-0x35",
+  "mdevs": [ { "uuid": "aaaaaaaa-1111-4000-8000-000000000001", "adapters": ["0x04"], "domains": ["0x04", "0x22"] },
+             { "uuid": "bbbbbbbb-2222-4000-8000-000000000002", "adapters": ["0x05"], "domains": ["0x04", "0x35"] } ],
+  "guests": [ { "name": "vm1", "state": "running", "autostart": true, "mdevs": ["aaaaaaaa-1111-4000-8000-000000000001"] },
+              { "name": "vm2", "state": "shut off", "mdevs": ["bbbbbbbb-2222-4000-8000-000000000002"] },
+              { "name": "vm3", "state": "running" } ]
+}
+'@

@@ -20,7 +20,11 @@ function ConvertTo-Comparable {
     <# An object's data as JSON, without the Session note (which differs between sessions by design). #>
     param([Parameter(ValueFromPipeline)] $InputObject)
     process {
-        $InputObject | Select-Object -Property * -ExcludeProperty Session | ConvertTo-Json -Depth 6 -Compress -WarningAction SilentlyContinue
+        # Without the libvirt and kernel-log parts (Guest*, Autostart, Evidence): the SimFs test bed and sysfs trees
+        # serve sysfs only, while a simulated host also has its scenario's libvirt files and kernel log.
+        # Guests.Tests.ps1 compares those parts across simulation, host-root trees and SSH.
+        $json = $InputObject | Select-Object -Property * -ExcludeProperty Session, Guest, Guests, GuestState, Autostart | ConvertTo-Json -Depth 6 -Compress -WarningAction SilentlyContinue
+        $json -replace '"Evidence":\[[^\]]*\],?', '' -replace '"Guest":(null|"[^"]*"),?', '' 
     }
 }
 

@@ -35,7 +35,7 @@ Describe 'Get-VfioApApcb on the seed host (spec §7)' {
     It 'drops adapter 05 because 05.0035 is not bound, and says so' {
         @($apcb.Dropped).Count | Should -Be 1
         $d = $apcb.Dropped[0]
-        $d.Adapter.ToString() | Should -Be '05'
+        $d.Adapter.ToString() | Should -Be '0x05'
         $d.Apqn.ToString() | Should -Be '05.0035'
         $d.Reason | Should -Be 'QueueNotBound'
         $d.Source | Should -Be 'Prediction'
@@ -95,7 +95,7 @@ Describe 'When the kernel dropped an adapter whose queues are all bound' {
     It 'names a failed queue reset as the likely cause' {
         $kernelDrop = @($apcb.Dropped | Where-Object Source -eq 'Kernel')
         $kernelDrop.Count | Should -Be 1
-        $kernelDrop[0].Adapter.ToString() | Should -Be '04'
+        $kernelDrop[0].Adapter.ToString() | Should -Be '0x04'
         $kernelDrop[0].Reason | Should -Be 'QueueResetFailed'
         $kernelDrop[0].Message | Should -BeLike '*failed queue reset*not visible in sysfs*'
     }
@@ -105,7 +105,7 @@ Describe 'When the kernel dropped an adapter whose queues are all bound' {
         $diff = @(Test-VfioApApcb -Session $s -Detailed)
         $diff.Count | Should -Be 1
         $diff[0] | Should -BeOfType ([VfioAp.Core.Model.ApcbDifference])
-        $diff[0].Adapter.ToString() | Should -Be '04'
+        $diff[0].Adapter.ToString() | Should -Be '0x04'
         $diff[0].InPrediction | Should -BeTrue
         $diff[0].InKernel | Should -BeFalse
         $diff[0].LikelyCause | Should -Be 'QueueResetFailed'
@@ -119,7 +119,7 @@ Describe 'Domains cut by the host configuration (spec §7, over-provisioned doma
         @($apcb.Apqns | ForEach-Object ToString) | Should -Be @('05.0004', '06.0004')
         $apcb.Matches | Should -BeTrue
         @($apcb.Dropped).Count | Should -Be 1
-        $apcb.Dropped[0].Domain.ToString() | Should -Be '0047'
+        $apcb.Dropped[0].Domain.ToString() | Should -Be '0x0047'
         $apcb.Dropped[0].Reason | Should -Be 'DomainNotInHostConfig'
         $apcb.Dropped[0].Adapter | Should -BeNullOrEmpty
     }

@@ -134,7 +134,7 @@ Describe 'Refusals leave both mdevs exactly as they were (issue 5, second Must s
         $e.FullyQualifiedErrorId | Should -Be 'VfioAp.ApqnInUse,VfioAp.PowerShell.Commands.SetVfioApMatrixCommand'
         $e.CategoryInfo.Category | Should -Be 'ResourceBusy'
         $e.Exception.Message | Should -Match "^Host 'kernel-doc': "
-        $e.Exception.Message | Should -Match "06\.0047, 06\.00ff are already assigned to mdev $Guest3; the kernel refuses with EADDRINUSE"
+        $e.Exception.Message | Should -Match "06\.0047, 06\.00ff are already assigned to mdev $Guest3 of VM 'guest3' \(running\); the kernel refuses with EADDRINUSE"
         $e.Exception.Errno | Should -Be 'EADDRINUSE'
         $e.Exception.Host | Should -Be 'kernel-doc'
         # The write the kernel would have refused: the ap_config write of guest 2's new matrix.

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace VfioAp.Core.Model
 {
     /// <summary>An adapter (card) id, APID 0–255. Shown as the kernel names cards: two hex digits (<c>05</c>).</summary>
-    public readonly struct ApId : IEquatable<ApId>, IComparable<ApId>, IComparable
+    public readonly struct ApId : IEquatable<ApId>, IComparable<ApId>, IComparable, IFormattable
     {
         public const int Max = 255;
         public byte Value { get; }
@@ -25,7 +25,16 @@ namespace VfioAp.Core.Model
 
         public static implicit operator int(ApId id) => id.Value;
         public static explicit operator ApId(int value) => new ApId(value);
-        public override string ToString() => Value.ToString("x2", CultureInfo.InvariantCulture);
+        /// <summary>
+        /// <c>0x11</c>: hex as the kernel's messages and the module's arguments write ids, so an id never reads as decimal
+        /// (<c>Format-List *</c>, the prompt, string interpolation). <see cref="ToKernelName"/> gives sysfs's bare <c>11</c>.
+        /// </summary>
+        public override string ToString() => "0x" + Value.ToString("x2", CultureInfo.InvariantCulture);
+        /// <summary>Formats the number (<c>{id:x2}</c> → <c>11</c>); without a format it is <see cref="ToString()"/>.</summary>
+        public string ToString(string? format, IFormatProvider? provider) => string.IsNullOrEmpty(format) ? ToString() : Value.ToString(format, provider ?? CultureInfo.InvariantCulture);
+        public string ToString(string? format) => ToString(format, null);
+        /// <summary>The kernel's <c>%02x</c> in device names (<c>card11</c>, <c>11.0035</c>).</summary>
+        public string ToKernelName() => Value.ToString("x2", CultureInfo.InvariantCulture);
         /// <summary>The form the module writes to sysfs: always <c>0x</c> hex, never zero-padded (the kernel would read <c>035</c> as octal).</summary>
         public string ToKernelArgument() => "0x" + Value.ToString("x", CultureInfo.InvariantCulture);
         public bool Equals(ApId other) => Value == other.Value;
@@ -38,7 +47,7 @@ namespace VfioAp.Core.Model
     }
 
     /// <summary>A usage or control domain id, APQI 0–255. Shown as the kernel does: four hex digits (<c>0035</c>).</summary>
-    public readonly struct DomainId : IEquatable<DomainId>, IComparable<DomainId>, IComparable
+    public readonly struct DomainId : IEquatable<DomainId>, IComparable<DomainId>, IComparable, IFormattable
     {
         public const int Max = 255;
         public byte Value { get; }
@@ -58,7 +67,12 @@ namespace VfioAp.Core.Model
 
         public static implicit operator int(DomainId id) => id.Value;
         public static explicit operator DomainId(int value) => new DomainId(value);
-        public override string ToString() => Value.ToString("x4", CultureInfo.InvariantCulture);
+        /// <summary><c>0x0035</c>; <see cref="ToKernelName"/> gives sysfs's bare <c>0035</c>.</summary>
+        public override string ToString() => "0x" + Value.ToString("x4", CultureInfo.InvariantCulture);
+        public string ToString(string? format, IFormatProvider? provider) => string.IsNullOrEmpty(format) ? ToString() : Value.ToString(format, provider ?? CultureInfo.InvariantCulture);
+        public string ToString(string? format) => ToString(format, null);
+        /// <summary>The kernel's <c>%04x</c> in queue device names (<c>11.0035</c>).</summary>
+        public string ToKernelName() => Value.ToString("x4", CultureInfo.InvariantCulture);
         public string ToKernelArgument() => "0x" + Value.ToString("x", CultureInfo.InvariantCulture);
         public bool Equals(DomainId other) => Value == other.Value;
         public override bool Equals(object? obj) => obj is DomainId o && Equals(o);

@@ -9,9 +9,10 @@ namespace VfioAp.Core.Model
     /// </summary>
     public readonly struct ApMatrix : IEquatable<ApMatrix>
     {
-        public ApMask Adapters { get; }
-        public ApMask Domains { get; }
-        public ApMask ControlDomains { get; }
+        // Typed so PowerShell enumerates ApId/DomainId (0x11), not plain numbers; they convert to ApMask implicitly.
+        public AdapterMask Adapters { get; }
+        public DomainMask Domains { get; }
+        public DomainMask ControlDomains { get; }
 
         public ApMatrix(ApMask adapters, ApMask domains, ApMask controlDomains)
         {
@@ -29,18 +30,18 @@ namespace VfioAp.Core.Model
         /// <summary>APQNs in the kernel's order: adapters ascending, domains ascending within each.</summary>
         public IEnumerable<Apqn> Apqns()
         {
-            foreach (var a in Adapters)
-                foreach (var d in Domains)
+            foreach (var a in Adapters.Mask)
+                foreach (var d in Domains.Mask)
                     yield return new Apqn(a, d);
         }
 
         public ApMatrix WithAdapters(ApMask m) => new ApMatrix(m, Domains, ControlDomains);
         public ApMatrix WithDomains(ApMask m) => new ApMatrix(Adapters, m, ControlDomains);
         public ApMatrix WithControlDomains(ApMask m) => new ApMatrix(Adapters, Domains, m);
-        public ApMatrix Union(ApMatrix o) => new ApMatrix(Adapters | o.Adapters, Domains | o.Domains, ControlDomains | o.ControlDomains);
-        public ApMatrix Except(ApMatrix o) => new ApMatrix(Adapters.Except(o.Adapters), Domains.Except(o.Domains), ControlDomains.Except(o.ControlDomains));
+        public ApMatrix Union(ApMatrix o) => new ApMatrix(Adapters.Mask | o.Adapters.Mask, Domains.Mask | o.Domains.Mask, ControlDomains.Mask | o.ControlDomains.Mask);
+        public ApMatrix Except(ApMatrix o) => new ApMatrix(Adapters.Mask.Except(o.Adapters), Domains.Mask.Except(o.Domains), ControlDomains.Mask.Except(o.ControlDomains));
 
-        public bool Equals(ApMatrix other) => Adapters == other.Adapters && Domains == other.Domains && ControlDomains == other.ControlDomains;
+        public bool Equals(ApMatrix other) => Adapters.Mask == other.Adapters.Mask && Domains.Mask == other.Domains.Mask && ControlDomains.Mask == other.ControlDomains.Mask;
         public override bool Equals(object? obj) => obj is ApMatrix m && Equals(m);
         public override int GetHashCode() => Adapters.GetHashCode() ^ (Domains.GetHashCode() * 397) ^ (ControlDomains.GetHashCode() * 7919);
         public static bool operator ==(ApMatrix a, ApMatrix b) => a.Equals(b);

@@ -13,14 +13,16 @@ namespace VfioAp.Core.Model
     {
         public string ComputerName { get; init; } = "";
         public Guid Mdev { get; init; }
+        /// <summary>The libvirt domain(s) whose XML references the mdev (see <see cref="VfioApMdev.Guest"/>), or null.</summary>
+        public string? Guest { get; init; }
         /// <summary>The mdev's matrix (what was assigned), the prediction's starting point.</summary>
         public ApMatrix Matrix { get; init; }
         /// <summary>Predicted guest adapters (APM).</summary>
-        public ApMask Adapters { get; init; }
+        public AdapterMask Adapters { get; init; }
         /// <summary>Predicted guest usage domains (AQM).</summary>
-        public ApMask Domains { get; init; }
+        public DomainMask Domains { get; init; }
         /// <summary>Predicted guest control domains (ADM).</summary>
-        public ApMask ControlDomains { get; init; }
+        public DomainMask ControlDomains { get; init; }
         /// <summary>Predicted APQNs in the kernel's order.</summary>
         public IReadOnlyList<Apqn> Apqns { get; init; } = Array.Empty<Apqn>();
         /// <summary>The predicted <c>guest_matrix</c> text, byte for byte as the kernel would print it.</summary>
@@ -29,8 +31,8 @@ namespace VfioAp.Core.Model
         public bool KernelReported { get; init; }
         /// <summary>APQNs parsed from the kernel's <c>guest_matrix</c>; null where the kernel does not report it.</summary>
         public IReadOnlyList<Apqn>? KernelApqns { get; init; }
-        public ApMask? KernelAdapters { get; init; }
-        public ApMask? KernelDomains { get; init; }
+        public AdapterMask? KernelAdapters { get; init; }
+        public DomainMask? KernelDomains { get; init; }
         /// <summary>The kernel's <c>guest_matrix</c> text, or null where the kernel does not report it.</summary>
         public string? KernelGuestMatrix { get; init; }
         /// <summary>True when the predicted <c>guest_matrix</c> text equals the kernel's; null when the kernel does not report it.</summary>
@@ -65,6 +67,8 @@ namespace VfioAp.Core.Model
         /// <summary>Every APQN of a dropped adapter that is not usable, in the kernel's order.</summary>
         public IReadOnlyList<ApqnCause> Causes { get; init; } = Array.Empty<ApqnCause>();
         public ApcbDropSource Source { get; init; }
+        /// <summary>For a failed reset the kernel alone saw: its log lines about the adapter's queues (timestamp and text), oldest first.</summary>
+        public IReadOnlyList<Sysfs.KernelLogLine> Evidence { get; init; } = Array.Empty<Sysfs.KernelLogLine>();
         public string Message { get; init; } = "";
         public override string ToString() => Message;
     }
@@ -80,6 +84,8 @@ namespace VfioAp.Core.Model
         public bool InPrediction { get; init; }
         /// <summary>The most likely reason, when the module can name one (e.g. a failed queue reset, invisible in sysfs).</summary>
         public ApcbDropReason? LikelyCause { get; init; }
+        /// <summary>The kernel log's lines backing the likely cause (a failed reset of the adapter's queues), oldest first.</summary>
+        public IReadOnlyList<Sysfs.KernelLogLine> Evidence { get; init; } = Array.Empty<Sysfs.KernelLogLine>();
         public string Message { get; init; } = "";
         public override string ToString() => Message;
     }

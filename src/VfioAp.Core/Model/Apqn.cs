@@ -11,7 +11,7 @@ namespace VfioAp.Core.Model
         public Apqn(ApId adapter, DomainId domain) { Adapter = adapter; Domain = domain; }
         public Apqn(int adapter, int domain) : this(new ApId(adapter), new DomainId(domain)) { }
 
-        public override string ToString() => Adapter.ToString() + "." + Domain.ToString();
+        public override string ToString() => Adapter.ToKernelName() + "." + Domain.ToKernelName();
 
         /// <summary>Parses <c>05.0035</c>: hex on both sides, as in sysfs device names and <c>matrix</c> lines.</summary>
         public static Apqn Parse(string text)

@@ -27,7 +27,7 @@ namespace VfioAp.Core.Model
         public string? Mode => CardType.Mode(Type);
         /// <summary>Only hwtype 10 (CEX4) and newer can be bound to vfio_ap.</summary>
         public bool PassThroughCapable => HwType >= CardType.MinPassThroughHwType;
-        public override string ToString() => "card" + Id;
+        public override string ToString() => "card" + Id.ToKernelName();
     }
 
     public static class CardType
@@ -104,6 +104,8 @@ namespace VfioAp.Core.Model
         public Guid? AssignedTo { get; init; }
         /// <summary>True when the APQN is in that mdev's guest APCB (as the kernel reports it, or as predicted where the kernel does not report).</summary>
         public bool InGuest { get; init; }
+        /// <summary>The libvirt domain(s) referencing the mdev that holds this APQN (see <see cref="VfioApMdev.Guest"/>), or null.</summary>
+        public string? Guest { get; init; }
         public QueueBinding Binding => Driver is null ? QueueBinding.Unbound : Driver == "vfio_ap" ? QueueBinding.VfioAp : QueueBinding.OtherDriver;
         public override string ToString() => Apqn.ToString();
     }
@@ -112,12 +114,12 @@ namespace VfioAp.Core.Model
     public sealed class ApBusConfig
     {
         public string ComputerName { get; init; } = "";
-        public ApMask ApMask { get; init; }
-        public ApMask AqMask { get; init; }
+        public AdapterMask ApMask { get; init; }
+        public DomainMask AqMask { get; init; }
         /// <summary>The host AP configuration (QCI); null when the kernel prints <c>not supported</c>.</summary>
-        public ApMask? HostAdapters { get; init; }
-        public ApMask? HostDomains { get; init; }
-        public ApMask? HostControlDomains { get; init; }
+        public AdapterMask? HostAdapters { get; init; }
+        public DomainMask? HostDomains { get; init; }
+        public DomainMask? HostControlDomains { get; init; }
         public int MaxAdapterId { get; init; }
         public int MaxDomainId { get; init; }
         public string? Bindings { get; init; }
@@ -125,8 +127,8 @@ namespace VfioAp.Core.Model
         /// <summary>Spec §5: an APQN belongs to the default drivers iff its APID is in apmask and its APQI in aqmask.</summary>
         public bool IsHostOwned(Apqn q) => ApMask.Contains(q.Adapter) && AqMask.Contains(q.Domain);
         /// <summary>Adapters whose bit is clear in apmask: their queues are for vfio_ap on every domain.</summary>
-        public ApMask VfioAdapters => ~ApMask;
-        public ApMask VfioDomains => ~AqMask;
+        public AdapterMask VfioAdapters => ~ApMask.Mask;
+        public DomainMask VfioDomains => ~AqMask.Mask;
     }
 
     /// <summary>A vfio_ap mediated device: its matrix, and the guest matrix the kernel reports for it.</summary>
@@ -135,9 +137,9 @@ namespace VfioAp.Core.Model
         public string ComputerName { get; init; } = "";
         public Guid Uuid { get; init; }
         public ApMatrix Matrix { get; init; }
-        public ApMask Adapters => Matrix.Adapters;
-        public ApMask Domains => Matrix.Domains;
-        public ApMask ControlDomains => Matrix.ControlDomains;
+        public AdapterMask Adapters => Matrix.Adapters;
+        public DomainMask Domains => Matrix.Domains;
+        public DomainMask ControlDomains => Matrix.ControlDomains;
         /// <summary>The kernel's <c>guest_matrix</c> (APM × AQM), or null on kernels that do not report it.</summary>
         public ApMatrix? GuestMatrix { get; init; }
         /// <summary>The raw <c>guest_matrix</c> text, kept to compare with the prediction byte for byte.</summary>
@@ -146,6 +148,14 @@ namespace VfioAp.Core.Model
         public bool HasApConfig { get; init; }
         /// <summary>True when a KVM guest uses the mdev (its queues' vfio_ap status says "in use").</summary>
         public bool InUse { get; init; }
+        /// <summary>The libvirt domain whose XML references this mdev; several names (comma separated, the active one first) when several definitions do; null when none does.</summary>
+        public string? Guest { get; init; }
+        /// <summary>Each domain referencing the mdev, the active one first.</summary>
+        public IReadOnlyList<string> Guests { get; init; } = Array.Empty<string>();
+        /// <summary>That domain's state as virsh words it (running, paused, shut off, …), or "not defined" when no domain references the mdev.</summary>
+        public string GuestState { get; init; } = "not defined";
+        /// <summary>True when a domain referencing the mdev starts with the host (libvirt's autostart link).</summary>
+        public bool Autostart { get; init; }
         public IEnumerable<Apqn> Apqns => Matrix.Apqns();
         public int ApqnCount => Matrix.ApqnCount;
         public override string ToString() => Uuid.ToString("D");

@@ -50,6 +50,7 @@ namespace VfioAp.Core.Rules
             {
                 ComputerName = host,
                 Mdev = mdev.Uuid,
+                Guest = mdev.Guest,
                 Matrix = mdev.Matrix,
                 Adapters = guest.Adapters,
                 Domains = guest.Domains,
@@ -77,10 +78,15 @@ namespace VfioAp.Core.Rules
                 // The prediction kept the adapter, so every queue of it in the guest's domains is bound to vfio_ap in the
                 // snapshot. What the kernel also checks and sysfs does not show is whether the queue's last reset succeeded.
                 var id = new ApId(a);
+                // The log is evidence only: the prediction stays what sysfs shows.
+                var evidence = snapshot.KernelLog?.Where(l => l.Apqn.Adapter == id && mdev.Matrix.Domains.Contains(l.Apqn.Domain)).ToList()
+                               ?? new List<Sysfs.KernelLogLine>();
+                // The lines themselves are in Evidence; the message only says when the log could not be consulted.
+                var logWords = evidence.Count == 0 && snapshot.KernelLogNote is string note ? $" ({note}.)" : "";
                 var message =
                     $"The kernel dropped adapter {id} from the guest although all its queues in domains {guest.Domains} are bound to vfio_ap. " +
                     "The likely cause is a failed queue reset, which vfio_ap treats as unusable and which is not visible in sysfs: " +
-                    "check the kernel log (dmesg) for vfio_ap reset errors on these queues, then reset them (unbind and bind again).";
+                    "check the kernel log (dmesg) for vfio_ap reset errors on these queues, then reset them (unbind and bind again)." + logWords;
                 dropped.Add(new ApcbDroppedEntry
                 {
                     ComputerName = host,
@@ -88,6 +94,7 @@ namespace VfioAp.Core.Rules
                     Adapter = id,
                     Reason = ApcbDropReason.QueueResetFailed,
                     Source = ApcbDropSource.Kernel,
+                    Evidence = evidence,
                     Message = message,
                 });
                 differences.Add(new ApcbDifference
@@ -98,6 +105,7 @@ namespace VfioAp.Core.Rules
                     InKernel = false,
                     InPrediction = true,
                     LikelyCause = ApcbDropReason.QueueResetFailed,
+                    Evidence = evidence,
                     Message = message,
                 });
             }

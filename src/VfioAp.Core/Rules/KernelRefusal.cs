@@ -374,11 +374,11 @@ namespace VfioAp.Core.Rules
             foreach (var other in host.Mdevs)
             {
                 if (other.Uuid == self) continue;
-                var a = m.Adapters & other.Adapters;
-                var d = m.Domains & other.Domains;
+                var a = m.Adapters.Mask & other.Adapters;
+                var d = m.Domains.Mask & other.Domains;
                 if (a.IsEmpty || d.IsEmpty) continue;
                 var apqns = a.SelectMany(x => d.Select(y => new Apqn(x, y))).ToList();
-                parts.Add($"{ApqnList.Format(apqns)} held by mdev {other.Uuid:D}");
+                parts.Add($"{ApqnList.Format(apqns)} held by mdev {other.Uuid:D}{MatrixValidator.GuestNote(other)}");
             }
             return parts.Count == 0 ? "" : " (" + string.Join("; ", parts) + ")";
         }
@@ -386,8 +386,8 @@ namespace VfioAp.Core.Rules
         private static string HostOwned(HostSnapshot? host, ApMatrix? m)
         {
             if (host is null || m is null) return "";
-            var a = m.Value.Adapters & host.Bus.ApMask;
-            var d = m.Value.Domains & host.Bus.AqMask;
+            var a = m.Value.Adapters.Mask & host.Bus.ApMask;
+            var d = m.Value.Domains.Mask & host.Bus.AqMask;
             if (a.IsEmpty || d.IsEmpty) return "";
             var apqns = a.SelectMany(x => d.Select(y => new Apqn(x, y))).ToList();
             return $" ({ApqnList.Format(apqns)})";
@@ -398,7 +398,7 @@ namespace VfioAp.Core.Rules
             if (host is null || m is null) return "";
             var parts = new List<string>();
             var a = m.Value.Adapters.Except(ApMask.Range(0, host.Bus.MaxAdapterId));
-            var d = (m.Value.Domains | m.Value.ControlDomains).Except(ApMask.Range(0, host.Bus.MaxDomainId));
+            var d = (m.Value.Domains.Mask | m.Value.ControlDomains).Except(ApMask.Range(0, host.Bus.MaxDomainId));
             if (!a.IsEmpty) parts.Add($"adapters {a} > {host.Bus.MaxAdapterId}");
             if (!d.IsEmpty) parts.Add($"domains {d} > {host.Bus.MaxDomainId}");
             return parts.Count == 0 ? "" : " (" + string.Join("; ", parts) + ")";
@@ -409,14 +409,14 @@ namespace VfioAp.Core.Rules
         {
             if (host is null) return "";
             bool isApmask = SysfsLayout.LastSegment(write.Path) == "apmask";
-            var current = isApmask ? host.Bus.ApMask : host.Bus.AqMask;
+            var current = isApmask ? host.Bus.ApMask.Mask : host.Bus.AqMask.Mask;
             if (!ApMask.TryParseKernel(write.Value.TrimEnd('\n'), current, out var updated, out _)) return "";
             var set = updated.Except(current);
             var parts = new List<string>();
             foreach (var m in host.Mdevs)
             {
-                var a = isApmask ? m.Adapters & set : m.Adapters & host.Bus.ApMask;
-                var d = isApmask ? m.Domains & host.Bus.AqMask : m.Domains & set;
+                var a = isApmask ? m.Adapters.Mask & set : m.Adapters.Mask & host.Bus.ApMask;
+                var d = isApmask ? m.Domains.Mask & host.Bus.AqMask : m.Domains.Mask & set;
                 if (a.IsEmpty || d.IsEmpty) continue;
                 var apqns = a.SelectMany(x => d.Select(y => new Apqn(x, y))).ToList();
                 parts.Add($"mdev {m.Uuid:D} holds {ApqnList.Format(apqns)}");

@@ -117,7 +117,7 @@ namespace VfioAp.Core.Rules
             var steps = new List<PlanStep>();
             var prediction = ApcbFilter.Predict(mdev.Matrix, host.HostConfig, host).Guest;
             var kernel = mdev.GuestMatrix;
-            bool stale = kernel.HasValue && (kernel.Value.Adapters != prediction.Adapters || kernel.Value.Domains != prediction.Domains);
+            bool stale = kernel.HasValue && (kernel.Value.Adapters.Mask != prediction.Adapters.Mask || kernel.Value.Domains.Mask != prediction.Domains.Mask);
             if (stale && mdev.HasApConfig)
             {
                 steps.Add(ApConfigStep(mdev.Uuid, mdev.Matrix, mdev.Matrix, undo: false, refilter: true));
@@ -258,7 +258,7 @@ namespace VfioAp.Core.Rules
             var m = snapshot.FindMdev(mdev);
             if (m is null) return $"mdev {mdev:D} is gone from {snapshot.ComputerName}";
             ApMatrix added = desired.Except(current), removed = current.Except(desired);
-            var stillAdded = new ApMatrix(m.Matrix.Adapters & added.Adapters, m.Matrix.Domains & added.Domains, m.Matrix.ControlDomains & added.ControlDomains);
+            var stillAdded = new ApMatrix(m.Matrix.Adapters.Mask & added.Adapters.Mask, m.Matrix.Domains.Mask & added.Domains.Mask, m.Matrix.ControlDomains.Mask & added.ControlDomains.Mask);
             var stillRemoved = removed.Except(m.Matrix);
             if (stillAdded.IsEmpty && stillRemoved.IsEmpty) return null;
             return $"mdev {mdev:D} has {m.Matrix}, expected {current} (unexpected: {stillAdded}; missing: {stillRemoved})";
@@ -270,7 +270,7 @@ namespace VfioAp.Core.Rules
             var m = snapshot.FindMdev(mdev);
             if (m?.GuestMatrix is not { } kernel) return null;
             var predicted = ApcbFilter.Predict(m.Matrix, snapshot.HostConfig, snapshot).Guest;
-            if (kernel.Adapters == predicted.Adapters && kernel.Domains == predicted.Domains) return null;
+            if (kernel.Adapters.Mask == predicted.Adapters.Mask && kernel.Domains.Mask == predicted.Domains.Mask) return null;
             return $"the kernel's guest_matrix of {mdev:D} has adapters {kernel.Adapters} and domains {kernel.Domains}, " +
                    $"the filter gives adapters {predicted.Adapters} and domains {predicted.Domains}";
         }

@@ -37,6 +37,8 @@ namespace VfioAp.Core.Rules
         VfioApNotLoaded,
         /// <summary>remove: a KVM guest uses the mdev.</summary>
         MdevInUse,
+        /// <summary>A shut-off libvirt domain's definition references the mdev (warning: the VM would not start without it).</summary>
+        MdevDefinedForGuest,
     }
 
     /// <summary>One thing to know about a proposed change before it is written.</summary>
@@ -123,8 +125,8 @@ namespace VfioAp.Core.Rules
             // The kernel checks default-driver ownership first (EADDRNOTAVAIL), then sharing with other mdevs (EADDRINUSE).
             // Both are whole-mask tests: only the adapters and domains that meet a host-owned or foreign APQN are walked.
             var hostOwned = new List<Apqn>();
-            var ownedA = proposed.Adapters & bus.ApMask;
-            var ownedD = proposed.Domains & bus.AqMask;
+            var ownedA = proposed.Adapters.Mask & bus.ApMask;
+            var ownedD = proposed.Domains.Mask & bus.AqMask;
             if (!ownedA.IsEmpty && !ownedD.IsEmpty)
                 foreach (var a in ownedA)
                     foreach (var d in ownedD)
@@ -138,12 +140,12 @@ namespace VfioAp.Core.Rules
             foreach (var other in host.Mdevs)
             {
                 if (other.Uuid == mdev) continue;
-                var a = proposed.Adapters & other.Matrix.Adapters;
-                var d = proposed.Domains & other.Matrix.Domains;
+                var a = proposed.Adapters.Mask & other.Matrix.Adapters;
+                var d = proposed.Domains.Mask & other.Matrix.Domains;
                 if (a.IsEmpty || d.IsEmpty) continue;
                 var shared = a.SelectMany(x => d.Select(y => new Apqn(x, y))).ToList();
                 findings.Add(new MatrixFinding(FindingSeverity.Error, MatrixFindingCode.ApqnInOtherMdev, Errno.EADDRINUSE,
-                    $"{Count(shared, "APQN")} {ApqnList.Format(shared)} {(shared.Count == 1 ? "is" : "are")} already assigned to mdev {other.Uuid:D}; the kernel refuses with EADDRINUSE.",
+                    $"{Count(shared, "APQN")} {ApqnList.Format(shared)} {(shared.Count == 1 ? "is" : "are")} already assigned to mdev {other.Uuid:D}{GuestNote(other)}; the kernel refuses with EADDRINUSE.",
                     apqns: shared, otherMdev: other.Uuid,
                     action: $"Unassign them from mdev {other.Uuid:D} first (Set-VfioApMatrix -Mdev {other.Uuid:D} -Remove -Adapter {Args(a, 2)} or -Domain {Args(d, 4)}), or choose other adapters or domains."));
             }
@@ -186,18 +188,40 @@ namespace VfioAp.Core.Rules
             return findings;
         }
 
-        /// <summary>What stands against removing an mdev: a running guest (the kernel refuses with EBUSY, or on current kernels waits for the guest to let go).</summary>
+        /// <summary>
+        /// What stands against removing an mdev: a running guest (the kernel refuses with EBUSY, or on current kernels waits
+        /// for the guest to let go). A running libvirt domain whose XML references the mdev counts even when no queue says
+        /// "in use" (an mdev without bound queues, or a guest between open and first use). A shut-off definition that
+        /// references it is a warning: that VM would no longer start.
+        /// </summary>
         public static IReadOnlyList<MatrixFinding> ValidateRemove(HostSnapshot host, VfioApMdev mdev)
         {
-            if (!mdev.InUse) return Array.Empty<MatrixFinding>();
-            return new[]
+            var findings = new List<MatrixFinding>();
+            var guests = host.GuestsOf(mdev.Uuid).ToList();
+            var active = guests.Where(g => g.IsActive).ToList();
+            if (mdev.InUse || active.Count > 0)
             {
-                new MatrixFinding(FindingSeverity.Error, MatrixFindingCode.MdevInUse, Errno.EBUSY,
-                    $"A KVM guest is using mdev {mdev.Uuid:D} on '{host.ComputerName}' (its queues' vfio_ap status is 'in use'): " +
-                    "older kernels refuse remove with EBUSY, current ones block the write until the guest lets the device go.",
-                    otherMdev: mdev.Uuid, action: "Shut the guest down or detach its vfio-ap hostdev (virsh detach-device) first."),
-            };
+                string who = active.Count > 0
+                    ? $"{(active.Count == 1 ? "VM" : "VMs")} {string.Join(", ", active.Select(g => $"'{g.Name}' ({g.State})"))} {(active.Count == 1 ? "uses" : "use")} mdev {mdev.Uuid:D} on '{host.ComputerName}'" +
+                      (mdev.InUse ? " (its queues' vfio_ap status is 'in use')" : " (its libvirt XML references it, although no queue says 'in use')")
+                    : $"A KVM guest is using mdev {mdev.Uuid:D} on '{host.ComputerName}' (its queues' vfio_ap status is 'in use')";
+                findings.Add(new MatrixFinding(FindingSeverity.Error, MatrixFindingCode.MdevInUse, Errno.EBUSY,
+                    who + ": older kernels refuse remove with EBUSY, current ones block the write until the guest lets the device go.",
+                    otherMdev: mdev.Uuid,
+                    action: active.Count > 0
+                        ? $"Shut {string.Join(", ", active.Select(g => g.Name))} down (virsh shutdown {active[0].Name}) or detach its vfio-ap hostdev (virsh detach-device) first."
+                        : "Shut the guest down or detach its vfio-ap hostdev (virsh detach-device) first."));
+            }
+            foreach (var g in guests.Where(g => !g.IsActive))
+                findings.Add(new MatrixFinding(FindingSeverity.Warning, MatrixFindingCode.MdevDefinedForGuest, Errno.None,
+                    $"The definition of VM '{g.Name}' ({g.State}) on '{host.ComputerName}' references mdev {mdev.Uuid:D}; without the mdev that VM will not start.",
+                    otherMdev: mdev.Uuid,
+                    action: $"Remove the hostdev from the definition (virsh edit {g.Name}) or re-create the mdev before starting it; add -Force to remove it anyway."));
+            return findings;
         }
+
+        /// <summary>" of VM 'vm1' (running)" for an mdev a libvirt domain references, so a refusal names the VM, not only a UUID.</summary>
+        internal static string GuestNote(VfioApMdev m) => m.Guest is null ? "" : $" of VM{(m.Guests.Count > 1 ? "s" : "")} '{m.Guest}' ({m.GuestState})";
 
         /// <summary>
         /// What the guest would newly lose if the matrix went from <paramref name="current"/> to <paramref name="desired"/>

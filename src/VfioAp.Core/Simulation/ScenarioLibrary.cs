@@ -103,12 +103,13 @@ namespace VfioAp.Core.Simulation
     /// <summary>Applies one scenario document to a new kernel, entry by entry, in the order a host would get there.</summary>
     internal sealed class ScenarioBuilder
     {
-        private static readonly string[] RootFields = { "$schema", "name", "description", "kernel", "maxAdapterId", "maxDomainId", "cards", "hostConfig", "apmask", "aqmask", "queues", "mdevs" };
+        private static readonly string[] RootFields = { "$schema", "name", "description", "kernel", "maxAdapterId", "maxDomainId", "cards", "hostConfig", "apmask", "aqmask", "queues", "mdevs", "guests", "kernelLog" };
         private static readonly string[] KernelFields = { "apConfig", "guestMatrix" };
         private static readonly string[] CardFields = { "id", "type", "online", "config", "chkstop" };
         private static readonly string[] HostConfigFields = { "adapters", "domains", "controlDomains", "reported" };
         private static readonly string[] QueueFields = { "driver", "exists", "resetFailed", "online" };
         private static readonly string[] MdevFields = { "uuid", "adapters", "domains", "controlDomains", "guest" };
+        private static readonly string[] GuestFields = { "name", "state", "autostart", "mdevs" };
 
         private readonly string _source;
         private SimulatedKernel _kernel = null!;
@@ -149,6 +150,15 @@ namespace VfioAp.Core.Simulation
             if (root["aqmask"] is JToken aqmask) KernelWrite(aqmask, SysfsLayout.AqMask, ReadString(aqmask), "aqmask");
             if (root["queues"] is JToken queues) ApplyQueues(queues);
             if (root["mdevs"] is JToken mdevs) ApplyMdevs(mdevs);
+            // libvirt's view of the host: defined domains, then every guest an mdev names that no entry defined (a transient
+            // domain: live status only, gone when it stops).
+            if (root["guests"] is JToken guests) ApplyGuests(guests);
+            foreach (var m in _kernel.Mdevs)
+                if (_kernel.GuestOf(m) is string running && _kernel.HostFiles.Find(running) is null)
+                    _kernel.HostFiles.Add(new SimulatedDomain(running, "running", false, new[] { m }, persistent: false));
+            if (root["kernelLog"] is JToken log)
+                foreach (var line in Array_(log, "kernelLog"))
+                    _kernel.HostFiles.AppendKernelLog(ReadString(line));
             return _kernel;
         }
 
@@ -361,6 +371,52 @@ namespace VfioAp.Core.Simulation
                     guests[guest] = g;
                     _kernel.StartGuest(uuid, guest);
                 }
+            }
+        }
+
+        /// <summary>
+        /// <c>guests</c>: libvirt domains (name, state running|paused|shut off, autostart, the mdevs their XML references).
+        /// A running or paused domain holds its mdev open as QEMU does, so its queues say "in use".
+        /// </summary>
+        private void ApplyGuests(JToken t)
+        {
+            foreach (var item in Array_(t, "guests"))
+            {
+                var o = Object(item, "a guest");
+                CheckFields(o, GuestFields, "a guest");
+                var nameToken = o["name"] ?? throw Error(o, "a guest needs a \"name\".");
+                var name = ReadString(nameToken);
+                if (name.Length == 0 || name.IndexOf('/') >= 0) throw Error(nameToken, $"'{name}' is not a libvirt domain name (not empty, no '/').");
+                if (_kernel.HostFiles.Find(name) != null) throw Error(nameToken, $"guest '{name}' is defined twice.");
+                string state = "shutoff";
+                if (o["state"] is JToken st)
+                {
+                    state = ReadString(st) switch
+                    {
+                        "running" => "running",
+                        "paused" => "paused",
+                        "shut off" => "shutoff",
+                        "shutoff" => "shutoff",
+                        var other => throw Error(st, $"state '{other}' is not one of running, paused, shut off."),
+                    };
+                }
+                bool autostart = o["autostart"] is JToken a && ReadBool(a);
+                var mdevs = new List<Guid>();
+                if (o["mdevs"] is JToken ms)
+                    foreach (var m in Array_(ms, "mdevs"))
+                    {
+                        var text = ReadString(m);
+                        if (!Guid.TryParseExact(text, "D", out var uuid)) throw Error(m, $"'{text}' is not a UUID (8-4-4-4-12 hex digits).");
+                        mdevs.Add(uuid);
+                        if (state != "shutoff")
+                        {
+                            var holder = _kernel.GuestOf(uuid);
+                            if (holder is null && _kernel.Mdevs.Contains(uuid)) _kernel.StartGuest(uuid, name);
+                            else if (holder != null && holder != name)
+                                throw Error(m, $"mdev {text} is already used by running guest '{holder}'; QEMU opens an mdev for one guest only.");
+                        }
+                    }
+                _kernel.HostFiles.Add(new SimulatedDomain(name, state, autostart, mdevs));
             }
         }
 

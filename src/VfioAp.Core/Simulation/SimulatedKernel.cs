@@ -66,6 +66,9 @@ namespace VfioAp.Core.Simulation
         /// <summary><c>ap_max_domain_id</c>; also <c>aqm_max</c> and <c>adm_max</c>.</summary>
         public int MaxDomainId { get; }
         public string ScenarioName { get; set; } = "custom";
+
+        /// <summary>The simulated host's files outside sysfs: libvirt's domains and the kernel log.</summary>
+        public SimulatedHostFiles HostFiles { get; } = new SimulatedHostFiles();
         public string? Description { get; set; }
 
         /// <summary>The lock every read and write takes; a batch of reads holds it to see one consistent state.</summary>
@@ -230,6 +233,10 @@ namespace VfioAp.Core.Simulation
                     throw new InvalidOperationException($"Queue {apqn} is {(q is null ? "not a device" : q.Driver is null ? "not bound" : "bound to " + q.Driver)}: only vfio_ap resets queues and records a failed reset.");
                 q.ResetFailed = failed;
             }
+            // What vfio_ap's apq_status_check WARNs when TAPQ answers a reset with an unexpected response code (here 04,
+            // the queue checkstopped); dmesg prints the formatted message on its own line.
+            if (failed)
+                HostFiles.AppendKernelLog($"[{HostFiles.NextTimestamp()}] failed to verify reset of queue {apqn.Adapter.ToKernelName()}.{apqn.Domain.ToKernelName()}: TAPQ rc=4");
         }
 
         /// <summary>
@@ -253,7 +260,15 @@ namespace VfioAp.Core.Simulation
         /// <summary>The guest closes the mdev (<c>vfio_ap_mdev_unset_kvm</c>).</summary>
         public void StopGuest(Guid uuid)
         {
-            lock (_gate) FindMdevOrThrow(uuid).Guest = null;
+            string? name;
+            lock (_gate)
+            {
+                var m = FindMdevOrThrow(uuid);
+                name = m.Guest;
+                m.Guest = null;
+            }
+            // libvirt drops the live status of a domain that stops (a transient one disappears altogether).
+            if (name != null && HostFiles.Find(name) is SimulatedDomain d) d.State = "shutoff";
         }
 
         // ---------------------------------------------------------------- kernel internals (caller holds the lock)

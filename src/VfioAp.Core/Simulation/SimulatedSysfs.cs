@@ -13,7 +13,7 @@ namespace VfioAp.Core.Simulation
     /// take the kernel's lock one at a time, so two sessions on one kernel race as two shells on one host would.
     /// Plans can be made to fail at a chosen step (the failing write is not applied) to test rollback.
     /// </summary>
-    public sealed class SimulatedSysfs : ISysfs
+    public sealed class SimulatedSysfs : ISysfs, IHostRooted
     {
         private readonly object _faultGate = new object();
         private int _roundTrips;
@@ -31,6 +31,8 @@ namespace VfioAp.Core.Simulation
         public string HostName { get; }
         /// <summary>The simulated host's sysfs mount point, for messages.</summary>
         public string Root => "/sys";
+        /// <summary>The simulated host's <c>/</c>: its libvirt files and kernel log come from the scenario.</summary>
+        public string? HostRoot => "/";
 
         /// <summary>How many round trips this session made; a read-only cmdlet should cost one.</summary>
         public int RoundTrips => Volatile.Read(ref _roundTrips);
@@ -155,8 +157,16 @@ namespace VfioAp.Core.Simulation
             var entries = new List<SysfsEntry>();
             lock (Kernel.Gate)
             {
+                IReadOnlyDictionary<string, string>? files = null, links = null;
                 foreach (var query in queries)
                 {
+                    if (query.Area == SysfsArea.Host)
+                    {
+                        files ??= Kernel.HostFiles.Files();
+                        links ??= Kernel.HostFiles.Links();
+                        entries.AddRange(ReadHost(query, files, links));
+                        continue;
+                    }
                     foreach (var path in SysfsGlob.Expand(Kernel, query.Pattern, verify: false))
                     {
                         var entry = ReadOne(path, query.Kind);
@@ -165,6 +175,27 @@ namespace VfioAp.Core.Simulation
                 }
             }
             return new SysfsReadResult(entries);
+        }
+
+        /// <summary>A host-root query against the scenario's files: glob per segment, as the shell expands it.</summary>
+        private static IEnumerable<SysfsEntry> ReadHost(SysfsQuery query, IReadOnlyDictionary<string, string> files, IReadOnlyDictionary<string, string> links)
+        {
+            var segments = query.Pattern.Split('/');
+            bool Match(string path)
+            {
+                var p = path.Split('/');
+                if (p.Length != segments.Length) return false;
+                for (int i = 0; i < p.Length; i++) if (!SysfsPattern.Matches(segments[i], p[i])) return false;
+                return true;
+            }
+            // readlink prints nothing for a regular file, so a Link query matches only links.
+            if (query.Kind != SysfsQueryKind.Link)
+                foreach (var kv in files)
+                    if (Match(kv.Key))
+                        yield return new SysfsEntry(kv.Key, query.Kind, query.Kind == SysfsQueryKind.Content ? kv.Value : null, Errno.None, SysfsArea.Host);
+            foreach (var kv in links)
+                if (Match(kv.Key))
+                    yield return new SysfsEntry(kv.Key, query.Kind, query.Kind == SysfsQueryKind.Link ? kv.Value : null, Errno.None, SysfsArea.Host);
         }
 
         /// <summary>One path of a batch; a path that does not exist gives no entry, as LocalSysfs answers.</summary>

@@ -29,6 +29,36 @@ namespace VfioAp.Core.Simulation
                 ExportDirectory(tree, "", directory);
         }
 
+        /// <summary>
+        /// Writes a whole simulated host under <paramref name="directory"/>, standing for its <c>/</c>: sysfs at
+        /// <c>sys</c>, libvirt's domain files at <c>etc/libvirt/qemu</c> (with <c>autostart/</c>) and <c>run/libvirt/qemu</c>,
+        /// the kernel log at <c>var/log/kern.log</c>; what <c>New-ApSession -HostRoot</c> reads, locally or over SSH.
+        /// With <paramref name="withSysfs"/> false only the files outside sysfs are written (for a FUSE mount at <c>sys</c>).
+        /// </summary>
+        public static void ExportHostRoot(SimulatedKernel kernel, string directory, bool withSysfs = true)
+        {
+            if (kernel is null) throw new ArgumentNullException(nameof(kernel));
+            Directory.CreateDirectory(directory);
+            if (withSysfs) Export(kernel, Path.Combine(directory, "sys"));
+            else Directory.CreateDirectory(Path.Combine(directory, "sys"));
+            WriteHostFiles(kernel.HostFiles, directory);
+        }
+
+        /// <summary>The files outside sysfs, as libvirt writes them (definitions and status 0600, autostart links to the definition's absolute path).</summary>
+        public static void WriteHostFiles(SimulatedHostFiles files, string directory)
+        {
+            foreach (var dir in new[] { Guests.LibvirtDomainFiles.DefinitionDir, Guests.LibvirtDomainFiles.AutostartDir, Guests.LibvirtDomainFiles.StatusDir, "var/log" })
+                Directory.CreateDirectory(Path.Combine(directory, dir));
+            foreach (var kv in files.Files())
+            {
+                var full = Path.Combine(directory, kv.Key);
+                File.WriteAllText(full, kv.Value, new UTF8Encoding(false));
+                Posix.Chmod(full, kv.Key.StartsWith("var/", StringComparison.Ordinal) ? 0x1a4 : 0x180);
+            }
+            foreach (var kv in files.Links())
+                Posix.Symlink(kv.Value, Path.Combine(directory, kv.Key));
+        }
+
         private static void ExportDirectory(ISysfsTree tree, string relative, string full)
         {
             var names = tree.List(relative) ?? throw new IOException($"'{relative}' is not a directory of the tree.");

@@ -16,7 +16,11 @@ namespace VfioAp.Core.Sysfs
         /// <summary>online, config, chkstop and vfio_ap status of every queue: what Get-ApQueue shows.</summary>
         QueueDetails = 8,
         Mdevs = 16,
-        All = Bus | Cards | QueueBindings | QueueDetails | Mdevs,
+        /// <summary>libvirt's domain files under the host root: which VM holds which mdev (no extra round trip).</summary>
+        Guests = 32,
+        /// <summary>The kernel log's vfio_ap queue-reset lines under the host root: evidence for a failed reset.</summary>
+        KernelLog = 64,
+        All = Bus | Cards | QueueBindings | QueueDetails | Mdevs | Guests | KernelLog,
     }
 
     /// <summary>A host that cannot be read as an AP host: no AP bus, vfio_ap missing, a file the kernel could not have written.</summary>
@@ -87,18 +91,33 @@ namespace VfioAp.Core.Sysfs
                 q.Add(new SysfsQuery(MdevGlob + "/ap_config", SysfsQueryKind.Exists));
                 q.Add(new SysfsQuery(SysfsLayout.MdevAvailableInstances));
             }
+            if ((parts & SnapshotParts.Guests) != 0) q.AddRange(Guests.LibvirtDomainFiles.Queries);
+            if ((parts & SnapshotParts.KernelLog) != 0) q.Add(KernelLog.Query);
             return q;
         }
 
         public static HostSnapshot Read(ISysfs sysfs, SnapshotParts parts = SnapshotParts.All)
         {
             var result = sysfs.ReadMany(QueriesFor(parts));
-            return Build(sysfs.HostName, sysfs.Root, result, parts);
+            return Build(sysfs.HostName, sysfs.Root, result, parts, (sysfs as IHostRooted)?.HostRoot);
         }
 
         /// <summary>Builds the snapshot from a batch's answers. Public so transports can be tested on recorded answers.</summary>
-        public static HostSnapshot Build(string host, string root, SysfsReadResult r, SnapshotParts parts)
+        public static HostSnapshot Build(string host, string root, SysfsReadResult r, SnapshotParts parts, string? hostRoot = null)
         {
+            // Guests first: mdevs and queues carry the name of the VM that holds them.
+            var warnings = new List<string>();
+            var domains = (parts & SnapshotParts.Guests) != 0
+                ? Guests.LibvirtDomainFiles.Read(r, hostRoot ?? "/", warnings)
+                : (IReadOnlyList<Guests.LibvirtDomainRecord>)Array.Empty<Guests.LibvirtDomainRecord>();
+            var guestsOf = new Dictionary<Guid, List<Guests.LibvirtDomainRecord>>();
+            foreach (var d in domains)
+                foreach (var m in d.Mdevs)
+                {
+                    if (!guestsOf.TryGetValue(m, out var list)) guestsOf[m] = list = new List<Guests.LibvirtDomainRecord>();
+                    list.Add(d);
+                }
+
             var bus = r[SysfsLayout.ApBus];
             if (bus is null || !bus.Ok)
                 throw new HostReadException(host, Join(root, SysfsLayout.ApBus),
@@ -176,8 +195,16 @@ namespace VfioAp.Core.Sysfs
                     ApMatrix? guest = guestText is null ? (ApMatrix?)null : Parse(dir + "/guest_matrix", (t, s) => SysfsFormat.ParseMatrix(t, s));
                     var full = new ApMatrix(matrix.Adapters, matrix.Domains, cdoms);
                     bool used = full.Apqns().Any(q => queueStatus.TryGetValue(q.QueueId, out var st) && st == "in use");
+                    guestsOf.TryGetValue(uuid, out var holders);
+                    // The active domain first: it is the one QEMU opened the mdev for.
+                    var names = holders?.OrderBy(d => d.State == Guests.GuestStates.ShutOff).ThenBy(d => d.Name, StringComparer.Ordinal).Select(d => d.Name).ToList() ?? new List<string>();
+                    var first = holders?.OrderBy(d => d.State == Guests.GuestStates.ShutOff).ThenBy(d => d.Name, StringComparer.Ordinal).FirstOrDefault();
                     mdevs.Add(new VfioApMdev
                     {
+                        Guest = names.Count == 0 ? null : string.Join(", ", names),
+                        Guests = names,
+                        GuestState = first?.State ?? Guests.GuestStates.NotDefined,
+                        Autostart = holders?.Any(d => d.Autostart) ?? false,
                         ComputerName = host,
                         Uuid = uuid,
                         Matrix = full,
@@ -248,6 +275,7 @@ namespace VfioAp.Core.Sysfs
                     OwnedByHost = busConfig.IsHostOwned(qn),
                     AssignedTo = assigned,
                     InGuest = inGuest,
+                    Guest = assigned.HasValue ? mdevs.FirstOrDefault(m => m.Uuid == assigned.Value)?.Guest : null,
                 });
             }
 
@@ -280,7 +308,52 @@ namespace VfioAp.Core.Sysfs
                 }
             }
 
-            return new HostSnapshot(host, busConfig, cards, queues, mdevs, available, vfioLoaded);
+            var guests = new List<Guests.LibvirtGuest>();
+            foreach (var d in domains)
+            {
+                ApMask ga = ApMask.Empty, gd = ApMask.Empty;
+                int apqns = 0;
+                foreach (var u in d.Mdevs)
+                {
+                    var m = mdevs.FirstOrDefault(x => x.Uuid == u);
+                    if (m is null) continue;
+                    ApMatrix? g = prediction.TryGetValue(u, out var pm) ? pm : m.GuestMatrix;
+                    if (g is null) continue;
+                    ga |= g.Value.Adapters;
+                    gd |= g.Value.Domains;
+                    apqns += g.Value.ApqnCount;
+                }
+                guests.Add(new Guests.LibvirtGuest
+                {
+                    ComputerName = host,
+                    Name = d.Name,
+                    DomainUuid = d.Uuid,
+                    State = d.State,
+                    Persistent = d.Persistent,
+                    Autostart = d.Autostart,
+                    Mdevs = d.Mdevs,
+                    Adapters = ga,
+                    Domains = gd,
+                    ApqnCount = apqns,
+                    DefinitionFile = d.DefinitionFile,
+                    StatusFile = d.StatusFile,
+                });
+            }
+
+            IReadOnlyList<KernelLogLine>? log = null;
+            string? logNote = null;
+            if ((parts & SnapshotParts.KernelLog) != 0)
+            {
+                var e = r.HostEntry(KernelLog.File);
+                var where = (hostRoot ?? "/") == "/" ? "/" + KernelLog.File : hostRoot!.TrimEnd('/') + "/" + KernelLog.File;
+                // A session without a host root reads sysfs only, by choice: nothing to say about the log then.
+                if (hostRoot is null) { }
+                else if (e is { Ok: true, Value: string text }) log = KernelLog.Parse(text);
+                else if (e is not null) logNote = $"kernel log not readable ({where}: {ErrnoText.Describe(e.Error)}); read as root or with -UseSudo to see reset errors";
+                else logNote = $"kernel log not readable ({where} is not there)";
+            }
+
+            return new HostSnapshot(host, busConfig, cards, queues, mdevs, available, vfioLoaded, null, guests, warnings) { KernelLog = log, KernelLogNote = logNote };
         }
 
         /// <summary>A queue directory path <c>devices/ap/cardXX/XX.YYYY</c> whose two ids agree.</summary>

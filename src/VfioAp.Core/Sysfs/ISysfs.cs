@@ -38,6 +38,15 @@ namespace VfioAp.Core.Sysfs
         PlanRunResult RunPlan(PlanRequest request);
     }
 
+    /// <summary>
+    /// A transport that also reads files under a host root (<see cref="SysfsArea.Host"/>): the directory standing for the
+    /// host's <c>/</c>, or null when it has none (then host queries answer nothing).
+    /// </summary>
+    public interface IHostRooted
+    {
+        string? HostRoot { get; }
+    }
+
     public enum SysfsQueryKind
     {
         /// <summary>The file's text.</summary>
@@ -48,34 +57,53 @@ namespace VfioAp.Core.Sysfs
         Exists,
     }
 
+    /// <summary>Where a query's path is rooted: in sysfs, or in the host's <c>/</c> (mdevctl's and libvirt's files, the kernel log).</summary>
+    public enum SysfsArea
+    {
+        /// <summary>Relative to the sysfs root (<c>bus/ap/apmask</c>).</summary>
+        Sysfs,
+        /// <summary>
+        /// Relative to the host root (<c>etc/libvirt/qemu/*.xml</c>): read in the same batch as sysfs, so knowing the
+        /// guests costs no extra round trip. A transport without a host root answers nothing for these (no error).
+        /// </summary>
+        Host,
+    }
+
     public sealed class SysfsQuery
     {
-        public SysfsQuery(string pattern, SysfsQueryKind kind = SysfsQueryKind.Content)
+        public SysfsQuery(string pattern, SysfsQueryKind kind = SysfsQueryKind.Content, SysfsArea area = SysfsArea.Sysfs)
         {
             if (string.IsNullOrEmpty(pattern) || pattern.StartsWith("/", StringComparison.Ordinal) || pattern.Contains(".."))
                 throw new ArgumentException($"A sysfs query is a relative path without '..': '{pattern}'.", nameof(pattern));
             Pattern = pattern;
             Kind = kind;
+            Area = area;
         }
+
+        /// <summary>A query of a file under the host root (see <see cref="SysfsArea.Host"/>).</summary>
+        public static SysfsQuery Host(string pattern, SysfsQueryKind kind = SysfsQueryKind.Content) => new SysfsQuery(pattern, kind, SysfsArea.Host);
 
         public string Pattern { get; }
         public SysfsQueryKind Kind { get; }
+        public SysfsArea Area { get; }
         public bool IsGlob => Pattern.IndexOf('*') >= 0;
-        public override string ToString() => Kind + " " + Pattern;
+        public override string ToString() => (Area == SysfsArea.Host ? "host " : "") + Kind + " " + Pattern;
     }
 
     /// <summary>One matched path: its content or link target, or the errno its read failed with.</summary>
     public sealed class SysfsEntry
     {
-        public SysfsEntry(string path, SysfsQueryKind kind, string? value, Errno error)
+        public SysfsEntry(string path, SysfsQueryKind kind, string? value, Errno error, SysfsArea area = SysfsArea.Sysfs)
         {
             Path = path;
             Kind = kind;
             Value = value;
             Error = error;
+            Area = area;
         }
 
         public string Path { get; }
+        public SysfsArea Area { get; }
         public SysfsQueryKind Kind { get; }
         /// <summary>Content for <see cref="SysfsQueryKind.Content"/>, target for <see cref="SysfsQueryKind.Link"/>, null for Exists or on error.</summary>
         public string? Value { get; }
@@ -92,15 +120,33 @@ namespace VfioAp.Core.Sysfs
         {
             _byPath = new Dictionary<string, SysfsEntry>(StringComparer.Ordinal);
             var list = new List<SysfsEntry>();
+            var host = new List<SysfsEntry>();
             foreach (var e in entries)
             {
+                if (e.Area == SysfsArea.Host)
+                {
+                    host.Add(e);
+                    _byPath[HostKey + e.Path] = e;
+                    continue;
+                }
                 list.Add(e);
                 _byPath[e.Path] = e;
             }
             Entries = list;
+            HostEntries = host;
         }
 
+        // Host paths live beside sysfs paths in one table; NUL can be in no path, so the two never collide.
+        private const string HostKey = "\0host:";
+
+        /// <summary>The sysfs entries.</summary>
         public IReadOnlyList<SysfsEntry> Entries { get; }
+
+        /// <summary>The entries read under the host root (<see cref="SysfsArea.Host"/>), in the order read.</summary>
+        public IReadOnlyList<SysfsEntry> HostEntries { get; }
+
+        /// <summary>The host-root entry for an exact path, or null.</summary>
+        public SysfsEntry? HostEntry(string path) => _byPath.TryGetValue(HostKey + path, out var e) ? e : null;
 
         /// <summary>The entry for an exact path, or null when no query matched it (the file does not exist).</summary>
         public SysfsEntry? this[string path] => _byPath.TryGetValue(path, out var e) ? e : null;

@@ -12,22 +12,28 @@ namespace VfioAp.Core.Sysfs
     /// A sysfs tree on this machine: <c>/sys</c> itself, a tree exported from the simulator, or a FUSE mount of one.
     /// One <see cref="ReadMany"/> call lists each directory at most once, however many queries pass through it.
     /// </summary>
-    public sealed class LocalSysfs : ISysfs
+    public sealed class LocalSysfs : ISysfs, IHostRooted
     {
-        public LocalSysfs(string root = "/sys", string? hostName = null)
+        /// <summary>A sysfs tree at <paramref name="root"/>; <paramref name="hostRoot"/> is the directory standing for the host's <c>/</c> (libvirt's and mdevctl's files, the kernel log), null when none is read.</summary>
+        public LocalSysfs(string root = "/sys", string? hostName = null, string? hostRoot = null)
         {
             if (string.IsNullOrEmpty(root)) throw new ArgumentException("The sysfs root must not be empty.", nameof(root));
             Root = root.Length > 1 ? root.TrimEnd('/') : root;
             HostName = hostName ?? Environment.MachineName;
+            HostRoot = string.IsNullOrEmpty(hostRoot) ? null : hostRoot!.Length > 1 ? hostRoot.TrimEnd('/') : hostRoot;
         }
 
         public string HostName { get; }
         public string Root { get; }
+        /// <summary>The host root for <see cref="SysfsArea.Host"/> queries, or null when this tree has none.</summary>
+        public string? HostRoot { get; }
 
         /// <summary>How many batches were asked of this tree; a cmdlet should cost one.</summary>
         public int RoundTrips { get; private set; }
 
         private string Full(string relative) => Root == "/" ? "/" + relative : Root + "/" + relative;
+
+        private string FullIn(string baseDir, string relative) => baseDir == "/" ? "/" + relative : baseDir + "/" + relative;
 
         public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
         {
@@ -39,42 +45,44 @@ namespace VfioAp.Core.Sysfs
         {
             var listings = new Dictionary<string, string[]>(StringComparer.Ordinal);
             var entries = new List<SysfsEntry>();
+            var hostListings = new Dictionary<string, string[]>(StringComparer.Ordinal);
             foreach (var query in queries)
             {
-                foreach (var path in Expand(query.Pattern, listings))
+                string? baseDir = query.Area == SysfsArea.Host ? HostRoot : Root;
+                if (baseDir is null) continue;  // no host root: no libvirt files, no error
+                foreach (var path in Expand(baseDir, query.Pattern, query.Area == SysfsArea.Host ? hostListings : listings))
                 {
-                    var entry = ReadOne(path, query.Kind);
+                    var entry = ReadOne(FullIn(baseDir, path), path, query.Kind, query.Area);
                     if (entry != null) entries.Add(entry);
                 }
             }
             return new SysfsReadResult(entries);
         }
 
-        private SysfsEntry? ReadOne(string path, SysfsQueryKind kind)
+        private static SysfsEntry? ReadOne(string full, string path, SysfsQueryKind kind, SysfsArea area)
         {
-            var full = Full(path);
             switch (kind)
             {
                 case SysfsQueryKind.Exists:
-                    return Directory.Exists(full) || File.Exists(full) || ReadLink(full) != null ? new SysfsEntry(path, kind, null, Errno.None) : null;
+                    return Directory.Exists(full) || File.Exists(full) || ReadLink(full) != null ? new SysfsEntry(path, kind, null, Errno.None, area) : null;
                 case SysfsQueryKind.Link:
                     var target = ReadLink(full);
-                    return target is null ? null : new SysfsEntry(path, kind, target, Errno.None);
+                    return target is null ? null : new SysfsEntry(path, kind, target, Errno.None, area);
                 default:
-                    if (Directory.Exists(full)) return new SysfsEntry(path, kind, null, Errno.EISDIR);
+                    if (Directory.Exists(full)) return new SysfsEntry(path, kind, null, Errno.EISDIR, area);
                     if (!File.Exists(full)) return null;
                     if (PosixFile.Available)
                     {
                         var err = PosixFile.ReadAll(full, out var text);
-                        return new SysfsEntry(path, kind, err == Errno.None ? text : null, err);
+                        return new SysfsEntry(path, kind, err == Errno.None ? text : null, err, area);
                     }
                     try
                     {
-                        return new SysfsEntry(path, kind, ReadAll(full), Errno.None);
+                        return new SysfsEntry(path, kind, ReadAll(full), Errno.None, area);
                     }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                     {
-                        return new SysfsEntry(path, kind, null, ErrnoOf(ex));
+                        return new SysfsEntry(path, kind, null, ErrnoOf(ex), area);
                     }
             }
         }
@@ -125,7 +133,7 @@ namespace VfioAp.Core.Sysfs
             if (request is null) throw new ArgumentNullException(nameof(request));
             RoundTrips++;
             using var held = ApConfigLock.Acquire(HostName, LockPath, request.LockTimeout, request.Cancel, request.Waiting);
-            var changed = request.Changed(p => ReadOne(p, SysfsQueryKind.Content) is { Ok: true } e ? e.Value : null);
+            var changed = request.Changed(p => ReadOne(Full(p), p, SysfsQueryKind.Content, SysfsArea.Sysfs) is { Ok: true } e ? e.Value : null);
             if (changed.Count > 0) return PlanRunResult.Conflict(changed, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
             return RunWrites(request.Writes, request.ReadAfter);
         }
@@ -154,7 +162,7 @@ namespace VfioAp.Core.Sysfs
             _ => Errno.EIO,
         };
 
-        private IEnumerable<string> Expand(string pattern, Dictionary<string, string[]> listings)
+        private IEnumerable<string> Expand(string baseDir, string pattern, Dictionary<string, string[]> listings)
         {
             var segments = pattern.Split('/');
             var current = new List<string> { "" };
@@ -169,7 +177,7 @@ namespace VfioAp.Core.Sysfs
                         next.Add(prefix.Length == 0 ? seg : prefix + "/" + seg);
                         continue;
                     }
-                    foreach (var name in List(prefix, listings))
+                    foreach (var name in List(baseDir, prefix, listings))
                         if (SysfsPattern.Matches(seg, name))
                             next.Add(prefix.Length == 0 ? name : prefix + "/" + name);
                 }
@@ -179,10 +187,10 @@ namespace VfioAp.Core.Sysfs
             return current;
         }
 
-        private string[] List(string dir, Dictionary<string, string[]> listings)
+        private string[] List(string baseDir, string dir, Dictionary<string, string[]> listings)
         {
             if (listings.TryGetValue(dir, out var names)) return names;
-            var full = dir.Length == 0 ? Root : Full(dir);
+            var full = dir.Length == 0 ? baseDir : FullIn(baseDir, dir);
             try
             {
                 var paths = Directory.Exists(full) ? Directory.GetFileSystemEntries(full) : Array.Empty<string>();

@@ -27,7 +27,7 @@ namespace VfioAp.Core.Sysfs
         public const string MdevCreate = MdevTypeDir + "/create";
         public const string MdevAvailableInstances = MdevTypeDir + "/available_instances";
 
-        public static string CardName(ApId id) => "card" + id.ToString();
+        public static string CardName(ApId id) => "card" + id.ToKernelName();
         public static string CardDir(ApId id) => ApDevices + "/" + CardName(id);
         public static string CardAttribute(ApId id, string attribute) => CardDir(id) + "/" + attribute;
         public static string QueueDir(Apqn q) => CardDir(q.Adapter) + "/" + q.ToString();

@@ -41,9 +41,14 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
-        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs;
+        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyCollection]
+        public string[]? Guest { get; set; }
 
-        protected override string QueryKey => Mdev is null ? "" : string.Join(",", Mdev.Select(m => m.ToString("D")));
+        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
+
+        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(m => m.ToString("D")))) + "|" + GuestFilter.Key(Guest);
 
         protected override HostQuery CreateQuery()
         {
@@ -52,7 +57,9 @@ namespace VfioAp.PowerShell.Commands
             var apqns = Apqn is null ? null : new HashSet<Apqn>(Apqn);
             bool? bound = MyInvocation.BoundParameters.ContainsKey(nameof(Bound)) ? Bound.IsPresent : (bool?)null;
             var mdevs = Mdev is null ? null : new HashSet<Guid>(Mdev);
+            var guests = GuestFilter.From(Guest);
             return (snapshot, _) => snapshot.Queues.Where(q =>
+                (guests is null || guests.Matches(q.Guest)) &&
                 (adapters is null || adapters.Value.Contains(q.Adapter))
                 && (domains is null || domains.Value.Contains(q.Domain))
                 && (apqns is null || apqns.Contains(q.Apqn))

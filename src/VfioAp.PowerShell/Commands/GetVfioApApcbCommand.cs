@@ -24,17 +24,23 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
-        internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs;
+        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyCollection]
+        public string[]? Guest { get; set; }
+
+        internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs | SnapshotParts.Guests | SnapshotParts.KernelLog;
 
         protected override SnapshotParts Parts => ApcbParts;
 
-        protected override string QueryKey => Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")));
+        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")))) + "|" + GuestFilter.Key(Guest);
 
         protected override HostQuery CreateQuery()
         {
             var uuids = Mdev?.ToArray();
             var lookup = _lookup;
-            return (snapshot, _) => lookup.Select(snapshot, uuids).Select(m => ApcbReport.Build(snapshot, m));
+            var guests = GuestFilter.From(Guest);
+            return (snapshot, _) => lookup.Select(snapshot, uuids).Where(m => guests is null || guests.Matches(m.Guests)).Select(m => ApcbReport.Build(snapshot, m));
         }
 
         protected override void EndOfHosts()

@@ -20,16 +20,22 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Uuid { get; set; }
 
-        // Queue details give each mdev's InUse (a queue's vfio_ap status "in use" means a guest runs on it).
-        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs;
+        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyCollection]
+        public string[]? Guest { get; set; }
 
-        protected override string QueryKey => Uuid is null ? "" : string.Join(",", Uuid.Select(u => u.ToString("D")));
+        // Queue details give each mdev's InUse (a queue's vfio_ap status "in use" means a guest runs on it).
+        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
+
+        protected override string QueryKey => (Uuid is null ? "" : string.Join(",", Uuid.Select(u => u.ToString("D")))) + "|" + GuestFilter.Key(Guest);
 
         protected override HostQuery CreateQuery()
         {
             var uuids = Uuid?.ToArray();
             var lookup = _lookup;
-            return (snapshot, _) => lookup.Select(snapshot, uuids);
+            var guests = GuestFilter.From(Guest);
+            return (snapshot, _) => lookup.Select(snapshot, uuids).Where(m => guests is null || guests.Matches(m.Guests));
         }
 
         protected override void EndOfHosts()

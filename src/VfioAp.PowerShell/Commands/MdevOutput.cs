@@ -10,7 +10,7 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     internal static class MdevOutput
     {
-        public const SnapshotParts Parts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs;
+        public const SnapshotParts Parts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
 
         public static IEnumerable<object> Read(ApSession session, Guid uuid)
         {

@@ -98,11 +98,14 @@ namespace VfioAp.PowerShell.Commands
         protected IMdevctlConfigFiles? ConfigFilesFor(ApSession session, TimeSpan? lockTimeout = null)
         {
             string? root = MdevctlRoot is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MdevctlRoot);
+            // A session's host root (New-ApSession -HostRoot, or a tree at <dir>/sys) implies mdevctl's directory under it.
+            string shellRoot = MdevctlRoot ?? (session.Sysfs as IHostRooted)?.HostRoot ?? "/";
             // Over SSH each command that touches the definitions takes the host's lock in the same remote shell.
             if (lockTimeout is { } t && session.Sysfs is VfioAp.Ssh.SshSysfs ssh)
-                return new ShellMdevctlConfigFiles(session.ComputerName, MdevctlRoot ?? "/", script => ssh.RunShellLocked(script, t));
+                return new ShellMdevctlConfigFiles(session.ComputerName, shellRoot, script => ssh.RunShellLocked(script, t));
             if (session.Sysfs is IHostShell shell)
-                return new ShellMdevctlConfigFiles(session.ComputerName, MdevctlRoot ?? "/", shell.RunShell);
+                return new ShellMdevctlConfigFiles(session.ComputerName, shellRoot, shell.RunShell);
+            if (root is null && session.Kind == ApSessionKind.SysfsRoot && session.Sysfs is LocalSysfs { HostRoot: string hr }) root = hr;
             switch (session.Kind)
             {
                 case ApSessionKind.Local:

@@ -38,7 +38,7 @@ namespace VfioAp.PowerShell.Commands
         [AllowEmptyCollection]
         public DomainId[]? ControlDomain { get; set; }
 
-        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts;
+        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts | SnapshotParts.Guests;  // libvirt's files name the VM in refusals
 
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {

@@ -103,8 +103,8 @@ namespace VfioAp.PowerShell.Commands
                 }
                 else
                 {
-                    var apm = apMask is null ? bus.ApMask : Core.Model.ApMask.ParseKernel(apMask, bus.ApMask);
-                    var aqm = aqMask is null ? bus.AqMask : Core.Model.ApMask.ParseKernel(aqMask, bus.AqMask);
+                    var apm = apMask is null ? bus.ApMask.Mask : Core.Model.ApMask.ParseKernel(apMask, bus.ApMask);
+                    var aqm = aqMask is null ? bus.AqMask.Mask : Core.Model.ApMask.ParseKernel(aqMask, bus.AqMask);
                     plan = BusMaskPlanner.PlanMasks(snapshot, apm, aqm, out refusals);
                 }
                 return new Replanned(plan, refusals, plan.Summary);

@@ -66,7 +66,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts;
+        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts | SnapshotParts.Guests;  // libvirt's files name the VM in refusals
 
         protected override void BeginProcessing()
         {

@@ -25,20 +25,26 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
+        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyCollection]
+        public string[]? Guest { get; set; }
+
         /// <summary>Return an ApcbDifference for each disagreement instead of $true/$false.</summary>
         [Parameter]
         public SwitchParameter Detailed { get; set; }
 
         protected override SnapshotParts Parts => GetVfioApApcbCommand.ApcbParts;
 
-        protected override string QueryKey => Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")));
+        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")))) + "|" + GuestFilter.Key(Guest);
 
         protected override HostQuery CreateQuery()
         {
             var uuids = Mdev?.ToArray();
             var lookup = _lookup;
             bool detailed = Detailed.IsPresent;
-            return (snapshot, _) => Test(snapshot, lookup.Select(snapshot, uuids).ToList(), perMdev: uuids is not null, detailed);
+            var guests = GuestFilter.From(Guest);
+            return (snapshot, _) => Test(snapshot, lookup.Select(snapshot, uuids).Where(m => guests is null || guests.Matches(m.Guests)).ToList(), perMdev: uuids is not null, detailed);
         }
 
         private static IEnumerable<object> Test(HostSnapshot snapshot, List<VfioApMdev> mdevs, bool perMdev, bool detailed)

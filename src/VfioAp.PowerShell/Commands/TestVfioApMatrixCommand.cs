@@ -62,7 +62,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public SwitchParameter Detailed { get; set; }
 
-        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts;
+        protected override SnapshotParts Parts => MatrixPlanner.VerifyParts | SnapshotParts.Guests;  // libvirt's files name the VM in refusals
 
         protected override string QueryKey => Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")));
 

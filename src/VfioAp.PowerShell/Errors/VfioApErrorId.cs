@@ -32,6 +32,10 @@ namespace VfioAp.PowerShell
         public const string LockTimeout = "VfioAp.LockTimeout";
         /// <summary>The host's AP configuration lock file cannot be created (read-only or missing lock directory); nothing was written.</summary>
         public const string LockUnavailable = "VfioAp.LockUnavailable";
+        /// <summary>Remove-VfioApMdev without -Force: a shut-off libvirt domain's definition still references the mdev.</summary>
+        public const string MdevDefinedForGuest = "VfioAp.MdevDefinedForGuest";
+        /// <summary>New-ApSession got both -HostRoot and -SysfsRoot (the host root already says where sysfs is).</summary>
+        public const string HostRootAndSysfsRoot = "VfioAp.HostRootAndSysfsRoot";
         /// <summary>The kernel has no guest_matrix, so prediction and kernel cannot be compared.</summary>
         public const string GuestMatrixNotReported = "VfioAp.GuestMatrixNotReported";
 

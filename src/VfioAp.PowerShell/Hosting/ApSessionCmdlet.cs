@@ -30,6 +30,7 @@ namespace VfioAp.PowerShell.Commands
         private readonly HashSet<(ApSession Session, string Key)> _requests = new HashSet<(ApSession, string)>();
         private readonly HashSet<ApSession> _failedHosts = new HashSet<ApSession>();
         private readonly HashSet<ApSession> _readHosts = new HashSet<ApSession>();
+        private readonly HashSet<ApSession> _warnedHosts = new HashSet<ApSession>();
         private ApSession? _implicitSession;
         private readonly int _progressId = Environment.TickCount & 0x7fff;
 
@@ -177,6 +178,10 @@ namespace VfioAp.PowerShell.Commands
                 return;
             }
             _readHosts.Add(session);
+            // What the read could not understand (a malformed domain XML, an unreadable file): once per host and invocation.
+            if (_warnedHosts.Add(session) && _snapshots.TryGetValue(session, out var read) && read.IsValueCreated)
+                foreach (var warning in read.Value.Warnings)
+                    WriteWarning($"Host '{session.ComputerName}': {warning}");
             foreach (var item in outcome.Results!)
             {
                 if (item is VfioApException e) WriteError(e.ToErrorRecord(session));

@@ -20,7 +20,7 @@ namespace VfioAp.PowerShell
 
         /// <summary>The session cmdlets use when -Session is not given: this machine's /sys. Not registered.</summary>
         public static ApSession CreateImplicitLocal() =>
-            CreateImplicitLocal(new LocalSysfs(LocalSysfsRoot, Environment.MachineName));
+            CreateImplicitLocal(new LocalSysfs(LocalSysfsRoot, Environment.MachineName, "/"));
 
         private static ApSession CreateImplicitLocal(LocalSysfs sysfs) =>
             new ApSession(0, "local", ApSessionKind.Local, sysfs, null, LocalSysfsRoot, () => sysfs.RoundTrips, null, isImplicit: true);
@@ -45,9 +45,23 @@ namespace VfioAp.PowerShell
                     "Give the directory that holds bus/ap and devices/ap, e.g. one written by [VfioAp.Core.Simulation.SysfsTreeExporter]::Export, or omit -SysfsRoot for this machine's /sys.",
                     computerName ?? Environment.MachineName, fullPath, isFile ? Errno.ENOTDIR : Errno.ENOENT);
             }
-            var sysfs = new LocalSysfs(fullPath, computerName ?? Environment.MachineName);
+            // A tree at <dir>/sys stands for a whole host: <dir> is its root (libvirt's files, mdevctl's, the kernel log).
+            var trimmed = fullPath.TrimEnd('/');
+            string? hostRoot = trimmed.EndsWith("/sys", StringComparison.Ordinal) ? (trimmed.Length == 4 ? "/" : trimmed.Substring(0, trimmed.Length - 4)) : null;
+            var sysfs = new LocalSysfs(fullPath, computerName ?? Environment.MachineName, hostRoot);
             RequireApBus(sysfs, ApSessionKind.SysfsRoot);
             return Register(ApSessionKind.SysfsRoot, sysfs, name, null, fullPath, () => sysfs.RoundTrips, null);
+        }
+
+        /// <summary>A directory standing for a host's <c>/</c>: sysfs at &lt;dir&gt;/sys, libvirt's and mdevctl's files under &lt;dir&gt;/etc and &lt;dir&gt;/run, the kernel log at &lt;dir&gt;/var/log/kern.log.</summary>
+        public static ApSession OpenHostRoot(string fullPath, string? name, string? computerName)
+        {
+            if (!Directory.Exists(fullPath))
+                throw new VfioApException(VfioApErrorId.SysfsRootNotFound, ErrorCategory.ObjectNotFound,
+                    $"-HostRoot '{fullPath}' is not a directory (errno {(int)Errno.ENOENT} ENOENT: {ErrnoText.Describe(Errno.ENOENT)}).",
+                    "Give a directory that stands for the host's /, with sysfs at <dir>/sys, e.g. one written by [VfioAp.Core.Simulation.SysfsTreeExporter]::ExportHostRoot.",
+                    computerName ?? Environment.MachineName, fullPath, Errno.ENOENT);
+            return OpenSysfsRoot(Path.Combine(fullPath, "sys"), name, computerName);
         }
 
         /// <summary>

@@ -18,6 +18,7 @@ namespace VfioAp.PowerShell.Commands
     {
         private const string LocalSet = "Local";
         private const string SysfsRootSet = "SysfsRoot";
+        private const string HostRootSet = "HostRoot";
         private const string SimulationSet = "Simulation";
         private const string SshSet = "Ssh";
 
@@ -33,9 +34,20 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string SysfsRoot { get; set; } = "";
 
+        /// <summary>
+        /// A directory standing for the host's / (a test root): sysfs at &lt;dir&gt;/sys, mdevctl's files at
+        /// &lt;dir&gt;/etc/mdevctl.d, libvirt's at &lt;dir&gt;/etc/libvirt/qemu and &lt;dir&gt;/run/libvirt/qemu, the kernel log at
+        /// &lt;dir&gt;/var/log/kern.log. Locally, or on the remote host with -HostName.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = HostRootSet)]
+        [Parameter(ParameterSetName = SshSet)]
+        [ValidateNotNullOrEmpty]
+        public string HostRoot { get; set; } = "";
+
         /// <summary>The host name output objects carry (default: the scenario's name, this machine's name for -SysfsRoot, host or host:port for -HostName).</summary>
         [Parameter(ParameterSetName = SimulationSet)]
         [Parameter(ParameterSetName = SysfsRootSet)]
+        [Parameter(ParameterSetName = HostRootSet)]
         [Parameter(ParameterSetName = SshSet)]
         [ValidateNotNullOrEmpty]
         public string? ComputerName { get; set; }
@@ -118,6 +130,13 @@ namespace VfioAp.PowerShell.Commands
         {
             if (ParameterSetName == SshSet)
             {
+                if (!string.IsNullOrEmpty(HostRoot) && !string.IsNullOrEmpty(SysfsRoot))
+                {
+                    WriteError(new VfioApException(VfioApErrorId.HostRootAndSysfsRoot, ErrorCategory.InvalidArgument,
+                        "-HostRoot and -SysfsRoot both say where sysfs is: -HostRoot <dir> means sysfs at <dir>/sys.",
+                        "Give -HostRoot for a whole test host, or -SysfsRoot for a sysfs tree alone.").ToErrorRecord(HostRoot));
+                    return;
+                }
                 OpenSshSessions();
                 return;
             }
@@ -127,6 +146,7 @@ namespace VfioAp.PowerShell.Commands
                 {
                     SimulationSet => ApSessionFactory.OpenSimulation(Simulation, ResolvePath(Simulation), Name, ComputerName),
                     SysfsRootSet => ApSessionFactory.OpenSysfsRoot(ResolvePath(SysfsRoot) ?? SysfsRoot, Name, ComputerName),
+                    HostRootSet => ApSessionFactory.OpenHostRoot(ResolvePath(HostRoot) ?? HostRoot, Name, ComputerName),
                     _ => ApSessionFactory.OpenLocal(Name),
                 };
                 WriteVerbose($"Opened session {session.Id} '{session.Name}': {session.Kind} {session.ComputerName}.");
@@ -134,7 +154,7 @@ namespace VfioAp.PowerShell.Commands
             }
             catch (VfioApException e)
             {
-                WriteError(e.ToErrorRecord(ParameterSetName == SimulationSet ? Simulation : ParameterSetName == SysfsRootSet ? SysfsRoot : "/sys"));
+                WriteError(e.ToErrorRecord(ParameterSetName == SimulationSet ? Simulation : ParameterSetName == SysfsRootSet ? SysfsRoot : ParameterSetName == HostRootSet ? HostRoot : "/sys"));
             }
         }
 
@@ -187,7 +207,8 @@ namespace VfioAp.PowerShell.Commands
                 {
                     var options = SshOptionsBuilder.Build(h, given, context, warnings);
                     options.UseSudo = UseSudo.IsPresent;
-                    options.SysfsRoot = string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot;
+                    options.SysfsRoot = !string.IsNullOrEmpty(HostRoot) ? HostRoot!.TrimEnd('/') + "/sys" : string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot;
+                    options.HostRoot = string.IsNullOrEmpty(HostRoot) ? null : HostRoot;
                     options.CommandTimeout = TimeSpan.FromSeconds(CommandTimeout);
                     options.ComputerName = ComputerName;
                     planned.Add((options, null));
