@@ -7,7 +7,8 @@ AfterAll { $seed | Remove-ApSession }
 Describe 'Get-ApCard' {
     It 'shows the seed host''s two CEX8C cards with their queue counts' {
         $cards = Get-ApCard -Session $seed
-        @($cards.Id | ForEach-Object ToString) | Should -Be @('04', '05')
+        @($cards.Id | ForEach-Object ToString) | Should -Be @('0x04', '0x05')   # ids print as 0x-hex everywhere; [int] gives the number
+        @($cards.Id | ForEach-Object { [int]$_ }) | Should -Be @(4, 5)
         foreach ($c in $cards) {
             $c.Type | Should -Be 'CEX8C'
             $c.HwType | Should -Be 14
