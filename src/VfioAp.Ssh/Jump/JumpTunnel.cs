@@ -51,22 +51,8 @@ namespace VfioAp.Ssh.Jump
                 for (int i = 0; i < hops.Count; i++)
                     leases.Add(HopPool.Acquire(hops, i, i == 0 ? null : leases[i - 1], targetDisplay));
                 var last = leases[leases.Count - 1];
-                var port = new ForwardedPortLocal("127.0.0.1", 0, targetHost, (uint)targetPort);
-                try
-                {
-                    // Sessions opened in parallel share the hop's client; SSH.NET's list of forwarded ports is not thread-safe.
-                    lock (last.Entry.ConnectGate)
-                    {
-                        last.Client.AddForwardedPort(port);
-                        port.Start();
-                    }
-                }
-                catch (Exception e) when (e is SshException || e is System.Net.Sockets.SocketException || e is InvalidOperationException)
-                {
-                    port.Dispose();
-                    throw Failed(last.Display, i: hops.Count - 1, hops.Count, targetDisplay,
-                        $"could not forward a local port to {targetHost}:{targetPort} ({e.Message})", null, e);
-                }
+                var port = last.Forward(targetHost, targetPort, e => Failed(last.Display, i: hops.Count - 1, hops.Count, targetDisplay,
+                    $"could not forward a local port to {targetHost}:{targetPort} ({e.Message})", null, e));
                 return new JumpTunnel(leases, port, last.Display, last);
             }
             catch
@@ -108,6 +94,30 @@ namespace VfioAp.Ssh.Jump
         internal HopPool.Entry Entry => _entry;
         public SshClient Client => _entry.Client!;
         public string Display => _entry.Display;
+
+        /// <summary>
+        /// Forwards a new 127.0.0.1 port through this hop to host:port (as ssh -L does). Sessions opened in parallel share the
+        /// hop's client and SSH.NET's list of forwarded ports is not thread-safe, so it is changed under the hop's gate. A
+        /// failure disposes the port and throws what <paramref name="failed"/> makes of it (naming the hop).
+        /// </summary>
+        public ForwardedPortLocal Forward(string host, int port, Func<Exception, SshHostException> failed)
+        {
+            var forward = new ForwardedPortLocal("127.0.0.1", 0, host, (uint)port);
+            try
+            {
+                lock (_entry.ConnectGate)
+                {
+                    Client.AddForwardedPort(forward);
+                    forward.Start();
+                }
+                return forward;
+            }
+            catch (Exception e) when (e is SshException || e is System.Net.Sockets.SocketException || e is InvalidOperationException)
+            {
+                forward.Dispose();
+                throw failed(e);
+            }
+        }
 
         public void Dispose()
         {
@@ -175,21 +185,10 @@ namespace VfioAp.Ssh.Jump
             int port = o.Port;
             if (previous != null)
             {
-                var forward = new ForwardedPortLocal("127.0.0.1", 0, o.HostName, (uint)o.Port);
-                try
-                {
-                    // Lock order is always this hop, then the one before it: no two threads take them the other way round.
-                    lock (previous.Entry.ConnectGate)
-                    {
-                        previous.Client.AddForwardedPort(forward);
-                        forward.Start();
-                    }
-                }
-                catch (Exception e) when (e is SshException || e is System.Net.Sockets.SocketException || e is InvalidOperationException)
-                {
-                    forward.Dispose();
-                    throw JumpTunnel.Failed(previous.Display, index - 1, count, target, $"could not forward a local port to the next hop {o.Display} ({e.Message})", null, e);
-                }
+                // Lock order is always this hop (held by the caller), then the one before it (taken in Forward): no two
+                // threads take them the other way round.
+                var forward = previous.Forward(o.HostName, o.Port, e =>
+                    JumpTunnel.Failed(previous.Display, index - 1, count, target, $"could not forward a local port to the next hop {o.Display} ({e.Message})", null, e));
                 entry.Upstream = forward;
                 // The previous hop must outlive this one: hold a count on it of our own.
                 entry.UpstreamLease = HopPoolAddRef(previous);
