@@ -7,7 +7,8 @@ using VfioAp.Core.Sysfs;
 namespace VfioAp.Benchmarks;
 
 /// <summary>
-/// DESIGN §1: predicting a 256 × 256 guest APCB costs microseconds and allocates nothing per APQN.
+/// The APCB rule (about_VfioAp_Apcb: THE RULE) runs on every read of every mdev, so on the largest host (256 × 256)
+/// predicting a guest APCB must cost microseconds and allocate nothing per APQN.
 /// Run: dotnet run -c Release --project tests/VfioAp.Benchmarks -- --filter '*ApcbFilter*'
 /// </summary>
 [MemoryDiagnoser]

@@ -8,7 +8,7 @@ using VfioAp.Ssh;
 namespace VfioAp.Benchmarks;
 
 /// <summary>
-/// DESIGN §6: a read-only cmdlet is one SSH command whose output is O(files). This measures the client side of it:
+/// A read-only cmdlet is one SSH command whose output is O(files) (README.md, Layout: src/VfioAp.Ssh; about_VfioAp: SESSIONS). This measures the client side of it:
 /// parsing what the ReadMany script prints for a 60 × 85 and a 256 × 256 host (every queue's online, config, chkstop,
 /// status and driver link, as HostReader asks for Get-ApQueue) into a SysfsReadResult, in one streaming pass.
 /// Run: dotnet run -c Release --project tests/VfioAp.Benchmarks -- --filter '*SshParser*'

@@ -22,7 +22,7 @@ public class ApMaskTests
     }
 
     [Theory]
-    [InlineData("0x41", new[] { 1, 7 })]          // spec §4: shorter strings pad with 0 bits on the right
+    [InlineData("0x41", new[] { 1, 7 })]          // about_VfioAp_Kernel: WRITE SYNTAX: a short mask is padded with 0 bits on the right
     [InlineData("41", new[] { 1, 7 })]
     [InlineData("x41", new[] { 1, 7 })]           // hex2bitmap skips a lone 'x' too
     [InlineData("0x41\n", new[] { 1, 7 })]

@@ -29,7 +29,7 @@ public class ApcbFilterTests
     [Fact]
     public void Seed_drops_adapter_05_because_05_0035_is_not_bound()
     {
-        // spec §7 "Seed"
+        // about_VfioAp_Apcb: WORKED EXAMPLES, "The seed host": 05.0035 unbound drops adapter 05
         var host = Host(ApMask.Of(4, 5), ApMask.Of(4, 0x22, 0x35), ApMask.Of(4, 0x22, 0x35));
         var queues = new QueueTable();
         foreach (var a in new[] { 4, 5 })

@@ -10,7 +10,7 @@ public class KernelNumberTests
     [InlineData("53", 53UL)]
     [InlineData("0x35", 0x35UL)]
     [InlineData("0X35", 0x35UL)]
-    [InlineData("035", 29UL)]      // spec §4: octal
+    [InlineData("035", 29UL)]      // about_VfioAp_Kernel: WRITE SYNTAX: kstrtoul base 0, a leading 0 is octal
     [InlineData("0", 0UL)]
     [InlineData("+5", 5UL)]
     [InlineData("5\n", 5UL)]

@@ -8,7 +8,7 @@ using VfioAp.Core.Rules;
 
 namespace VfioAp.Core.Tests;
 
-/// <summary>Import planning against a host snapshot shaped like the spec's seed host (§7).</summary>
+/// <summary>Import planning against a host snapshot shaped like the seed host (about_VfioAp_Apcb: WORKED EXAMPLES).</summary>
 public class PersistenceImportTests
 {
     private static readonly Guid Seed = Guid.Parse("62177883-f1bb-47f0-914d-32a22e3a8804");

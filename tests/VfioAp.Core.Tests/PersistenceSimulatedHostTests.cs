@@ -12,7 +12,7 @@ namespace VfioAp.Core.Tests;
 /// <summary>
 /// Persistence against the simulated kernel: what mdevctl would re-create from a persisted definition, built by the
 /// import planner and applied through the write side's PlanRunner, ends as the original mdev with the same guest matrix.
-/// Expected matrices are the spec's seed example (§7), not the module's output.
+/// Expected matrices are the seed host's (about_VfioAp_Apcb: WORKED EXAMPLES, "The seed host"), not the module's output.
 /// </summary>
 public class PersistenceSimulatedHostTests
 {
@@ -98,7 +98,8 @@ public class PersistenceSimulatedHostTests
     [Fact]
     public void The_kernel_doc_example_assigning_adapter_6_to_guest_2_is_refused_naming_guest_3()
     {
-        // Spec §7: guest 2's mdev gets adapter 6 → EADDRINUSE, 06.0047 and 06.00ff belong to guest 3.
+        // about_VfioAp_Apcb: WORKED EXAMPLES, "The kernel documentation example": guest 2's mdev gets adapter 6 → EADDRINUSE,
+        // because 06.0047 and 06.00ff belong to guest 3.
         var kernel = ScenarioLibrary.Load("kernel-doc");
         using var sysfs = new SimulatedSysfs(kernel, "kdoc");
         var host = HostReader.Read(sysfs, All);

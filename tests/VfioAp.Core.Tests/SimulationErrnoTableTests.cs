@@ -6,7 +6,7 @@ using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Tests;
 
-/// <summary>Each row of the spec §5 table, as the simulated kernel answers writes (errnos verified against drivers/s390/crypto).</summary>
+/// <summary>Each write and errno of about_VfioAp_Kernel: REFUSALS AND ERRNOS, as the simulated kernel answers writes (errnos verified against drivers/s390/crypto).</summary>
 public class SimulationErrnoTableTests
 {
     private const string A = "aaaaaaaa-0000-4000-8000-000000000001";

@@ -7,7 +7,7 @@ using VfioAp.Core.Sysfs;
 namespace VfioAp.Core.Tests;
 
 /// <summary>
-/// The spec §7 worked examples through the simulated tree, and the events at which the kernel recomputes the
+/// The worked examples of about_VfioAp_Apcb: WORKED EXAMPLES through the simulated tree, and the events at which the kernel recomputes the
 /// shadow APCB (and those at which it only cuts it).
 /// </summary>
 public class SimulationShadowApcbTests

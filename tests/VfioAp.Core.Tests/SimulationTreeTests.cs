@@ -6,7 +6,7 @@ using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Tests;
 
-/// <summary>The simulated tree: every path of spec §2, the kernel's text (spec §3, ap_card.c, ap_queue.c, zcrypt_*.c), links and modes.</summary>
+/// <summary>The simulated tree: every path of about_VfioAp_Kernel: SYSFS LAYOUT, the kernel's text (about_VfioAp_Kernel: READ FORMATS, ap_card.c, ap_queue.c, zcrypt_*.c), links and modes.</summary>
 public class SimulationTreeTests
 {
     private static readonly SimulatedKernel Seed = ScenarioLibrary.Load("seed");

@@ -69,7 +69,8 @@ namespace VfioAp.Integration.Tests
                 Assert.True(r.ExitCode == 0, path + ": " + r);
                 Assert.Equal(kernel.Read(path), r.StandardOutput);
             }
-            // The worked example of spec §7, so an empty tree on both sides could not pass: APID 05 is filtered out.
+            // The seed host of about_VfioAp_Apcb: WORKED EXAMPLES, so an empty tree on both sides could not pass: APID 05 is
+            // filtered out.
             Assert.Equal("04.0004\n04.0022\n04.0035\n", SimFsShell.Run("cat \"$1/$2\"", mount.Root, mdev + "/guest_matrix").StandardOutput);
         }
 
