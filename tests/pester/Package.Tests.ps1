@@ -32,7 +32,8 @@ Describe 'The package' {
 
     It 'holds the module, its help, formats, dependencies, LICENSE and CHANGELOG' {
         foreach ($entry in 'VfioAp.psd1', 'VfioAp.Format.ps1xml', 'LICENSE', 'CHANGELOG.md',
-            'en-US/about_VfioAp.help.txt', 'en-US/VfioAp.PowerShell.dll-Help.xml',
+            'en-US/about_VfioAp.help.txt', 'en-US/about_VfioAp_Kernel.help.txt', 'en-US/about_VfioAp_Apcb.help.txt',
+            'en-US/VfioAp.PowerShell.dll-Help.xml',
             'lib/VfioAp.PowerShell.dll', 'lib/VfioAp.Core.dll',
             'lib/dependencies/VfioAp.Ssh.dll', 'lib/dependencies/Renci.SshNet.dll', 'lib/dependencies/BouncyCastle.Cryptography.dll') {
             $Entries | Should -Contain $entry
