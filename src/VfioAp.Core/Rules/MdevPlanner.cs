@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Model;
-using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Rules
 {

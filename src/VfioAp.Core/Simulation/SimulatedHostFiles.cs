@@ -1,10 +1,10 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using VfioAp.Core.Guests;
+using System;
 using VfioAp.Core.Persistence;
+using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Simulation
 {

@@ -5,24 +5,6 @@ using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Sysfs
 {
-    /// <summary>Which parts of a host a cmdlet needs; each part adds a fixed number of glob queries, never one per device.</summary>
-    [Flags]
-    public enum SnapshotParts
-    {
-        Bus = 1,
-        Cards = 2,
-        /// <summary>Which driver each queue is bound to: all the APCB rule needs.</summary>
-        QueueBindings = 4,
-        /// <summary>online, config, chkstop and vfio_ap status of every queue: what Get-ApQueue shows.</summary>
-        QueueDetails = 8,
-        Mdevs = 16,
-        /// <summary>libvirt's domain files under the host root: which VM holds which mdev (no extra round trip).</summary>
-        Guests = 32,
-        /// <summary>The kernel log's vfio_ap queue-reset lines under the host root: evidence for a failed reset.</summary>
-        KernelLog = 64,
-        All = Bus | Cards | QueueBindings | QueueDetails | Mdevs | Guests | KernelLog,
-    }
-
     /// <summary>A host that cannot be read as an AP host: no AP bus, vfio_ap missing, a file the kernel could not have written.</summary>
     public sealed class HostReadException : Exception
     {
@@ -91,7 +73,7 @@ namespace VfioAp.Core.Sysfs
                 q.Add(new SysfsQuery(MdevGlob + "/ap_config", SysfsQueryKind.Exists));
                 q.Add(new SysfsQuery(SysfsLayout.MdevAvailableInstances));
             }
-            if ((parts & SnapshotParts.Guests) != 0) q.AddRange(Guests.LibvirtDomainFiles.Queries);
+            if ((parts & SnapshotParts.Guests) != 0) q.AddRange(LibvirtDomainFiles.Queries);
             if ((parts & SnapshotParts.KernelLog) != 0) q.Add(KernelLog.Query);
             return q;
         }
@@ -108,13 +90,13 @@ namespace VfioAp.Core.Sysfs
             // Guests first: mdevs and queues carry the name of the VM that holds them.
             var warnings = new List<string>();
             var domains = (parts & SnapshotParts.Guests) != 0
-                ? Guests.LibvirtDomainFiles.Read(r, hostRoot ?? "/", warnings)
-                : (IReadOnlyList<Guests.LibvirtDomainRecord>)Array.Empty<Guests.LibvirtDomainRecord>();
-            var guestsOf = new Dictionary<Guid, List<Guests.LibvirtDomainRecord>>();
+                ? LibvirtDomainFiles.Read(r, hostRoot ?? "/", warnings)
+                : (IReadOnlyList<LibvirtDomainRecord>)Array.Empty<LibvirtDomainRecord>();
+            var guestsOf = new Dictionary<Guid, List<LibvirtDomainRecord>>();
             foreach (var d in domains)
                 foreach (var m in d.Mdevs)
                 {
-                    if (!guestsOf.TryGetValue(m, out var list)) guestsOf[m] = list = new List<Guests.LibvirtDomainRecord>();
+                    if (!guestsOf.TryGetValue(m, out var list)) guestsOf[m] = list = new List<LibvirtDomainRecord>();
                     list.Add(d);
                 }
 
@@ -197,13 +179,13 @@ namespace VfioAp.Core.Sysfs
                     bool used = full.Apqns().Any(q => queueStatus.TryGetValue(q.QueueId, out var st) && st == "in use");
                     guestsOf.TryGetValue(uuid, out var holders);
                     // The active domain first: it is the one QEMU opened the mdev for.
-                    var names = holders?.OrderBy(d => d.State == Guests.GuestStates.ShutOff).ThenBy(d => d.Name, StringComparer.Ordinal).Select(d => d.Name).ToList() ?? new List<string>();
-                    var first = holders?.OrderBy(d => d.State == Guests.GuestStates.ShutOff).ThenBy(d => d.Name, StringComparer.Ordinal).FirstOrDefault();
+                    var names = holders?.OrderBy(d => d.State == GuestStates.ShutOff).ThenBy(d => d.Name, StringComparer.Ordinal).Select(d => d.Name).ToList() ?? new List<string>();
+                    var first = holders?.OrderBy(d => d.State == GuestStates.ShutOff).ThenBy(d => d.Name, StringComparer.Ordinal).FirstOrDefault();
                     mdevs.Add(new VfioApMdev
                     {
                         Guest = names.Count == 0 ? null : string.Join(", ", names),
                         Guests = names,
-                        GuestState = first?.State ?? Guests.GuestStates.NotDefined,
+                        GuestState = first?.State ?? GuestStates.NotDefined,
                         Autostart = holders?.Any(d => d.Autostart) ?? false,
                         ComputerName = host,
                         Uuid = uuid,
@@ -308,7 +290,7 @@ namespace VfioAp.Core.Sysfs
                 }
             }
 
-            var guests = new List<Guests.LibvirtGuest>();
+            var guests = new List<LibvirtGuest>();
             foreach (var d in domains)
             {
                 ApMask ga = ApMask.Empty, gd = ApMask.Empty;
@@ -323,7 +305,7 @@ namespace VfioAp.Core.Sysfs
                     gd |= g.Value.Domains;
                     apqns += g.Value.ApqnCount;
                 }
-                guests.Add(new Guests.LibvirtGuest
+                guests.Add(new LibvirtGuest
                 {
                     ComputerName = host,
                     Name = d.Name,

@@ -1,8 +1,9 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using System;
 using VfioAp.Core.Locking;
+using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Sysfs
 {

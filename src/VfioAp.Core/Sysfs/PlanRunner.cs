@@ -1,7 +1,8 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
+using System;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 
 namespace VfioAp.Core.Sysfs
 {

@@ -1,10 +1,11 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using VfioAp.Core.Model;
+using System;
 using VfioAp.Core.Locking;
+using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
+using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.PowerShell.Commands
