@@ -1,6 +1,6 @@
 namespace VfioAp.Core.Model
 {
-    /// <summary>Why the guest APCB lost an adapter, a domain or a control domain (spec §6).</summary>
+    /// <summary>Why the guest APCB lost an adapter, a domain or a control domain (about_VfioAp_Apcb: REASONS).</summary>
     public enum ApcbDropReason
     {
         AdapterNotInHostConfig,

@@ -7,7 +7,7 @@ using VfioAp.Core.Model;
 namespace VfioAp.Core.Sysfs
 {
     /// <summary>
-    /// Every attribute's text, byte for byte as the kernel prints it (spec §3), and strict parsers for that text.
+    /// Every attribute's text, byte for byte as the kernel prints it (about_VfioAp_Kernel: READ FORMATS), and strict parsers for that text.
     /// Parsers reject anything the kernel could not have printed, so a corrupted or foreign tree is reported, not guessed at.
     /// </summary>
     public static class SysfsFormat
