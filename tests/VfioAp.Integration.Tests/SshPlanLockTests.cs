@@ -1,8 +1,8 @@
+using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;

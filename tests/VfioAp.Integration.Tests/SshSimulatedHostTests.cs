@@ -1,6 +1,6 @@
+using System;
 using System.IO;
 using System.Linq;
-using System;
 using VfioAp.Core.Model;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;

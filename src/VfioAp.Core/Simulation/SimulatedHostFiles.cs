@@ -1,8 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using System;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 

@@ -1,10 +1,10 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Text;
 using System.Threading;
-using System;
 using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;

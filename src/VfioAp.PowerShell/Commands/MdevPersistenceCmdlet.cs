@@ -1,9 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System;
-using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
+using VfioAp.Core.Locking;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
