@@ -291,7 +291,10 @@ namespace VfioAp.Integration.Tests
             try
             {
                 var sw = Stopwatch.StartNew();
-                var r = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.AqMask, "0x1"), new SysfsWrite("bus/ap/stuck", "0x2") }));
+                // A plan's command may also wait for the host's lock on top of the command timeout: a 1 s lock wait
+                // (nobody else holds it) keeps the bound about the command itself.
+                var r = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.AqMask, "0x1"), new SysfsWrite("bus/ap/stuck", "0x2") },
+                                                    lockTimeout: TimeSpan.FromSeconds(1)));
                 Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");
                 Assert.Equal(Errno.ETIMEDOUT, r.Error);
                 Assert.Equal(1, r.Applied);
