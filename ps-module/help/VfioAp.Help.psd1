@@ -366,7 +366,7 @@ $apcb.Dropped
             WithMdev = 'Only domains whose XML references a vfio-ap mdev.'
         }
         Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); -Name is not bound from the pipeline (sessions have a Name too).' }
-        Outputs     = @{ 'VfioAp.Core.Guests.LibvirtGuest' = 'One object per domain, with ComputerName and Session. Piped into Get-VfioApApcb, Get-VfioApMdev, Test-VfioApApcb or Get-ApQueue, its Guest property (the name) binds to -Guest.' }
+        Outputs     = @{ 'VfioAp.Core.Model.LibvirtGuest' = 'One object per domain, with ComputerName and Session. Piped into Get-VfioApApcb, Get-VfioApMdev, Test-VfioApApcb or Get-ApQueue, its Guest property (the name) binds to -Guest.' }
         Examples    = @(
             @{
                 Title   = 'Which VM gets which crypto'

@@ -130,9 +130,6 @@ namespace VfioAp.Ssh
             return result.Succeeded ? Errno.None : result.Error;
         }
 
-        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null) =>
-            RunPlanOnce(writes, readAfter, null, out _);
-
         /// <summary>The host's AP configuration lock for this session's root, on the remote host (see <see cref="ApConfigLock.PathFor"/>).</summary>
         public string LockPath => ApConfigLock.PathFor(Root);
 

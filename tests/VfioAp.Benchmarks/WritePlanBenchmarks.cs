@@ -45,7 +45,7 @@ public class WritePlanBenchmarks
         }
         Check(fs.Write(SysfsLayout.ApMask, "-0x0-0x77"));
         var create = PlanRunner.Apply(fs, MdevPlanner.PlanCreate(Mdev, A, apConfig));
-        if (!create.Succeeded) throw new InvalidOperationException(KernelRefusal.Describe(create, null).Message);
+        if (!create.Succeeded) throw new InvalidOperationException(FailedPlan.Describe(create, null).Message);
         return k;
     }
 
@@ -79,7 +79,7 @@ public class WritePlanBenchmarks
         if (MatrixValidator.Validate(host, Mdev, goal).Any(f => f.Severity == FindingSeverity.Error)) throw new InvalidOperationException("refused");
         var plan = MatrixPlanner.Plan(Mdev, mdev.Matrix, goal, mdev.HasApConfig);
         var outcome = PlanRunner.Apply(_sysfs, plan);
-        if (!outcome.Succeeded) throw new InvalidOperationException(KernelRefusal.Describe(outcome, host).Message);
+        if (!outcome.Succeeded) throw new InvalidOperationException(FailedPlan.Describe(outcome, host).Message);
         return plan.Steps.Count;
     }
 }

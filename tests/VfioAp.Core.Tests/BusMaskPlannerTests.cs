@@ -41,7 +41,7 @@ public class BusMaskPlannerTests
         Assert.True(outcome.RolledBack);
         KernelText.AssertSame(text, KernelText.Dump(k), "after the refused aqmask write");
         Assert.Contains(k.KernelLog, l => l.Contains("Userspace may not re-assign queue 06.0047"));
-        var failure = KernelRefusal.Describe(outcome, before);
+        var failure = FailedPlan.Describe(outcome, before);
         Assert.Equal(RefusalCode.ApqnHeldByMdev, failure.Code);
         Assert.Equal(FailureCategory.ResourceBusy, failure.Category);
         Assert.Equal("/sys/bus/ap/aqmask", failure.Path);
@@ -80,7 +80,7 @@ public class BusMaskPlannerTests
         Assert.Equal(Errno.EBUSY, probe.Echo(SysfsLayout.ApMask, "-0x7,+0x5"));
 
         var outcome = PlanRunner.Apply(fs, plan);
-        Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : KernelRefusal.Describe(outcome, before).Message);
+        Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : FailedPlan.Describe(outcome, before).Message);
         Assert.Equal(newApm, k.ApMask);
         Assert.Equal(newAqm, k.AqMask);
         Assert.Equal("vfio_ap", k.DriverOf(Apqn.Parse("05.0009")));
@@ -147,7 +147,7 @@ public class BusMaskPlannerTests
                 Assert.Equal(Errno.EBUSY, outcome.Error);
                 Assert.True(outcome.RolledBack);
                 KernelText.AssertSame(text, KernelText.Dump(k), $"refused ({c})");
-                var failure = KernelRefusal.Describe(outcome, before);
+                var failure = FailedPlan.Describe(outcome, before);
                 Assert.Equal(RefusalCode.ApqnHeldByMdev, failure.Code);
                 Assert.Contains(refusals, r => failure.Message.Contains("mdev " + r.OtherMdev!.Value.ToString("D") + " holds"));
                 return;

@@ -212,7 +212,7 @@ public class MatrixPlannerTests
         Assert.NotNull(outcome.VerificationProblem);
         Assert.True(outcome.RolledBack);
         KernelText.AssertSame(text, KernelText.Dump(k), "after the verification rollback");
-        var failure = KernelRefusal.Describe(outcome, before);
+        var failure = FailedPlan.Describe(outcome, before);
         Assert.Equal(RefusalCode.VerificationFailed, failure.Code);
         Assert.Equal(FailureCategory.InvalidResult, failure.Category);
         Assert.Contains("were accepted, but reading back shows", failure.Message);

@@ -36,7 +36,7 @@ public class MatrixRefusalTests
         Assert.Equal(errno, outcome.Error);
         Assert.True(outcome.RolledBack);
         KernelText.AssertSame(text, KernelText.Dump(k), "after the refused plan");
-        var failure = KernelRefusal.Describe(outcome, before);
+        var failure = FailedPlan.Describe(outcome, before);
         Assert.Equal(finding.Refusal, failure.Code);
         Assert.Equal(KernelRefusal.FromFinding(finding, fs.HostName, "the change").Code, failure.Code);
         Assert.StartsWith($"Host '{fs.HostName}': ", failure.Message);
@@ -113,7 +113,7 @@ public class MatrixRefusalTests
         var host = HostReader.Read(new SimulatedSysfs(k), MatrixPlanner.VerifyParts);
         var g2 = host.FindMdev(Guest2)!;
         var plan = MatrixPlanner.Plan(Guest2, g2.Matrix, g2.Matrix.WithAdapters(ApMask.Of(5, 6)), g2.HasApConfig);
-        var (write, e) = KernelRefusal.FirstRefusedWrite(host, Guest2, plan)!.Value;
+        var (write, e) = PlanReplay.FirstRefusedWrite(host, Guest2, plan)!.Value;
         Assert.Equal(expected, SysfsLayout.LastSegment(write.Path) + (kind == KernelKind.Current ? "" : " " + write.Value));
         Assert.Equal(errno, e);
         // And it is the write the kernel does refuse, with that errno.
@@ -133,11 +133,11 @@ public class MatrixRefusalTests
             Assert.Equal(Errno.None, k.Echo(Sim.Mdev(m, a), v));
         var host = HostReader.Read(new SimulatedSysfs(k), MatrixPlanner.VerifyParts);
         var plan = MatrixPlanner.Plan(m, k.MatrixOf(m), new ApMatrix(ApMask.Of(5, 0x10), ApMask.Of(4, 9), ApMask.Empty), false);
-        var (write, e) = KernelRefusal.FirstRefusedWrite(host, m, plan)!.Value;
+        var (write, e) = PlanReplay.FirstRefusedWrite(host, m, plan)!.Value;
         Assert.Equal(("assign_adapter", "0x10", Errno.ENODEV), (SysfsLayout.LastSegment(write.Path), write.Value, e));
         var outcome = PlanRunner.Apply(new SimulatedSysfs(k), plan);
         Assert.Same(write, outcome.FailedWrite);
-        Assert.Null(KernelRefusal.FirstRefusedWrite(host, m, MatrixPlanner.Plan(m, k.MatrixOf(m), new ApMatrix(ApMask.Of(5), ApMask.Of(4, 9), ApMask.Empty), false)));
+        Assert.Null(PlanReplay.FirstRefusedWrite(host, m, MatrixPlanner.Plan(m, k.MatrixOf(m), new ApMatrix(ApMask.Of(5), ApMask.Of(4, 9), ApMask.Empty), false)));
     }
 
     [Fact]
@@ -188,7 +188,7 @@ public class MatrixRefusalTests
         var before = HostReader.Read(fs);
         var m = before.FindMdev(Sim.SeedMdev)!;
         var outcome = PlanRunner.Apply(fs, MatrixPlanner.Plan(m.Uuid, m.Matrix, m.Matrix.WithAdapters(ApMask.Of(4)), true));
-        var failure = KernelRefusal.Describe(outcome, before);
+        var failure = FailedPlan.Describe(outcome, before);
         Assert.Equal(RefusalCode.PermissionDenied, failure.Code);
         Assert.Contains("EACCES (Permission denied)", failure.Message);
         Assert.Contains("Nothing was changed", failure.Message);
@@ -235,7 +235,7 @@ public class MatrixRaceTests
             // The winner has all of its goal, the loser all of its start (nothing), at once.
             Assert.Equal(aWon ? wantA : ApMatrix.Empty, k.MatrixOf(a));
             Assert.Equal(aWon ? ApMatrix.Empty : wantB, k.MatrixOf(b));
-            var failure = KernelRefusal.Describe(loser, aWon ? before2 : before1);
+            var failure = FailedPlan.Describe(loser, aWon ? before2 : before1);
             Assert.Equal(RefusalCode.ApqnInUse, failure.Code);
             Assert.Contains("06.0004 held by mdev " + (aWon ? a : b).ToString("D"), failure.Message);
 

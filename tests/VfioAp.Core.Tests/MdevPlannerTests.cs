@@ -34,7 +34,7 @@ public class MdevPlannerTests
         Assert.Equal(New.ToString("D"), plan.Writes[0].Value);
         int trips = fs.RoundTrips;
         var outcome = PlanRunner.Apply(fs, plan);
-        Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : KernelRefusal.Describe(outcome, before).Message);
+        Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : FailedPlan.Describe(outcome, before).Message);
         Assert.Equal(1, fs.RoundTrips - trips);
         Assert.Equal(initial, k.MatrixOf(New));
         Assert.Equal(before.AvailableInstances - 1, outcome.After!.AvailableInstances);
@@ -60,7 +60,7 @@ public class MdevPlannerTests
         Assert.True(outcome.RolledBack);
         Assert.Equal("remove", SysfsLayout.LastSegment(outcome.Rollback.Last().Write.Path));
         KernelText.AssertSame(text, KernelText.Dump(k), "after the refused create");
-        var failure = KernelRefusal.Describe(outcome, before);
+        var failure = FailedPlan.Describe(outcome, before);
         Assert.Contains("06.0047 held by mdev " + Sim.Guest3.ToString("D"), failure.Message);
         Assert.Contains("undo: remove mdev " + New.ToString("D"), failure.Message);
     }
@@ -105,7 +105,7 @@ public class MdevPlannerTests
         var refused = PlanRunner.Apply(fs, MdevPlanner.PlanRemove(g1));
         Assert.Equal(Errno.EBUSY, refused.Error);
         KernelText.AssertSame(text, KernelText.Dump(k), "after the refused remove");
-        var failure = KernelRefusal.Describe(refused, before);
+        var failure = FailedPlan.Describe(refused, before);
         Assert.Equal(RefusalCode.MdevInUse, failure.Code);
         Assert.Contains("a KVM guest is using the mdev", failure.Message);
 

@@ -41,7 +41,7 @@ public class PlanPropertyTests
         Assert.Equal(predicted.Adapters.Except(kernel.Adapters), MatrixPlanner.StaleAdapters(snap, m));
         var refilter = MatrixPlanner.PlanRefilter(snap, m);
         var outcome = PlanRunner.Apply(fs, refilter);
-        Assert.True(outcome.Succeeded, $"{context}: refilter failed: {(outcome.Succeeded ? "" : KernelRefusal.Describe(outcome, snap).Message)}");
+        Assert.True(outcome.Succeeded, $"{context}: refilter failed: {(outcome.Succeeded ? "" : FailedPlan.Describe(outcome, snap).Message)}");
         if (!predicted.Domains.IsEmpty || m.HasApConfig)
             Assert.True(MatrixPlanner.VerifyGuestMatrix(HostReader.Read(fs), mdev) is null, $"{context}: after refilter: {MatrixPlanner.VerifyGuestMatrix(HostReader.Read(fs), mdev)}");
     }
@@ -68,7 +68,7 @@ public class PlanPropertyTests
 
             int trips = fs.RoundTrips;
             var outcome = PlanRunner.Apply(fs, plan);
-            Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : KernelRefusal.Describe(outcome, before).Message);
+            Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : FailedPlan.Describe(outcome, before).Message);
             Assert.Equal(plan.IsEmpty ? 0 : 1, fs.RoundTrips - trips);
             Assert.Equal(desired, k.MatrixOf(m.Uuid));
             foreach (var (o, matrix) in others) Assert.Equal(matrix, k.MatrixOf(o));
@@ -124,7 +124,7 @@ public class PlanPropertyTests
             cases++;
             if (plan.Steps.Count > plain.Steps.Count) stale++;
             var outcome = PlanRunner.Apply(fs, plan);
-            Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : KernelRefusal.Describe(outcome, before).Message);
+            Assert.True(outcome.Succeeded, outcome.Succeeded ? "" : FailedPlan.Describe(outcome, before).Message);
             Assert.Equal(desired, k.MatrixOf(id));
             var after = HostReader.Read(fs, MatrixPlanner.VerifyParts);
             var predicted = ApcbFilter.Predict(desired, after.HostConfig, after).Guest;
@@ -162,7 +162,7 @@ public class PlanPropertyTests
             // A rollback that ends with an assign filters again; one of unassigns only may leave adapters out (kernel behaviour).
             AssertGuestMatrix(k, fs, m.Uuid, filtered: outcome.Rollback.Count == 0 || Assigns(new WritePlan("", outcome.Rollback.Select(r => new PlanStep(r.Write)).ToList(), SnapshotParts.Mdevs, _ => null)), c.ToString());
 
-            var failure = KernelRefusal.Describe(outcome, before);
+            var failure = FailedPlan.Describe(outcome, before);
             Assert.Equal(KernelRefusal.Classify(SysfsLayout.LastSegment(outcome.FailedWrite!.Path), outcome.Error), failure.Code);
             Assert.Contains("'lpar-prop'", failure.Message);
             Assert.Contains("/sys/" + outcome.FailedWrite.Path, failure.Message);
@@ -170,7 +170,7 @@ public class PlanPropertyTests
             if (outcome.Error == Errno.EADDRINUSE)
             {
                 // The error names an mdev that really holds an APQN of the matrix the kernel checked.
-                var checkedMatrix = KernelRefusal.MatrixAtFailure(outcome, before)!.Value;
+                var checkedMatrix = FailedPlan.MatrixAtFailure(outcome, before)!.Value;
                 var holders = k.Mdevs.Where(o => o != m.Uuid && checkedMatrix.Apqns().Any(q => k.MatrixOf(o).Contains(q))).ToList();
                 Assert.NotEmpty(holders);
                 Assert.Contains(holders, h => failure.Message.Contains(h.ToString("D")));
@@ -210,7 +210,7 @@ public class PlanPropertyTests
                 KernelText.AssertSame(text, KernelText.Dump(k, withGuestMatrix: false), $"fault at step {step} of {plan.Steps.Count} ({c})");
                 bool rollbackAssigns = outcome.Rollback.Any(r => r.Write.Path.EndsWith("/assign_adapter", StringComparison.Ordinal) || r.Write.Path.EndsWith("/assign_domain", StringComparison.Ordinal));
                 AssertGuestMatrix(k, fs, m.Uuid, filtered: step == 0 || rollbackAssigns, $"fault at step {step} ({c})");
-                var failure = KernelRefusal.Describe(outcome, start);
+                var failure = FailedPlan.Describe(outcome, start);
                 Assert.Contains(step == 0 ? "Nothing was changed" : "Rolled back", failure.Message);
             }
         }, iter: 150);
@@ -242,7 +242,7 @@ public class PlanPropertyTests
         Assert.Equal(new[] { true, false, true }, outcome.Rollback.Select(r => r.Applied));
         Assert.Equal(3, fs.RoundTrips - 1); // the plan, the rollback up to the refused undo, the rest of the rollback
         Assert.Equal(new ApMatrix(ApMask.Of(4), ApMask.Of(4), ApMask.Empty), k.MatrixOf(mdev));
-        var failure = KernelRefusal.Describe(outcome, before);
+        var failure = FailedPlan.Describe(outcome, before);
         Assert.Equal(RefusalCode.WriteFailed, failure.Code);
         Assert.Contains("The rollback did not restore the host", failure.Message);
         Assert.Contains("'0x5' to /sys/" + Sim.Mdev(mdev, "assign_adapter") + " got EBUSY", failure.Message);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
+using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;
 using Xunit;

@@ -90,9 +90,9 @@ namespace VfioAp.Integration.Tests
             foreach (var (name, writes, expected) in plans)
             {
                 int before = _sshd.CommandCount();
-                var remote = ssh.RunPlan(writes, readAfter);
+                var remote = ssh.RunPlan(new PlanRequest(writes, readAfter));
                 Assert.Equal(before + 1, _sshd.CommandCount());
-                var local = memory.RunPlan(writes, readAfter);
+                var local = memory.RunPlan(new PlanRequest(writes, readAfter));
                 _out.WriteLine($"{name}: ssh {Describe(remote)}, memory {Describe(local)}");
                 Assert.Equal(expected, remote.Error);
                 Assert.Equal(Describe(local), Describe(remote));

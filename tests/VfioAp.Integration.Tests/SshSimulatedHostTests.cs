@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using VfioAp.Core.Model;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;

@@ -45,7 +45,6 @@ public sealed class SlowSysfs : ISysfs
         finally { _probe.Leave(); }
     }
     public Errno Write(string path, string value) => _inner.Write(path, value);
-    public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery> readAfter = null) => _inner.RunPlan(writes, readAfter);
     public PlanRunResult RunPlan(PlanRequest request) => _inner.RunPlan(request);
     public void Dispose() => _inner.Dispose();
 }

@@ -88,11 +88,6 @@ public sealed class LostAnswerSysfs : ISysfs
     public string Root => _inner.Root;
     public SysfsReadResult ReadMany(System.Collections.Generic.IReadOnlyList<SysfsQuery> queries) => _inner.ReadMany(queries);
     public Errno Write(string path, string value) => _inner.Write(path, value);
-    public PlanRunResult RunPlan(System.Collections.Generic.IReadOnlyList<SysfsWrite> writes, System.Collections.Generic.IReadOnlyList<SysfsQuery> readAfter)
-    {
-        _inner.RunPlan(writes, readAfter);
-        throw new System.IO.IOException("connection reset by peer");
-    }
     public PlanRunResult RunPlan(PlanRequest request)
     {
         _inner.RunPlan(request);

@@ -1,13 +1,12 @@
 using System;
 using System.Collections.Generic;
-using VfioAp.Core.Rules;
 
 namespace VfioAp.Core.Model
 {
     /// <summary>
-    /// An mdev's guest APCB: what the module predicts from the host's state (<see cref="ApcbFilter"/>) beside what the
+    /// An mdev's guest APCB: what the module predicts from the host's state (<c>Rules.ApcbFilter</c>) beside what the
     /// kernel reports in <c>guest_matrix</c>, with a reason for everything the guest does not get.
-    /// Built by <see cref="ApcbReport.Build"/> from one snapshot.
+    /// Built by <c>Rules.ApcbReport.Build</c> from one snapshot.
     /// </summary>
     public sealed class Apcb
     {
@@ -68,7 +67,7 @@ namespace VfioAp.Core.Model
         public IReadOnlyList<ApqnCause> Causes { get; init; } = Array.Empty<ApqnCause>();
         public ApcbDropSource Source { get; init; }
         /// <summary>For a failed reset the kernel alone saw: its log lines about the adapter's queues (timestamp and text), oldest first.</summary>
-        public IReadOnlyList<Sysfs.KernelLogLine> Evidence { get; init; } = Array.Empty<Sysfs.KernelLogLine>();
+        public IReadOnlyList<KernelLogLine> Evidence { get; init; } = Array.Empty<KernelLogLine>();
         public string Message { get; init; } = "";
         public override string ToString() => Message;
     }
@@ -85,7 +84,7 @@ namespace VfioAp.Core.Model
         /// <summary>The most likely reason, when the module can name one (e.g. a failed queue reset, invisible in sysfs).</summary>
         public ApcbDropReason? LikelyCause { get; init; }
         /// <summary>The kernel log's lines backing the likely cause (a failed reset of the adapter's queues), oldest first.</summary>
-        public IReadOnlyList<Sysfs.KernelLogLine> Evidence { get; init; } = Array.Empty<Sysfs.KernelLogLine>();
+        public IReadOnlyList<KernelLogLine> Evidence { get; init; } = Array.Empty<KernelLogLine>();
         public string Message { get; init; } = "";
         public override string ToString() => Message;
     }

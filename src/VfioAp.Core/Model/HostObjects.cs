@@ -124,7 +124,7 @@ namespace VfioAp.Core.Model
         public int MaxDomainId { get; init; }
         public string? Bindings { get; init; }
 
-        /// <summary>Spec §5: an APQN belongs to the default drivers iff its APID is in apmask and its APQI in aqmask.</summary>
+        /// <summary>An APQN belongs to the default drivers iff its APID is in apmask and its APQI in aqmask (about_VfioAp_Kernel: OWNERSHIP AND BINDING).</summary>
         public bool IsHostOwned(Apqn q) => ApMask.Contains(q.Adapter) && AqMask.Contains(q.Domain);
         /// <summary>Adapters whose bit is clear in apmask: their queues are for vfio_ap on every domain.</summary>
         public AdapterMask VfioAdapters => ~ApMask.Mask;

@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace VfioAp.Core.Model
 {
-    /// <summary>The state of a queue as the APCB rule needs it; what <see cref="Rules.ApcbFilter"/> asks of a host.</summary>
+    /// <summary>The state of a queue as the APCB rule needs it; what <c>Rules.ApcbFilter</c> asks of a host.</summary>
     public interface IQueueStates
     {
         QueueBinding BindingOf(Apqn apqn);
@@ -33,9 +33,9 @@ namespace VfioAp.Core.Model
 
         public HostSnapshot(string computerName, ApBusConfig bus, IEnumerable<ApCard> cards, IEnumerable<ApQueue> queues,
                             IEnumerable<VfioApMdev> mdevs, int? availableInstances, bool vfioApLoaded, IEnumerable<Apqn>? resetFailed = null,
-                            IEnumerable<Guests.LibvirtGuest>? guests = null, IEnumerable<string>? warnings = null)
+                            IEnumerable<LibvirtGuest>? guests = null, IEnumerable<string>? warnings = null)
         {
-            Guests = (guests ?? Enumerable.Empty<Guests.LibvirtGuest>()).ToList();
+            Guests = (guests ?? Enumerable.Empty<LibvirtGuest>()).ToList();
             Warnings = (warnings ?? Enumerable.Empty<string>()).ToList();
             ComputerName = computerName;
             Bus = bus;
@@ -62,17 +62,17 @@ namespace VfioAp.Core.Model
         public IReadOnlyList<ApQueue> Queues { get; }
         public IReadOnlyList<VfioApMdev> Mdevs { get; }
         /// <summary>libvirt's domains on the host (empty where libvirt's files are absent or were not asked for).</summary>
-        public IReadOnlyList<Guests.LibvirtGuest> Guests { get; }
+        public IReadOnlyList<LibvirtGuest> Guests { get; }
         /// <summary>Things read but not understood (a malformed domain XML, an unreadable file), each naming its file; the cmdlets warn once per host.</summary>
         public IReadOnlyList<string> Warnings { get; }
 
         /// <summary>The kernel log's queue-reset lines, or null when the log was not read or could not be (see <see cref="KernelLogNote"/>).</summary>
-        public IReadOnlyList<Sysfs.KernelLogLine>? KernelLog { get; init; }
+        public IReadOnlyList<KernelLogLine>? KernelLog { get; init; }
         /// <summary>Why the kernel log is not there ("kernel log not readable …"), or null.</summary>
         public string? KernelLogNote { get; init; }
 
         /// <summary>The domains whose XML references the mdev, active ones first.</summary>
-        public IEnumerable<Guests.LibvirtGuest> GuestsOf(Guid mdev) =>
+        public IEnumerable<LibvirtGuest> GuestsOf(Guid mdev) =>
             Guests.Where(g => g.Mdevs.Contains(mdev)).OrderBy(g => !g.IsActive).ThenBy(g => g.Name, StringComparer.Ordinal);
         /// <summary>vfio_ap-passthrough's <c>available_instances</c>, null when vfio_ap is not loaded.</summary>
         public int? AvailableInstances { get; }

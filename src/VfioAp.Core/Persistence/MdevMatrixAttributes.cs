@@ -43,55 +43,61 @@ namespace VfioAp.Core.Persistence
         public static ApMatrix Replay(IReadOnlyList<MdevctlAttribute> attributes, string source, Func<int, (string Entry, int? Line)> entryOf,
                                       int maxAdapterId = ApId.Max, int maxDomainId = DomainId.Max, ICollection<string>? warnings = null)
         {
-            var adapters = ApMask.Empty;
-            var domains = ApMask.Empty;
-            var controls = ApMask.Empty;
-            for (int i = 0; i < attributes.Count; i++)
+            var replay = new Replayer(source, entryOf, maxAdapterId, maxDomainId, warnings);
+            var matrix = ApMatrix.Empty;
+            for (int i = 0; i < attributes.Count; i++) matrix = replay.Apply(matrix, attributes[i], i);
+            return matrix;
+        }
+
+        /// <summary>One replay: the input's name for messages, the host's maxima, and where warnings go.</summary>
+        private sealed class Replayer
+        {
+            private readonly string _source;
+            private readonly Func<int, (string Entry, int? Line)> _entryOf;
+            private readonly int _maxAdapterId, _maxDomainId;
+            private readonly ICollection<string>? _warnings;
+
+            public Replayer(string source, Func<int, (string Entry, int? Line)> entryOf, int maxAdapterId, int maxDomainId, ICollection<string>? warnings)
             {
-                var attr = attributes[i];
+                _source = source;
+                _entryOf = entryOf;
+                _maxAdapterId = maxAdapterId;
+                _maxDomainId = maxDomainId;
+                _warnings = warnings;
+            }
+
+            /// <summary>The matrix after attribute write <paramref name="i"/>, as the kernel takes it.</summary>
+            public ApMatrix Apply(ApMatrix m, MdevctlAttribute attr, int i)
+            {
                 switch (attr.Name)
                 {
-                    case MdevctlAttribute.AssignAdapter:
-                        adapters = adapters.With(Id(attr, i, "adapter", maxAdapterId, "ap_max_adapter_id"));
-                        break;
-                    case MdevctlAttribute.UnassignAdapter:
-                        adapters = adapters.Without(Id(attr, i, "adapter", maxAdapterId, "ap_max_adapter_id"));
-                        break;
-                    case MdevctlAttribute.AssignDomain:
-                        domains = domains.With(Id(attr, i, "domain", maxDomainId, "ap_max_domain_id"));
-                        break;
-                    case MdevctlAttribute.UnassignDomain:
-                        domains = domains.Without(Id(attr, i, "domain", maxDomainId, "ap_max_domain_id"));
-                        break;
+                    case MdevctlAttribute.AssignAdapter: return m.WithAdapters(m.Adapters.With(Id(attr, i, "adapter", _maxAdapterId, "ap_max_adapter_id")));
+                    case MdevctlAttribute.UnassignAdapter: return m.WithAdapters(m.Adapters.Without(Id(attr, i, "adapter", _maxAdapterId, "ap_max_adapter_id")));
+                    case MdevctlAttribute.AssignDomain: return m.WithDomains(m.Domains.With(Id(attr, i, "domain", _maxDomainId, "ap_max_domain_id")));
+                    case MdevctlAttribute.UnassignDomain: return m.WithDomains(m.Domains.Without(Id(attr, i, "domain", _maxDomainId, "ap_max_domain_id")));
                     case MdevctlAttribute.AssignControlDomain:
-                        controls = controls.With(Id(attr, i, "control domain", maxDomainId, "ap_max_domain_id"));
-                        break;
+                        return m.WithControlDomains(m.ControlDomains.With(Id(attr, i, "control domain", _maxDomainId, "ap_max_domain_id")));
                     case MdevctlAttribute.UnassignControlDomain:
-                        controls = controls.Without(Id(attr, i, "control domain", maxDomainId, "ap_max_domain_id"));
-                        break;
+                        return m.WithControlDomains(m.ControlDomains.Without(Id(attr, i, "control domain", _maxDomainId, "ap_max_domain_id")));
                     case MdevctlAttribute.ApConfig:
-                        var m = ApConfig(attr, i, maxAdapterId, maxDomainId);
-                        adapters = m.Adapters;
-                        domains = m.Domains;
-                        controls = m.ControlDomains;
-                        warnings?.Add($"{Where(i)}: ap_config exists only on newer kernels; on a kernel without it mdevctl fails to start the mdev.");
-                        break;
+                        var whole = ApConfig(attr, i);
+                        _warnings?.Add($"{Where(i)}: ap_config exists only on newer kernels; on a kernel without it mdevctl fails to start the mdev.");
+                        return whole;
                     default:
-                        warnings?.Add($"{Where(i)}: '{attr.Name}' is not an attribute of a vfio_ap mdev; it is kept, but mdevctl stops the device when it finds no such attribute at start.");
-                        break;
+                        _warnings?.Add($"{Where(i)}: '{attr.Name}' is not an attribute of a vfio_ap mdev; it is kept, but mdevctl stops the device when it finds no such attribute at start.");
+                        return m;
                 }
             }
-            return new ApMatrix(adapters, domains, controls);
 
-            string Where(int index) => source + ", " + entryOf(index).Entry;
+            private string Where(int index) => _source + ", " + _entryOf(index).Entry;
 
-            PersistenceException Fail(int index, string problem)
+            private PersistenceException Fail(int index, string problem)
             {
-                var (entry, line) = entryOf(index);
-                return new PersistenceException(source, entry, problem, line);
+                var (entry, line) = _entryOf(index);
+                return new PersistenceException(_source, entry, problem, line);
             }
 
-            int Id(MdevctlAttribute attr, int index, string what, int max, string maxAttribute)
+            private int Id(MdevctlAttribute attr, int index, string what, int max, string maxAttribute)
             {
                 var v = attr.Value;
                 var shown = v.Replace("\n", "\\n");
@@ -108,11 +114,11 @@ namespace VfioAp.Core.Persistence
                         : $"{what} id '{shown}' ({n}) is above {max}, this host's maximum ({maxAttribute}); the kernel refuses it with ENODEV.");
                 }
                 if (v.Length > 1 && v[0] == '0' && v[1] != 'x' && v[1] != 'X' && n != 0)
-                    warnings?.Add($"{Where(index)}: the kernel reads '{shown}' as octal, i.e. {what} {n} (0x{n.ToString("x", CultureInfo.InvariantCulture)}).");
+                    _warnings?.Add($"{Where(index)}: the kernel reads '{shown}' as octal, i.e. {what} {n} (0x{n.ToString("x", CultureInfo.InvariantCulture)}).");
                 return (int)n;
             }
 
-            ApMatrix ApConfig(MdevctlAttribute attr, int index, int maxA, int maxD)
+            private ApMatrix ApConfig(MdevctlAttribute attr, int index)
             {
                 var parts = attr.Value.TrimEnd('\n').Split(',');
                 if (parts.Length != 3)
@@ -123,7 +129,7 @@ namespace VfioAp.Core.Persistence
                 {
                     if (!ApMask.TryParseAbsolute(parts[k], out masks[k], out var problem))
                         throw Fail(index, $"ap_config {names[k]}: {problem} The kernel refuses it with EINVAL.");
-                    int max = k == 0 ? maxA : maxD;
+                    int max = k == 0 ? _maxAdapterId : _maxDomainId;
                     int over = masks[k].NextSetBit(max + 1);
                     if (max < ApId.Max && over >= 0)
                         throw Fail(index, $"ap_config {names[k]} sets bit {over}, above this host's maximum {max}; the kernel refuses it with ENODEV.");

@@ -5,35 +5,6 @@ using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Rules
 {
-    /// <summary>Why the guest APCB lost an adapter, a domain or a control domain (spec §6).</summary>
-    public enum ApcbDropReason
-    {
-        AdapterNotInHostConfig,
-        DomainNotInHostConfig,
-        ControlDomainNotInHostConfig,
-        QueueMissing,
-        QueueNotBound,
-        QueueBoundToOtherDriver,
-        QueueResetFailed,
-    }
-
-    /// <summary>One APQN that made the kernel drop its adapter.</summary>
-    public sealed class ApqnCause
-    {
-        public ApqnCause(Apqn apqn, ApcbDropReason reason, string? driver)
-        {
-            Apqn = apqn;
-            Reason = reason;
-            Driver = driver;
-        }
-
-        public Apqn Apqn { get; }
-        public ApcbDropReason Reason { get; }
-        /// <summary>The other driver's name for <see cref="ApcbDropReason.QueueBoundToOtherDriver"/>.</summary>
-        public string? Driver { get; }
-        public override string ToString() => $"{Apqn} {Reason}{(Driver is null ? "" : " (" + Driver + ")")}";
-    }
-
     /// <summary>An adapter, domain or control domain the guest does not get, with the reason.</summary>
     public sealed class ApcbDrop
     {
@@ -78,7 +49,7 @@ namespace VfioAp.Core.Rules
         public IReadOnlyList<ApcbDrop> Dropped { get; }
         public bool HostConfigReported { get; }
         /// <summary>The predicted <c>guest_matrix</c> text, as the kernel would print it.</summary>
-        public string GuestMatrixText => Sysfs.SysfsFormat.FormatMatrix(Guest.Adapters, Guest.Domains);
+        public string GuestMatrixText => MatrixText.FormatMatrix(Guest.Adapters, Guest.Domains);
     }
 
     /// <summary>

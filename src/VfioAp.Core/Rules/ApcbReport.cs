@@ -80,7 +80,7 @@ namespace VfioAp.Core.Rules
                 var id = new ApId(a);
                 // The log is evidence only: the prediction stays what sysfs shows.
                 var evidence = snapshot.KernelLog?.Where(l => l.Apqn.Adapter == id && mdev.Matrix.Domains.Contains(l.Apqn.Domain)).ToList()
-                               ?? new List<Sysfs.KernelLogLine>();
+                               ?? new List<KernelLogLine>();
                 // The lines themselves are in Evidence; the message only says when the log could not be consulted.
                 var logWords = evidence.Count == 0 && snapshot.KernelLogNote is string note ? $" ({note}.)" : "";
                 var message =

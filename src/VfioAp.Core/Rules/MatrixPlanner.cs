@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Model;
-using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Rules
 {
@@ -179,7 +178,7 @@ namespace VfioAp.Core.Rules
         internal static PlanStep ApConfigStep(Guid mdev, ApMatrix current, ApMatrix desired, bool undo, bool refilter = false)
         {
             var path = SysfsLayout.MdevAttribute(mdev, "ap_config");
-            var write = new SysfsWrite(path, SysfsFormat.FormatApConfig(desired).TrimEnd('\n'),
+            var write = new SysfsWrite(path, MatrixText.FormatApConfig(desired).TrimEnd('\n'),
                 refilter ? $"write the unchanged matrix of {mdev:D} to ap_config again: the kernel filters the guest APCB anew"
                          : $"set the matrix of {mdev:D} to {desired} in one ap_config write");
             if (!undo) return new PlanStep(write);
@@ -187,11 +186,11 @@ namespace VfioAp.Core.Rules
             // matrix as it is when the undo runs, never the whole start matrix over someone else's later change.
             ApMatrix added = desired.Except(current), removed = current.Except(desired);
             return new PlanStep(write,
-                new SysfsWrite(path, SysfsFormat.FormatApConfig(current).TrimEnd('\n'), $"undo: restore the matrix of {mdev:D} to {current}"),
+                new SysfsWrite(path, MatrixText.FormatApConfig(current).TrimEnd('\n'), $"undo: restore the matrix of {mdev:D} to {current}"),
                 now => now.FindMdev(mdev) is { } m
                     ? new[]
                     {
-                        new SysfsWrite(path, SysfsFormat.FormatApConfig(m.Matrix.Except(added).Union(removed)).TrimEnd('\n'),
+                        new SysfsWrite(path, MatrixText.FormatApConfig(m.Matrix.Except(added).Union(removed)).TrimEnd('\n'),
                             $"undo: take back this change of {mdev:D} (remove {added}, restore {removed})"),
                     }
                     : null);

@@ -92,8 +92,9 @@ namespace VfioAp.Core.Rules
     }
 
     /// <summary>
-    /// Checks a proposed change against a host snapshot the way the kernel will (spec §5) and predicts what the guest
-    /// loses (spec §6), so a change can be refused or explained before anything is written.
+    /// Checks a proposed change against a host snapshot the way the kernel will (about_VfioAp_Kernel: REFUSALS AND
+    /// ERRNOS) and predicts what the guest loses (about_VfioAp_Apcb: THE RULE), so a change can be refused or explained
+    /// before anything is written.
     /// </summary>
     public static class MatrixValidator
     {

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Model;
-using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Rules
 {
@@ -61,7 +60,7 @@ namespace VfioAp.Core.Rules
         private static string Count(int n) => n == 1 ? "1 write" : n + " writes";
     }
 
-    /// <summary>Who an APQN is for, as apmask/aqmask decide (spec §5).</summary>
+    /// <summary>Who an APQN is for, as apmask/aqmask decide (about_VfioAp_Kernel: OWNERSHIP AND BINDING).</summary>
     public enum ApOwner
     {
         /// <summary>Bits cleared: the APQNs are for vfio_ap (pass-through).</summary>

@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using VfioAp.Core.Guests;
 using VfioAp.Core.Persistence;
+using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Simulation
 {

@@ -74,7 +74,7 @@ namespace VfioAp.Core.Simulation
             return injected != Errno.None ? injected : WriteOne(path, value);
         }
 
-        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
+        private PlanRunResult RunWrites(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter)
         {
             CheckOpen();
             if (writes is null) throw new ArgumentNullException(nameof(writes));
@@ -109,7 +109,7 @@ namespace VfioAp.Core.Simulation
                 Interlocked.Increment(ref _roundTrips);
                 return PlanRunResult.Conflict(changed, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
             }
-            return RunPlan(request.Writes, request.ReadAfter);
+            return RunWrites(request.Writes, request.ReadAfter);
         }
 
         private string? ReadContent(string path)

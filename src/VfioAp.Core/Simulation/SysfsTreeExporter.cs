@@ -47,7 +47,7 @@ namespace VfioAp.Core.Simulation
         /// <summary>The files outside sysfs, as libvirt writes them (definitions and status 0600, autostart links to the definition's absolute path).</summary>
         public static void WriteHostFiles(SimulatedHostFiles files, string directory)
         {
-            foreach (var dir in new[] { Guests.LibvirtDomainFiles.DefinitionDir, Guests.LibvirtDomainFiles.AutostartDir, Guests.LibvirtDomainFiles.StatusDir, "var/log" })
+            foreach (var dir in new[] { LibvirtDomainFiles.DefinitionDir, LibvirtDomainFiles.AutostartDir, LibvirtDomainFiles.StatusDir, "var/log" })
                 Directory.CreateDirectory(Path.Combine(directory, dir));
             foreach (var kv in files.Files())
             {

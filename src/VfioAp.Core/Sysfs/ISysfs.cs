@@ -24,16 +24,11 @@ namespace VfioAp.Core.Sysfs
         Errno Write(string path, string value);
 
         /// <summary>
-        /// Runs the writes in order in one round trip, stopping at the first failure, then (success or not) reads
-        /// <paramref name="readAfter"/> in that same round trip, so a plan is applied and verified in one SSH command.
-        /// </summary>
-        PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null);
-
-        /// <summary>
         /// Runs a plan under the host's AP configuration lock, in one round trip: take the lock (or throw
         /// <see cref="Locking.ApConfigLockException"/>, nothing written), re-read the request's preconditions and, when one
-        /// changed, write nothing and answer <see cref="PlanRunResult.Conflicts"/>; else the writes as
-        /// <see cref="RunPlan(IReadOnlyList{SysfsWrite}, IReadOnlyList{SysfsQuery})"/>; then the reads; then release.
+        /// changed, write nothing and answer <see cref="PlanRunResult.Conflicts"/>; else the writes in order, stopping at the
+        /// first failure; then (written or not) the request's reads, so a plan is applied and verified in one SSH
+        /// command; then release. There is no door to run writes without the lock and the preconditions.
         /// </summary>
         PlanRunResult RunPlan(PlanRequest request);
     }
@@ -153,22 +148,6 @@ namespace VfioAp.Core.Sysfs
 
         /// <summary>Content of a path that must have been read, or null when it does not exist or could not be read.</summary>
         public string? ContentOf(string path) => _byPath.TryGetValue(path, out var e) && e.Ok ? e.Value : null;
-    }
-
-    public sealed class SysfsWrite
-    {
-        public SysfsWrite(string path, string value, string? description = null)
-        {
-            Path = path;
-            Value = value;
-            Description = description ?? $"echo {value} > {path}";
-        }
-
-        public string Path { get; }
-        public string Value { get; }
-        /// <summary>What the step does, in words for -WhatIf and error messages.</summary>
-        public string Description { get; }
-        public override string ToString() => $"echo {Value} > {Path}";
     }
 
     /// <summary>What became of a plan: how many steps were applied, and the step that failed with its errno.</summary>

@@ -119,12 +119,6 @@ namespace VfioAp.Core.Sysfs
             }
         }
 
-        public PlanRunResult RunPlan(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null)
-        {
-            RoundTrips++;
-            return RunWrites(writes, readAfter);
-        }
-
         /// <summary>The host's AP configuration lock for this tree (see <see cref="ApConfigLock.PathFor"/>).</summary>
         public string LockPath => ApConfigLock.PathFor(System.IO.Path.GetFullPath(Root));
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using VfioAp.Core.Locking;
+using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Sysfs
 {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 
 namespace VfioAp.Core.Sysfs
 {

@@ -7,7 +7,7 @@ using VfioAp.Core.Model;
 namespace VfioAp.Core.Sysfs
 {
     /// <summary>
-    /// Every attribute's text, byte for byte as the kernel prints it (spec §3), and strict parsers for that text.
+    /// Every attribute's text, byte for byte as the kernel prints it (about_VfioAp_Kernel: READ FORMATS), and strict parsers for that text.
     /// Parsers reject anything the kernel could not have printed, so a corrupted or foreign tree is reported, not guessed at.
     /// </summary>
     public static class SysfsFormat
@@ -16,26 +16,7 @@ namespace VfioAp.Core.Sysfs
         /// <c>matrix</c> / <c>guest_matrix</c> (the kernel's <c>vfio_ap_mdev_matrix_show</c>): one <c>%02x.%04x</c> line per APQN;
         /// with only adapters, <c>%02x.</c> lines; with only domains, <c>.%04x</c> lines; with neither, empty.
         /// </summary>
-        public static string FormatMatrix(ApMask adapters, ApMask domains)
-        {
-            var sb = new StringBuilder();
-            bool hasA = !adapters.IsEmpty, hasD = !domains.IsEmpty;
-            if (hasA && hasD)
-            {
-                foreach (var a in adapters)
-                    foreach (var d in domains)
-                        sb.Append(a.ToString("x2", CultureInfo.InvariantCulture)).Append('.').Append(d.ToString("x4", CultureInfo.InvariantCulture)).Append('\n');
-            }
-            else if (hasA)
-            {
-                foreach (var a in adapters) sb.Append(a.ToString("x2", CultureInfo.InvariantCulture)).Append(".\n");
-            }
-            else if (hasD)
-            {
-                foreach (var d in domains) sb.Append('.').Append(d.ToString("x4", CultureInfo.InvariantCulture)).Append('\n');
-            }
-            return sb.ToString();
-        }
+        public static string FormatMatrix(ApMask adapters, ApMask domains) => MatrixText.FormatMatrix(adapters, domains);
 
         public static string FormatMatrix(ApMatrix matrix) => FormatMatrix(matrix.Adapters, matrix.Domains);
 
@@ -107,25 +88,12 @@ namespace VfioAp.Core.Sysfs
             return ParseMask(text, source);
         }
 
-        public static ApMask ParseMask(string text, string source)
-        {
-            var t = text.TrimEnd('\n');
-            if (t.Length != 66 || !t.StartsWith("0x", StringComparison.Ordinal))
-                throw new FormatException($"{source}: '{Show(t)}' is not 0x followed by 64 hex digits.");
-            if (!ApMask.TryParseAbsolute(t, out var m, out var problem)) throw new FormatException($"{source}: {problem}");
-            return m;
-        }
+        public static ApMask ParseMask(string text, string source) => MatrixText.ParseMask(text, source);
 
         /// <summary><c>ap_config</c> (newer kernels): <c>0x&lt;apm&gt;,0x&lt;aqm&gt;,0x&lt;adm&gt;\n</c>.</summary>
-        public static string FormatApConfig(ApMatrix m) =>
-            m.Adapters.ToKernelString() + "," + m.Domains.ToKernelString() + "," + m.ControlDomains.ToKernelString() + "\n";
+        public static string FormatApConfig(ApMatrix m) => MatrixText.FormatApConfig(m);
 
-        public static ApMatrix ParseApConfig(string text, string source = "ap_config")
-        {
-            var parts = text.TrimEnd('\n').Split(',');
-            if (parts.Length != 3) throw new FormatException($"{source}: expected three masks separated by commas, found {parts.Length} part(s).");
-            return new ApMatrix(ParseMask(parts[0], source + " (APM)"), ParseMask(parts[1], source + " (AQM)"), ParseMask(parts[2], source + " (ADM)"));
-        }
+        public static ApMatrix ParseApConfig(string text, string source = "ap_config") => MatrixText.ParseApConfig(text, source);
 
         /// <summary><c>%d\n</c> attributes (hwtype, depth, ap_max_*_id).</summary>
         public static int ParseInt(string text, string source)

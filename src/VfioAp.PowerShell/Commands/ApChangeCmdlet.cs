@@ -8,6 +8,7 @@ using System.Threading;
 using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
+using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.PowerShell.Commands
@@ -449,7 +450,7 @@ namespace VfioAp.PowerShell.Commands
                 WriteOutput(change, outcome);
                 return;
             }
-            var failure = KernelRefusal.Describe(outcome, change.Before);
+            var failure = FailedPlan.Describe(outcome, change.Before);
             WriteError(ToException(failure).ToErrorRecord(change.ErrorTarget));
             if (outcome.RollbackFailed)
                 WriteError(new VfioApException("VfioAp." + RefusalCode.RollbackFailed, ErrorCategory.WriteError,
@@ -480,7 +481,7 @@ namespace VfioAp.PowerShell.Commands
         {
             var root = session.Sysfs.Root.TrimEnd('/') + "/";
             Guid? mdev = target is Guid g ? g : (Guid?)null;
-            var refused = mdev.HasValue ? KernelRefusal.FirstRefusedWrite(snapshot, mdev.Value, plan) : null;
+            var refused = mdev.HasValue ? PlanReplay.FirstRefusedWrite(snapshot, mdev.Value, plan) : null;
             foreach (var e in errors)
             {
                 SysfsWrite? write = null;

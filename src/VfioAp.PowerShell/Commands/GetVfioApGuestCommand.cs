@@ -1,6 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
-using VfioAp.Core.Guests;
+using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.PowerShell.Commands

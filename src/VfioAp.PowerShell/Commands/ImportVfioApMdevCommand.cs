@@ -359,7 +359,7 @@ namespace VfioAp.PowerShell.Commands
                 return;
             }
             // The write side's words and ids: the same refusal reads the same from Set-VfioApMatrix and from an import.
-            var failure = KernelRefusal.Describe(outcome, snapshot);
+            var failure = FailedPlan.Describe(outcome, snapshot);
             var error = ApChangeCmdlet.ToException(failure);
             WriteError(new VfioApException(error.ErrorId, error.Category, $"Importing mdev {item.Uuid:D} from {item.Definition.Source}: {error.Message}",
                 error.RecommendedAction, error.Host, error.Path, error.Errno).ToErrorRecord(item.Uuid));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.PowerShell.Commands

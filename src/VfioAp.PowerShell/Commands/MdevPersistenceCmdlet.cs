@@ -5,6 +5,7 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Locking;
 using VfioAp.Core.Persistence;
+using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.PowerShell.Commands

@@ -1,9 +1,8 @@
 using System;
-using VfioAp.Core.Model;
 
-namespace VfioAp.Core.Sysfs
+namespace VfioAp.Core.Model
 {
-    /// <summary>Where each attribute lives, relative to the sysfs root (spec §2). One place, so no path is spelled twice.</summary>
+    /// <summary>Where each attribute lives, relative to the sysfs root (about_VfioAp_Kernel: SYSFS LAYOUT). One place, so no path is spelled twice.</summary>
     public static class SysfsLayout
     {
         public const string ApBus = "bus/ap";

@@ -2,24 +2,25 @@ using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using VfioAp.Core.Locking;
 
-namespace VfioAp.Core.Locking
+namespace VfioAp.Core.Simulation
 {
     /// <summary>
-    /// The AP configuration lock of an in-memory simulated host: one per <see cref="Simulation.SimulatedKernel"/>
+    /// The AP configuration lock of an in-memory simulated host: one per <see cref="SimulatedKernel"/>
     /// instance, held by whichever session of this process runs a plan on it, so every session on that kernel takes
     /// turns as processes on one real host do with <c>/run/lock/s390apconfig.lock</c>. It belongs to the simulated host,
     /// not to the simulated kernel: the kernel takes no lock for userspace and its files do not change.
     /// </summary>
     public sealed class SimulatedHostLock
     {
-        private static readonly ConditionalWeakTable<Simulation.SimulatedKernel, SimulatedHostLock> Locks = new ConditionalWeakTable<Simulation.SimulatedKernel, SimulatedHostLock>();
+        private static readonly ConditionalWeakTable<SimulatedKernel, SimulatedHostLock> Locks = new ConditionalWeakTable<SimulatedKernel, SimulatedHostLock>();
         private readonly SemaphoreSlim _gate = new SemaphoreSlim(1, 1);
         // The thread holding it: taking it again there is a nested hold (a change that holds the lock while it plans again).
         private int _ownerThread;
 
         /// <summary>The lock of the host this kernel stands for.</summary>
-        public static SimulatedHostLock For(Simulation.SimulatedKernel kernel) => Locks.GetValue(kernel, _ => new SimulatedHostLock());
+        public static SimulatedHostLock For(SimulatedKernel kernel) => Locks.GetValue(kernel, _ => new SimulatedHostLock());
 
         /// <summary>Shown in messages where a real host has a lock path.</summary>
         public const string Path = "(in-memory lock of the simulated host)";

@@ -7,7 +7,7 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 
-namespace VfioAp.Core.Guests
+namespace VfioAp.Core.Sysfs
 {
     /// <summary>A domain as read from its files, before the snapshot adds what its mdevs give it.</summary>
     public sealed class LibvirtDomainRecord

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Model;
 
-namespace VfioAp.Core.Sysfs
+namespace VfioAp.Core.Rules
 {
     /// <summary>One sysfs write of a plan, with the writes that undo it (none when nothing needs undoing).</summary>
     public sealed class PlanStep

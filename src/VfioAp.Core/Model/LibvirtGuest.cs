@@ -1,8 +1,7 @@
 using System;
 using System.Collections.Generic;
-using VfioAp.Core.Model;
 
-namespace VfioAp.Core.Guests
+namespace VfioAp.Core.Model
 {
     /// <summary>
     /// A libvirt domain as its files on the host describe it: the persistent definition

@@ -1,0 +1,22 @@
+using System;
+
+namespace VfioAp.Core.Model
+{
+    /// <summary>Which parts of a host a cmdlet needs; each part adds a fixed number of glob queries, never one per device.</summary>
+    [Flags]
+    public enum SnapshotParts
+    {
+        Bus = 1,
+        Cards = 2,
+        /// <summary>Which driver each queue is bound to: all the APCB rule needs.</summary>
+        QueueBindings = 4,
+        /// <summary>online, config, chkstop and vfio_ap status of every queue: what Get-ApQueue shows.</summary>
+        QueueDetails = 8,
+        Mdevs = 16,
+        /// <summary>libvirt's domain files under the host root: which VM holds which mdev (no extra round trip).</summary>
+        Guests = 32,
+        /// <summary>The kernel log's vfio_ap queue-reset lines under the host root: evidence for a failed reset.</summary>
+        KernelLog = 64,
+        All = Bus | Cards | QueueBindings | QueueDetails | Mdevs | Guests | KernelLog,
+    }
+}
