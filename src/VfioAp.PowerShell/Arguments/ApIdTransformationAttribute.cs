@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using VfioAp.Core.Model;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Arguments
 {
     /// <summary>
     /// Turns 5, '0x05', '05', arrays and ranges (4..7) into adapter ids with the Core's parser (the kernel's number

@@ -3,8 +3,10 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Arguments
 {
     /// <summary>
     /// A bad id argument. Parameter binding wraps it (PowerShell's id: ParameterArgumentTransformationError); this inner

@@ -4,6 +4,10 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Hosting;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -38,6 +42,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Uuid")]
         [MdevIdTransformation]
+        [ArgumentCompleter(typeof(MdevIdCompleter))]
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 

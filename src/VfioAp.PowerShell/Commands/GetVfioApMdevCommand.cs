@@ -3,6 +3,10 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Hosting;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -17,6 +21,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Mdev")]
         [MdevIdTransformation]
+        [ArgumentCompleter(typeof(MdevIdCompleter))]
         [ValidateNotNullOrEmpty]
         public Guid[]? Uuid { get; set; }
 

@@ -5,6 +5,10 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Hosting;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -25,6 +29,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Uuid")]
         [MdevIdTransformation]
+        [ArgumentCompleter(typeof(MdevIdCompleter))]
         [ValidateNotNullOrEmpty]
         public Guid[] Mdev { get; set; } = Array.Empty<Guid>();
 
@@ -71,7 +76,7 @@ namespace VfioAp.PowerShell.Commands
         protected override void BeginProcessing()
         {
             if (Adapter is null && Domain is null && ControlDomain is null && !Refilter)
-                ThrowTerminatingError(new VfioApException(NothingToChange, ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(new VfioApException(VfioApErrorId.NothingToChange, ErrorCategory.InvalidArgument,
                     "Set-VfioApMatrix needs something to change: -Adapter, -Domain, -ControlDomain or -Refilter.",
                     "Give the ids to add (or -Remove, -Replace), e.g. Set-VfioApMatrix -Mdev <uuid> -Adapter 6.").ToErrorRecord(null));
         }

@@ -1,4 +1,5 @@
-namespace VfioAp.PowerShell
+using VfioAp.PowerShell.Sessions;
+namespace VfioAp.PowerShell.Errors
 {
     /// <summary>Stable error ids of Export-, Import- and Compare-VfioApMdev (the part before the comma of FullyQualifiedErrorId).</summary>
     public static class PersistenceErrorId

@@ -1,8 +1,9 @@
 using System;
 using System.Management.Automation;
 using VfioAp.Core.Model;
+using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Errors
 {
     /// <summary>
     /// The exception inside every ErrorRecord the module writes: it carries the stable id, the category, the host,

@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Arguments;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// The open sessions of this process, as Get-ApSession lists them. Process-wide like Posh-SSH's session list:

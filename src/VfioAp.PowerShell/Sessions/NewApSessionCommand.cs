@@ -5,8 +5,10 @@ using System.Management.Automation;
 using System.Security;
 using VfioAp.Ssh;
 using VfioAp.Ssh.Config;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Arguments;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// New-ApSession: opens a session to a host's AP bus (this machine, a sysfs tree, a simulated host, or a remote
@@ -167,7 +169,7 @@ namespace VfioAp.PowerShell.Commands
         {
             if (HostName.Length > 1 && ComputerName is not null)
             {
-                WriteError(new VfioApException("VfioAp.ComputerNameNeedsOneHost", ErrorCategory.InvalidArgument,
+                WriteError(new VfioApException(VfioApErrorId.ComputerNameNeedsOneHost, ErrorCategory.InvalidArgument,
                     "-ComputerName names one session, but -HostName gives " + HostName.Length + " hosts.",
                     "Open the hosts one by one to give each its own -ComputerName.").ToErrorRecord(HostName));
                 return;
@@ -223,7 +225,7 @@ namespace VfioAp.PowerShell.Commands
                 }
                 catch (ArgumentException e)
                 {
-                    planned.Add((null, new VfioApException("VfioAp.InvalidHostName", ErrorCategory.InvalidArgument, e.Message, "Give a host name or address.", h)));
+                    planned.Add((null, new VfioApException(VfioApErrorId.InvalidHostName, ErrorCategory.InvalidArgument, e.Message, "Give a host name or address.", h)));
                 }
             }
             foreach (var w in warnings) WriteWarning(w);
@@ -246,7 +248,7 @@ namespace VfioAp.PowerShell.Commands
                 }
                 catch (ArgumentException e)
                 {
-                    WriteError(new VfioApException("VfioAp.InvalidHostName", ErrorCategory.InvalidArgument, e.Message,
+                    WriteError(new VfioApException(VfioApErrorId.InvalidHostName, ErrorCategory.InvalidArgument, e.Message,
                         "Give a host name or address.", HostName[i]).ToErrorRecord(HostName[i]));
                 }
             }

@@ -1,8 +1,10 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Arguments;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>Remove-ApSession: closes sessions (by object, id or name) and disposes their transports.</summary>
     /// <remarks>

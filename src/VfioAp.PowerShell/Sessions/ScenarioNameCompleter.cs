@@ -4,8 +4,10 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using VfioAp.Core.Simulation;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Arguments;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// Tab completion of -Simulation: the built-in scenario names, then file names, since a scenario file is the

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Arguments;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// Opens many hosts at once on at most <c>limit</c> dedicated threads and hands the results back in the order the
