@@ -16,7 +16,5 @@ namespace VfioAp.PowerShell.Errors
         public const string ExportFailed = "VfioAp.ExportFailed";
         /// <summary>An imported definition the kernel would refuse on this host; nothing was written for it.</summary>
         public const string ImportRefused = "VfioAp.ImportRefused";
-        /// <summary>Applying an imported definition failed at a kernel write; what applied was rolled back.</summary>
-        public const string ImportApplyFailed = "VfioAp.ImportApplyFailed";
     }
 }
