@@ -493,7 +493,7 @@ Get-VfioApMdev -Session $seed | Export-VfioApMdev -Persist -MdevctlRoot ./lab-ro
             Format      = 'Auto (default: JSON or XML by the first character, node-device or hostdev by the first element), MdevctlJson, NodeDeviceXml or HostdevXml.'
             Uuid        = 'The UUID of a bare mdevctl definition whose file name is not its UUID (or of -Content text); several, in the order of the inputs.'
             Session     = 'The hosts to check the definitions against and, with -Apply, to change. Hosts are handled one after the other. Without -Session, this machine''s /sys.'
-            Apply       = 'Create the mdevs that do not exist and change those whose matrix differs, one verified plan per mdev with rollback on failure (a failed write's error has the id Set-VfioApMatrix gives the same refusal, e.g. VfioAp.ApqnInUse, and says which write failed, the errno and its meaning). Supports -WhatIf and -Confirm.'
+            Apply       = 'Create the mdevs that do not exist and change those whose matrix differs, one verified plan per mdev with rollback on failure (a failed write''s error has the id Set-VfioApMatrix gives the same refusal, e.g. VfioAp.ApqnInUse, and says which write failed, the errno and its meaning). Supports -WhatIf and -Confirm.'
             MdevctlRoot = 'With -FromHost: mdevctl''s root on the host (definitions in <root>/etc/mdevctl.d). Default: /.'
             WhatIf      = 'With -Apply: show, per mdev, the plan and every sysfs write it would make, and change nothing.'
             Confirm     = 'With -Apply: ask before changing each mdev.'
