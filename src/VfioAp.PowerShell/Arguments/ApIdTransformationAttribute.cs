@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using VfioAp.Core.Model;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Arguments
 {

@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Arguments
 {

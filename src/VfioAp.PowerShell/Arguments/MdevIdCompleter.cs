@@ -6,7 +6,6 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using VfioAp.Core.Persistence;
 using VfioAp.PowerShell.Sessions;
-using VfioAp.PowerShell.Errors;
 
 namespace VfioAp.PowerShell.Arguments
 {

@@ -5,9 +5,6 @@ using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Sessions;
-using VfioAp.PowerShell.Arguments;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {

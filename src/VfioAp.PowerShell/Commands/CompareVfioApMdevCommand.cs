@@ -7,10 +7,7 @@ using System.Text;
 using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {

@@ -3,10 +3,9 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Arguments;
-using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Hosting;
-using VfioAp.PowerShell.Sessions;
+
+using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Commands
 {

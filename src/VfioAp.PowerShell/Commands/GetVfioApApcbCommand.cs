@@ -5,9 +5,7 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Arguments;
-using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Hosting;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {

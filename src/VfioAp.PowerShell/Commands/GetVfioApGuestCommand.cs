@@ -2,10 +2,7 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Guests;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Arguments;
-using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Hosting;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {

@@ -2,10 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using VfioAp.PowerShell.Arguments;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {

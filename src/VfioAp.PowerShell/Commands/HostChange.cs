@@ -4,9 +4,6 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Sessions;
-using VfioAp.PowerShell.Arguments;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {

@@ -8,10 +8,10 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
-using VfioAp.PowerShell.Hosting;
+
+using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -29,11 +29,8 @@ namespace VfioAp.PowerShell.Commands
         // (as -InputObject, which every host cmdlet takes: text, files, or an object that carries a session).
         private const string InputSet = "Input";
         private const string HostSet = "FromHost";
-        private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
-        private readonly List<string> _paths = new List<string>();
-        private readonly StringBuilder _content = new StringBuilder();
-        private int _contentPieces;
+        private readonly DefinitionInputs _inputs = new DefinitionInputs();
 
         /// <summary>Definition files, or directories of them (mdevctl's matrix directory, an export directory).</summary>
         [Parameter(Position = 0, ParameterSetName = InputSet)]
@@ -77,20 +74,19 @@ namespace VfioAp.PowerShell.Commands
         {
             Collect();
             if (Path is not null)
-                foreach (var p in Path)
-                    if (!_paths.Contains(p)) _paths.Add(p);
+                foreach (var p in Path) _inputs.AddPath(p);
             if (Content is not null)
-                foreach (var c in Content) AddContent(c);
+                foreach (var c in Content) _inputs.AddContent(c);
             switch (InputObject?.BaseObject)
             {
                 case null:
                     break;
                 case string text when !FromHost.IsPresent:
                     // Lines from Get-Content carry their file's PSPath; the lines are the input, not the file again.
-                    AddContent(text);
+                    _inputs.AddContent(text);
                     break;
                 case FileSystemInfo item when !FromHost.IsPresent:
-                    if (!_paths.Contains(item.FullName)) _paths.Add(item.FullName);
+                    _inputs.AddPath(item.FullName);
                     break;
                 case var _ when SessionOf(InputObject) is not null:
                     break;  // an object that carries a session names the host (Collect took it)
@@ -102,15 +98,9 @@ namespace VfioAp.PowerShell.Commands
             }
         }
 
-        private void AddContent(string text)
-        {
-            if (_contentPieces++ > 0) _content.Append('\n');
-            _content.Append(text);
-        }
-
         protected override void EndProcessing()
         {
-            if (!FromHost.IsPresent && _paths.Count == 0 && _contentPieces == 0)
+            if (!FromHost.IsPresent && _inputs.IsEmpty)
                 ThrowTerminatingError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
                     "Nothing to import: give definition files with -Path, their text with -Content (or from the pipeline), or -FromHost for the host's mdevctl directory.",
                     "Import-VfioApMdev -Path ./mdevs, Get-Content def.json -Raw | Import-VfioApMdev, or Import-VfioApMdev -FromHost.").ToErrorRecord(null));
@@ -119,7 +109,7 @@ namespace VfioAp.PowerShell.Commands
             if (!FromHost.IsPresent)
             {
                 DefinitionFormat? format = Format == MdevImportFormat.Auto ? null : Format switch { MdevImportFormat.MdevctlJson => DefinitionFormat.MdevctlJson, MdevImportFormat.NodeDeviceXml => DefinitionFormat.NodeDeviceXml, _ => DefinitionFormat.HostdevXml };
-                foreach (var (text, source, uuidHint) in Inputs())
+                foreach (var (text, source, uuidHint) in _inputs.Read(this, Uuid))
                 {
                     try
                     {
@@ -162,57 +152,6 @@ namespace VfioAp.PowerShell.Commands
             foreach (var p in contents.Problems) WriteDefinitionError(p, session);
             foreach (var f in contents.Ignored) WriteVerbose($"{session.ComputerName}: {f.Path} is not named by a UUID; mdevctl ignores it and so does the import.");
             return contents.Definitions.ToList();
-        }
-
-        private IEnumerable<(string Text, string Source, Guid? Uuid)> Inputs()
-        {
-            int uuidIndex = 0;
-            Guid? NextUuid() => Uuid is { Length: > 0 } ? Uuid[Math.Min(uuidIndex++, Uuid.Length - 1)] : (Guid?)null;
-            if (_contentPieces > 0)
-                yield return (_content.ToString(), "the input text", NextUuid());
-            foreach (var p in _paths)
-            {
-                string full;
-                try { full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p); }
-                catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
-                {
-                    WriteError(new ErrorRecord(ex, PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound, p));
-                    continue;
-                }
-                var files = new List<string>();
-                // mdevctl's own directory, or a root holding it, means its vfio_ap parent directory.
-                foreach (var inner in new[] { "matrix", "etc/mdevctl.d/matrix" })
-                    if (Directory.Exists(full) && Directory.Exists(System.IO.Path.Combine(full, inner)) && !Directory.GetFiles(full).Any())
-                    {
-                        full = System.IO.Path.Combine(full, inner);
-                        break;
-                    }
-                if (Directory.Exists(full))
-                    files.AddRange(Directory.GetFiles(full).Where(f => MdevUuid.TryParse(System.IO.Path.GetFileName(f), out _) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
-                                                            .OrderBy(f => f, StringComparer.Ordinal));
-                else if (File.Exists(full))
-                    files.Add(full);
-                else
-                {
-                    WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound,
-                        $"'{full}' does not exist.", "Give a definition file or a directory of them.", null, full, Errno.ENOENT).ToErrorRecord(p));
-                    continue;
-                }
-                if (files.Count == 0) WriteWarning($"'{full}' holds no definition files (files named by a UUID, or ending in .json or .xml).");
-                foreach (var f in files)
-                {
-                    string text;
-                    try { text = File.ReadAllText(f, Utf8); }
-                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                    {
-                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ReadError, $"Reading '{f}' failed: {ex.Message}", null, null, f, Errno.None, ex).ToErrorRecord(f));
-                        continue;
-                    }
-                    // mdevctl names its files by the UUID: that is the UUID of a bare definition.
-                    Guid? hint = MdevUuid.TryParse(System.IO.Path.GetFileName(f), out var fromName) ? fromName : NextUuid();
-                    yield return (text, f, hint);
-                }
-            }
         }
 
         private void Handle(ApSession session, HostSnapshot snapshot, MdevImportItem item)

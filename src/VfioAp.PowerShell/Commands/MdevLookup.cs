@@ -5,9 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands

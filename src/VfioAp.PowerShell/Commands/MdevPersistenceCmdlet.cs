@@ -9,7 +9,6 @@ using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
-using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Commands
 {

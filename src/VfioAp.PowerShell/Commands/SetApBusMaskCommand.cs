@@ -5,10 +5,10 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
+
+using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Commands
 {

@@ -7,7 +7,6 @@ using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
@@ -20,18 +19,9 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "VfioApMatrix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = AddSet)]
     [OutputType(typeof(VfioApMdev))]
-    public sealed class SetVfioApMatrixCommand : ApChangeCmdlet
+    public sealed class SetVfioApMatrixCommand : MdevChangeCmdlet
     {
         private const string AddSet = "Add", RemoveSet = "Remove", ReplaceSet = "Replace";
-        private readonly MdevLookup _lookup = new MdevLookup();
-
-        /// <summary>The mdevs to change (UUID in any standard form, or objects from Get-VfioApMdev).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Uuid")]
-        [MdevIdTransformation]
-        [ArgumentCompleter(typeof(MdevIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        public Guid[] Mdev { get; set; } = Array.Empty<Guid>();
 
         /// <summary>Adapters (APIDs): 5, 0x05, '05', arrays and ranges.</summary>
         [Parameter]
@@ -93,7 +83,7 @@ namespace VfioAp.PowerShell.Commands
             var changes = new List<HostChange>();
             // The change as asked, applied to any matrix: what the plan verifies, and what a re-plan after a conflict starts from.
             Func<ApMatrix, ApMatrix> intent = m => MatrixPlanner.Desired(m, change, adapters, domains, controls);
-            foreach (var mdev in _lookup.Select(snapshot, Mdev))
+            foreach (var mdev in Lookup.Select(snapshot, Mdev))
             {
                 var first = PlanFor(snapshot, mdev, intent, refilter);
                 if (first.Refusals.Count > 0)
@@ -141,11 +131,6 @@ namespace VfioAp.PowerShell.Commands
                          (fix.IsEmpty
                              ? "No write can make this kernel filter again without changing the matrix (it has no ap_config and the matrix has no domain whose queue could be bound again); the next assign will."
                              : $"Set-VfioApMatrix -Mdev {uuid:D} -Refilter makes it filter again ({string.Join("; ", fix.Writes.Select(w => w.Description))}).");
-        }
-
-        protected override void EndOfHosts(IReadOnlyCollection<ApSession> hostsRead)
-        {
-            foreach (var error in _lookup.Missing(hostsRead)) WriteError(error);
         }
     }
 }

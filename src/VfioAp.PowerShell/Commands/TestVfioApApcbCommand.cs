@@ -8,7 +8,6 @@ using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Hosting;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using VfioAp.Core.Locking;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Errors
 {

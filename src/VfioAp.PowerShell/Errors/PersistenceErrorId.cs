@@ -1,4 +1,3 @@
-using VfioAp.PowerShell.Sessions;
 namespace VfioAp.PowerShell.Errors
 {
     /// <summary>Stable error ids of Export-, Import- and Compare-VfioApMdev (the part before the comma of FullyQualifiedErrorId).</summary>

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Errors
 {

@@ -1,7 +1,6 @@
 using System;
 using System.Management.Automation;
 using VfioAp.Core.Model;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Errors
 {

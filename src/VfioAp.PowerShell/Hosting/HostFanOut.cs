@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
-using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Hosting

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Sessions
 {

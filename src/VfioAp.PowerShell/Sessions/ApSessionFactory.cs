@@ -7,7 +7,6 @@ using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Sessions
 {

@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Sessions
 {

@@ -1,7 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Sessions
 {

@@ -1,8 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Sessions
 {

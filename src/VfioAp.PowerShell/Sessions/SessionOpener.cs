@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
-using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Sessions
 {
