@@ -47,7 +47,7 @@
             ThrottleLimit = 'How many hosts of -HostName are opened at the same time (1-1024, default 32), each on a thread of its own, so opening 100 hosts does not wait for .NET''s thread pool to grow and -ConnectTimeout counts only the time a host takes to answer. The sessions are written in the order the hosts were given.'
         }
         Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
-        Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The open session: Id, Name, Kind (Local, SysfsRoot, Simulation, Ssh), ComputerName, Scenario, SysfsRoot, RoundTrips (batched reads and writes made so far), State, and for a simulation the Kernel itself.' }
+        Outputs     = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'The open session: Id, Name, Kind (Local, SysfsRoot, Simulation, Ssh), ComputerName, Scenario, SysfsRoot, RoundTrips (batched reads and writes made so far), State, and for a simulation the Kernel itself.' }
         Examples    = @(
             @{
                 Title   = 'Open the simulated seed host and list its queues'
@@ -140,7 +140,7 @@ Get-VfioApMdev -Session $z
             Name = 'The names of the sessions to get; wildcards are allowed. A name without wildcards that matches no session is an error (VfioAp.SessionNotFound).'
         }
         Inputs      = @{ 'None' = 'This cmdlet does not take pipeline input.' }
-        Outputs     = @{ 'VfioAp.PowerShell.ApSession' = 'The sessions.' }
+        Outputs     = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'The sessions.' }
         Examples    = @(
             @{
                 Title   = 'List all sessions'
@@ -171,7 +171,7 @@ Get-VfioApMdev -Session $z
             WhatIf  = 'Shows which sessions would be removed without removing them.'
             Confirm = 'Asks for confirmation before each session is removed.'
         }
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions from Get-ApSession or New-ApSession.' }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions from Get-ApSession or New-ApSession.' }
         Outputs     = @{ 'None' = 'This cmdlet writes no objects.' }
         Examples    = @(
             @{
@@ -202,7 +202,7 @@ Remove-ApSession $lab
         Parameters  = @{
             Adapter = 'Only these adapters. Ids are read as the kernel reads them: 5 and 53 decimal, 0x35 hex, and a quoted ''035'' octal (29); ranges (4..7) and lists (4,5) work. An id above 255 or not a number fails parameter binding with the reason (VfioAp.InvalidId).'
         }
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
         Outputs     = @{ 'VfioAp.Core.Model.ApCard' = 'One object per card, with ComputerName and Session.' }
         Examples    = @(
             @{
@@ -234,7 +234,7 @@ Remove-ApSession $lab
             Mdev    = 'Only queues in the matrix of these mdevs, by UUID in any standard form (with or without hyphens or braces, any case), or mdev objects from the pipeline.'
         }
         Inputs      = @{
-            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs: their Uuid binds to -Mdev, their Session to -Session.'
         }
         Outputs     = @{ 'VfioAp.Core.Model.ApQueue' = 'One object per queue, with ComputerName and Session.' }
@@ -270,7 +270,7 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
         Synopsis    = 'Gets the AP bus configuration of each host: apmask, aqmask, the host AP configuration and the maximum ids.'
         Description = @('Get-ApBusConfig shows who owns which APQNs and what the machine gives this Linux. An APQN belongs to the default (zcrypt) drivers when its adapter is in apmask and its domain in aqmask; every other APQN is for vfio_ap (VfioAdapters and VfioDomains show the cleared bits). HostAdapters, HostDomains and HostControlDomains are the host AP configuration (QCI), null where the kernel prints "not supported". MaxAdapterId and MaxDomainId are the largest ids the host can address. Masks show as id ranges (0x04-0x05,0x22); ToKernelString() gives the kernel''s 0x + 64 hex digits.')
         Parameters  = @{}
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
         Outputs     = @{ 'VfioAp.Core.Model.ApBusConfig' = 'One object per host, with ComputerName and Session.' }
         Examples    = @(
             @{
@@ -294,7 +294,7 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
             Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
             Uuid = 'Only these mdevs, by UUID in any standard form (62177883-f1bb-47f0-914d-32a22e3a8804, upper case, braces or 32 digits without hyphens). A UUID that no host has is reported once, after all hosts were read (VfioAp.MdevNotFound).'
         }
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); objects with a Uuid or Mdev property bind to -Uuid.' }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); objects with a Uuid or Mdev property bind to -Uuid.' }
         Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'One object per mdev, with ComputerName and Session.' }
         Examples    = @(
             @{
@@ -327,7 +327,7 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
             Mdev = 'Only these mdevs, by UUID in any standard form, or mdev objects from the pipeline. A UUID that no host has is reported once (VfioAp.MdevNotFound).'
         }
         Inputs      = @{
-            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev.'
         }
         Outputs     = @{ 'VfioAp.Core.Model.Apcb' = 'One object per mdev, with ComputerName and Session; Dropped holds VfioAp.Core.Model.ApcbDroppedEntry objects, Differences VfioAp.Core.Model.ApcbDifference objects.' }
@@ -365,7 +365,7 @@ $apcb.Dropped
             Name     = 'Only these domains, by name with wildcards.'
             WithMdev = 'Only domains whose XML references a vfio-ap mdev.'
         }
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); -Name is not bound from the pipeline (sessions have a Name too).' }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); -Name is not bound from the pipeline (sessions have a Name too).' }
         Outputs     = @{ 'VfioAp.Core.Model.LibvirtGuest' = 'One object per domain, with ComputerName and Session. Piped into Get-VfioApApcb, Get-VfioApMdev, Test-VfioApApcb or Get-ApQueue, its Guest property (the name) binds to -Guest.' }
         Examples    = @(
             @{
@@ -391,7 +391,7 @@ $apcb.Dropped
             Detailed = 'Return an ApcbDifference (Mdev, Adapter or Domain, InKernel, InPrediction, LikelyCause, Message) for each disagreement instead of $true or $false.'
         }
         Inputs      = @{
-            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev.'
         }
         Outputs     = @{
@@ -443,7 +443,7 @@ Describe 'crypto pass-through' {
         Defaults    = @{ Format = 'MdevctlJson'; MdevctlRoot = '/'; Session = 'This machine''s /sys' }
         Inputs      = @{
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid and Session bind by property name.'
-            'VfioAp.PowerShell.ApSession' = 'Sessions: export every mdev of each.'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions: export every mdev of each.'
         }
         Outputs     = @{
             'System.String' = 'Without -Path and -Persist: the documents (one MdevctlJson list per host, one XML document per mdev), each with ComputerName and Session.'
@@ -493,7 +493,7 @@ Get-VfioApMdev -Session $seed | Export-VfioApMdev -Persist -MdevctlRoot ./lab-ro
             Format      = 'Auto (default: JSON or XML by the first character, node-device or hostdev by the first element), MdevctlJson, NodeDeviceXml or HostdevXml.'
             Uuid        = 'The UUID of a bare mdevctl definition whose file name is not its UUID (or of -Content text); several, in the order of the inputs.'
             Session     = 'The hosts to check the definitions against and, with -Apply, to change. Hosts are handled one after the other. Without -Session, this machine''s /sys.'
-            Apply       = 'Create the mdevs that do not exist and change those whose matrix differs, one verified plan per mdev with rollback on failure (VfioAp.ImportApplyFailed says which write failed, the errno and its meaning). Supports -WhatIf and -Confirm.'
+            Apply       = 'Create the mdevs that do not exist and change those whose matrix differs, one verified plan per mdev with rollback on failure (a failed write''s error has the id Set-VfioApMatrix gives the same refusal, e.g. VfioAp.ApqnInUse, and says which write failed, the errno and its meaning). Supports -WhatIf and -Confirm.'
             MdevctlRoot = 'With -FromHost: mdevctl''s root on the host (definitions in <root>/etc/mdevctl.d). Default: /.'
             WhatIf      = 'With -Apply: show, per mdev, the plan and every sysfs write it would make, and change nothing.'
             Confirm     = 'With -Apply: ask before changing each mdev.'
@@ -544,7 +544,7 @@ Import-VfioApMdev -Path ./mdevs -Session $new -Apply
         }
         Defaults    = @{ MdevctlRoot = '/'; Session = 'This machine''s /sys' }
         Inputs      = @{
-            'VfioAp.PowerShell.ApSession' = 'Sessions to compare.'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions to compare.'
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid and Session bind by property name.'
         }
         Outputs     = @{ 'VfioAp.Core.Persistence.MdevDrift' = 'Per mdev: Uuid, Kind, InSync, Live, Persisted, LiveMatrix, PersistedMatrix, AdaptersOnlyLive/OnlyPersisted, DomainsOnlyLive/OnlyPersisted, ControlDomainsOnlyLive/OnlyPersisted, PersistedStart, ExpectedStart, DefinitionPath, Problem and Differences in words.' }
@@ -592,7 +592,7 @@ Describe 'persistence' {
         }
         Inputs      = @{
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev and their Session picks the host.'
-            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
         }
         Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'With -PassThru: the mdev after the change.' }
         Examples    = @(
@@ -658,7 +658,7 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
             Domain        = 'The first matrix''s usage domains.'
             ControlDomain = 'The first matrix''s control domains.'
         }
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
         Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'The new mdev.' }
         Examples    = @(
             @{
@@ -687,7 +687,7 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
         }
         Inputs      = @{
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev and their Session picks the host.'
-            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
         }
         Outputs     = @{ 'None' = 'This cmdlet writes nothing on success.' }
         Examples    = @(
@@ -721,7 +721,7 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
             AqMask   = 'aqmask in the kernel''s syntax, absolute or relative.'
             PassThru = 'Write the bus configuration after the change (as Get-ApBusConfig shows it).'
         }
-        Inputs      = @{ 'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
         Outputs     = @{ 'VfioAp.Core.Model.ApBusConfig' = 'With -PassThru: the bus configuration after the change.' }
         Examples    = @(
             @{
@@ -764,7 +764,7 @@ Set-ApBusMask -Session $lpar -ApMask '-5,-6' -AqMask '-4,-0x47,-0xab,-0xff'
         }
         Inputs      = @{
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid binds to -Mdev.'
-            'VfioAp.PowerShell.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
+            'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).'
         }
         Outputs     = @{
             'System.Boolean' = '$true or $false per host, or per mdev with -Mdev.'

@@ -99,7 +99,7 @@ Describe 'Get-ApQueue refuses bad ids before reading anything' {
         $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
         $e.Exception | Should -BeOfType ([System.Management.Automation.ParameterBindingException])
         $e.Exception.Message | Should -BeLike $Message
-        $e.Exception.InnerException | Should -BeOfType ([VfioAp.PowerShell.InvalidIdException])
+        $e.Exception.InnerException | Should -BeOfType ([VfioAp.PowerShell.Arguments.InvalidIdException])
         $e.Exception.InnerException.ErrorRecord.FullyQualifiedErrorId | Should -Be 'VfioAp.InvalidId'
         $e.Exception.InnerException.ErrorRecord.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $seed.RoundTrips | Should -Be $before

@@ -54,7 +54,7 @@ public sealed class SlowSysfs : ISysfs
         $kernel = [VfioAp.Core.Simulation.ScenarioLibrary]::Load('seed')
         $inner = [VfioAp.Core.Simulation.SimulatedSysfs]::new($kernel, $Name)
         $slow = [SlowSysfs]::new($inner, $Probe, 300, [bool]$Fail)
-        [VfioAp.PowerShell.ApSessionFactory]::Register('Simulation', $slow, $Name, $null, $null, $null, $null)
+        [VfioAp.PowerShell.Sessions.ApSessionFactory]::Register('Simulation', $slow, $Name, $null, $null, $null, $null)
     }
 }
 AfterAll { Get-ApSession | Remove-ApSession }

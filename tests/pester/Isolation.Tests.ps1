@@ -120,7 +120,7 @@ try { New-ApSession -HostName 127.0.0.1 -Port $($bed.Port) -UserName root -KeyFi
 [pscustomobject]@{
     IsApqn = (`$q.Apqn -is [VfioAp.Core.Model.Apqn]); Apqn = [VfioAp.Core.Model.Apqn]::new(5, 0x35).ToString()
     Table = `$table; TypeName = `$q.PSObject.TypeNames[0]
-    ErrorId = `$err.FullyQualifiedErrorId; IsVfioApException = (`$err.Exception -is [VfioAp.PowerShell.VfioApException])
+    ErrorId = `$err.FullyQualifiedErrorId; IsVfioApException = (`$err.Exception -is [VfioAp.PowerShell.Errors.VfioApException])
     ErrorHost = `$err.Exception.Host; Inner = `$err.Exception.InnerException.GetType().FullName
 } | ConvertTo-Json -Compress
 "@

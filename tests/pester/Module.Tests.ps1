@@ -1,6 +1,6 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    $script:CmdletTypeCases = [VfioAp.PowerShell.ApSession].Assembly.GetTypes() |
+    $script:CmdletTypeCases = [VfioAp.PowerShell.Sessions.ApSession].Assembly.GetTypes() |
         Where-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
         ForEach-Object { @{ Type = $_; Name = $_.Name } }
 }
@@ -9,7 +9,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
     $script:Manifest = Import-PowerShellDataFile $ModuleManifest
     $script:Module = Get-Module VfioAp
-    $script:CmdletTypes = [VfioAp.PowerShell.ApSession].Assembly.GetTypes() |
+    $script:CmdletTypes = [VfioAp.PowerShell.Sessions.ApSession].Assembly.GetTypes() |
         Where-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) }
 }
 

@@ -7,8 +7,8 @@ Describe 'New-ApSession -Simulation' {
 
     It 'opens a built-in scenario as a simulated host named after it' {
         $s = New-ApSession -Simulation seed
-        $s | Should -BeOfType ([VfioAp.PowerShell.ApSession])
-        $s.Kind | Should -Be ([VfioAp.PowerShell.ApSessionKind]::Simulation)
+        $s | Should -BeOfType ([VfioAp.PowerShell.Sessions.ApSession])
+        $s.Kind | Should -Be ([VfioAp.PowerShell.Sessions.ApSessionKind]::Simulation)
         $s.Scenario | Should -Be 'seed'
         $s.ComputerName | Should -Be 'seed'
         $s.Name | Should -Be "ApSession$($s.Id)"

@@ -201,7 +201,7 @@ Describe 'Refusals leave both mdevs exactly as they were (issue 5, second Must s
 Describe 'A round trip that breaks off' {
     It 'says the outcome is unknown, and running the command again writes only what is missing' {
         $sim = New-ApSession -Simulation seed
-        $lost = [VfioAp.PowerShell.ApSessionFactory]::Register('Simulation', [LostAnswerSysfs]::new([VfioAp.Core.Simulation.SimulatedSysfs]::new($sim.Kernel, 'seed')), 'lost', 'seed', $null, $null, $sim.Kernel)
+        $lost = [VfioAp.PowerShell.Sessions.ApSessionFactory]::Register('Simulation', [LostAnswerSysfs]::new([VfioAp.Core.Simulation.SimulatedSysfs]::new($sim.Kernel, 'seed')), 'lost', 'seed', $null, $null, $sim.Kernel)
         Set-VfioApMatrix -Session $lost -Mdev $SeedUuid -Adapter 6 -WarningAction SilentlyContinue -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.WriteFailed,*'
         $err[0].Exception.Message | Should -Match 'connection reset by peer.*some of its writes may have been applied and none was rolled back'

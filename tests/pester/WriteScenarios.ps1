@@ -65,7 +65,7 @@ function New-SecondSession {
     <# A second session on the same simulated kernel: another admin's shell on the same host. #>
     param([Parameter(Mandatory)] $Session, [string] $Name = 'second')
     $sysfs = [VfioAp.Core.Simulation.SimulatedSysfs]::new($Session.Kernel, $Session.ComputerName)
-    [VfioAp.PowerShell.ApSessionFactory]::Register('Simulation', $sysfs, $Name, $Session.Scenario, $null, $null, $Session.Kernel)
+    [VfioAp.PowerShell.Sessions.ApSessionFactory]::Register('Simulation', $sysfs, $Name, $Session.Scenario, $null, $null, $Session.Kernel)
 }
 
 if (-not ('WriteInterloper' -as [type])) {

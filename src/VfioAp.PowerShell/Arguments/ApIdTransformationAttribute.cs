@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Arguments
 {
     /// <summary>
     /// Turns 5, '0x05', '05', arrays and ranges (4..7) into adapter ids with the Core's parser (the kernel's number

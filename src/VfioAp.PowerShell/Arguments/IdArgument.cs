@@ -3,8 +3,9 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
+using VfioAp.PowerShell.Errors;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Arguments
 {
     /// <summary>
     /// A bad id argument. Parameter binding wraps it (PowerShell's id: ParameterArgumentTransformationError); this inner

@@ -10,93 +10,12 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Hosting;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
-    /// <summary>
-    /// One planned change of one host: the plan, what it is about (for ShouldProcess and error targets), the snapshot it
-    /// was planned from, and what to write to the pipeline once it has been applied and verified.
-    /// </summary>
-    internal sealed class HostChange
-    {
-        public HostChange(ApSession session, HostSnapshot before, WritePlan plan, string target, object errorTarget,
-                          Func<PlanOutcome?, IEnumerable<object>>? output = null, Func<PlanOutcome, IEnumerable<string>>? warnings = null,
-                          Func<HostSnapshot, Replanned>? replan = null)
-        {
-            Replan = replan;
-            Session = session;
-            Before = before;
-            Plan = plan;
-            Target = target;
-            ErrorTarget = errorTarget;
-            Output = output;
-            Warnings = warnings;
-        }
-
-        public ApSession Session { get; }
-        public HostSnapshot Before { get; }
-        public WritePlan Plan { get; }
-        /// <summary>What the change is about, in words: "mdev 6217… on seed".</summary>
-        public string Target { get; }
-        /// <summary>The ErrorRecord's target object (the mdev's UUID, the session).</summary>
-        public object ErrorTarget { get; }
-        /// <summary>What to write after success (the outcome is null when there was nothing to write).</summary>
-        public Func<PlanOutcome?, IEnumerable<object>>? Output { get; }
-        /// <summary>Warnings to give after success (e.g. adapters the kernel keeps from the guest).</summary>
-        public Func<PlanOutcome, IEnumerable<string>>? Warnings { get; }
-        /// <summary>Checks and plans the same change again from a fresh snapshot (after a conflict); pure, runs off the pipeline thread.</summary>
-        public Func<HostSnapshot, Replanned>? Replan { get; }
-        /// <summary>The raw answers <see cref="Before"/> was built from: the plan's preconditions are taken from them.</summary>
-        public SysfsReadResult? Read { get; private set; }
-
-        internal HostChange WithRead(SysfsReadResult? read)
-        {
-            Read = read;
-            return this;
-        }
-
-        /// <summary>The same change, planned again from a fresh read.</summary>
-        public HostChange With(WritePlan plan, HostSnapshot before, SysfsReadResult read) =>
-            new HostChange(Session, before, plan, Target, ErrorTarget, Output, Warnings, Replan) { Read = read };
-    }
-
-    /// <summary>A change checked and planned again from a fresh read: the new plan, or why it is refused now.</summary>
-    internal sealed class Replanned
-    {
-        public Replanned(WritePlan plan, IReadOnlyList<MatrixFinding> refusals, string what)
-        {
-            Plan = plan;
-            Refusals = refusals;
-            What = what;
-        }
-
-        /// <summary>The target is gone (the mdev was removed meanwhile): why, in words.</summary>
-        public static Replanned Gone(string problem) => new Replanned(new WritePlan(problem, Array.Empty<PlanStep>(), SnapshotParts.Mdevs, _ => null), Array.Empty<MatrixFinding>(), problem) { Problem = problem };
-
-        public WritePlan Plan { get; }
-        public IReadOnlyList<MatrixFinding> Refusals { get; }
-        public string What { get; }
-        public string? Problem { get; private set; }
-    }
-
-    /// <summary>What became of one approved change on its worker thread.</summary>
-    internal sealed class ChangeResult
-    {
-        public ChangeResult(HostChange change) => Change = change;
-        /// <summary>The change as last planned (after re-plans).</summary>
-        public HostChange Change { get; set; }
-        public PlanOutcome? Outcome { get; set; }
-        public Exception? Failure { get; set; }
-        /// <summary>Conflicts on every try: the paths that changed, and how many tries.</summary>
-        public IReadOnlyList<string>? Conflicts { get; set; }
-        public int Attempts { get; set; }
-        /// <summary>Refused when planned again from a fresh read.</summary>
-        public Replanned? Refused { get; set; }
-        public HostSnapshot? RefusedSnapshot { get; set; }
-        /// <summary>Planned again, nothing was left to write (someone else made the same change).</summary>
-        public bool NothingLeft { get; set; }
-    }
-
     /// <summary>
     /// Base of the cmdlets that change hosts. For each pipeline record it reads every session's snapshot (in parallel,
     /// one batch each), then on the pipeline thread lets the cmdlet check and plan the change for each host — refusing
@@ -106,37 +25,15 @@ namespace VfioAp.PowerShell.Commands
     /// saying which write failed with which errno, what it means, and what was applied and rolled back.
     /// Same -Session, -InputObject and -ThrottleLimit as the reading cmdlets.
     /// </summary>
-    public abstract class ApChangeCmdlet : PSCmdlet, IDisposable
+    public abstract class ApChangeCmdlet : ParallelHostCmdlet
     {
-        /// <summary>The error id of a call that names nothing to change (no ids, no masks).</summary>
-        public const string NothingToChange = "VfioAp.NothingToChange";
-
-        private ApSession? _implicitSession;
-        private readonly int _progressId = Environment.TickCount & 0x7fff;
-
-        /// <summary>The hosts to change. Default: this machine's /sys.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public ApSession[]? Session { get; set; }
-
-        /// <summary>Pipeline input: a session, or an object that carries one; its session is the host changed (see ApSessionCmdlet).</summary>
-        [Parameter(ValueFromPipeline = true)]
-        public PSObject? InputObject { get; set; }
-
-        /// <summary>How many hosts are read and changed at the same time.</summary>
-        [Parameter]
-        [ValidateRange(1, 1024)]
-        public int ThrottleLimit { get; set; } = 32;
-
         /// <summary>Seconds to wait for the host's AP configuration lock while another process holds it (0: do not wait).</summary>
         [Parameter]
         [ValidateRange(0, 86400)]
         public int LockTimeout { get; set; } = 30;
 
-        /// <summary>How often a change is planned again from a fresh read when another writer changed what it depends on first.</summary>
-        internal const int MaxAttempts = 5;
-
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly HashSet<ApSession> _readHosts = new HashSet<ApSession>();
 
         /// <summary>Ctrl+C: a wait for the lock ends at once with nothing written; a plan already running finishes (or is rolled back).</summary>
         protected override void StopProcessing() => _stop.Cancel();
@@ -153,43 +50,20 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>Called on the pipeline thread after the last record, with the hosts that could be read.</summary>
         protected virtual void EndOfHosts(IReadOnlyCollection<ApSession> hostsRead) { }
 
-        private readonly HashSet<ApSession> _readHosts = new HashSet<ApSession>();
-        private readonly HashSet<ApSession> _failedHosts = new HashSet<ApSession>();
-
         protected override void ProcessRecord()
         {
-            var sessions = (SessionOf(InputObject) ?? Session ?? new[] { _implicitSession ??= ApSessionFactory.CreateImplicitLocal() })
-                .Where(s => s is not null).Distinct().ToList();
-            var open = new List<ApSession>();
-            foreach (var session in sessions)
-            {
-                if (session.State == ApSessionState.Closed)
-                    WriteError(new VfioApException(VfioApErrorId.SessionClosed, ErrorCategory.ResourceUnavailable,
-                        $"Session {session.Id} '{session.Name}' ({session.ComputerName}) was removed and cannot be used.",
-                        "Open a new one with New-ApSession.", session.ComputerName).ToErrorRecord(session));
-                else open.Add(session);
-            }
-
+            var open = SessionsOfRecord().Where(IsOpen).ToList();
             // 1. Read every host (in parallel): each plan starts from the host as it is now, not as an earlier record left it.
-            var parts = Parts;
-            var queries = HostReader.QueriesFor(parts);
-            var reads = Fan(open, s =>
-                {
-                    var raw = s.Sysfs.ReadMany(queries);
-                    return new object[] { HostReader.Build(s.Sysfs.HostName, s.Sysfs.Root, raw, parts), raw };
-                }, "reading hosts")
-                .ToDictionary(r => r.Session, r => r.Results!);
-            var snapshots = reads.ToDictionary(r => r.Key, r => (HostSnapshot)r.Value[0]);
-
+            var reads = ReadAll(open);
             // 2. Check and plan on the pipeline thread; ask before writing.
             var approved = new List<HostChange>();
             foreach (var session in open)
             {
-                if (!snapshots.TryGetValue(session, out var snapshot)) continue;
+                if (!reads.TryGetValue(session, out var read)) continue;
                 _readHosts.Add(session);
-                foreach (var planned in Plan(snapshot, session))
+                foreach (var planned in Plan(read.Snapshot, session))
                 {
-                    var change = planned.WithRead((SysfsReadResult)reads[session][1]);
+                    var change = planned.WithRead(read.Raw);
                     if (change.Plan.IsEmpty)
                     {
                         WriteVerbose($"Host '{session.ComputerName}': {change.Plan.Summary}.");
@@ -200,10 +74,37 @@ namespace VfioAp.PowerShell.Commands
                         approved.Add(change);
                 }
             }
-
             // 3. Apply (in parallel, one round trip per plan unless a conflict or a rollback needs more) and report.
             foreach (var result in ApplyAll(approved)) Report(result);
             if (_stop.IsCancellationRequested) throw new PipelineStoppedException();
+        }
+
+        /// <summary>
+        /// Reads the hosts on up to -ThrottleLimit threads; a host that fails is reported once and left out. Ctrl+C does
+        /// not abandon the wait: a plan in flight finishes, or is rolled back, before the pipeline stops, so no host is
+        /// left half-changed by an interrupted cmdlet.
+        /// </summary>
+        private Dictionary<ApSession, (HostSnapshot Snapshot, SysfsReadResult Raw)> ReadAll(IReadOnlyList<ApSession> sessions)
+        {
+            var reads = new Dictionary<ApSession, (HostSnapshot, SysfsReadResult)>();
+            if (sessions.Count == 0) return reads;
+            var parts = Parts;
+            var queries = HostReader.QueriesFor(parts);
+            using var fanOut = new HostFanOut(ThrottleLimit);
+            foreach (var s in sessions)
+            {
+                var session = s;
+                fanOut.Enqueue(session, () =>
+                {
+                    var raw = session.Sysfs.ReadMany(queries);
+                    return new object[] { Remember(session, HostReader.Build(session.Sysfs.HostName, session.Sysfs.Root, raw, parts), parts), raw };
+                });
+            }
+            string title = MyInvocation.MyCommand.Name + ": reading hosts";
+            foreach (var outcome in Outcomes(fanOut, wait: true, title))
+                if (Succeeded(outcome)) reads[outcome.Session] = ((HostSnapshot)outcome.Results![0], (SysfsReadResult)outcome.Results[1]);
+            EndProgress(fanOut, title);
+            return reads;
         }
 
         /// <summary>
@@ -217,21 +118,25 @@ namespace VfioAp.PowerShell.Commands
             var bySession = approved.GroupBy(c => c.Session).ToList();
             var pending = new ConcurrentQueue<IGrouping<ApSession, HostChange>>(bySession);
             using var events = new BlockingCollection<object>();
-            var timeout = TimeSpan.FromSeconds(LockTimeout);
-            var cancel = _stop.Token;
-            var parts = Parts;
+            var runner = new ChangeRunner(Parts, TimeSpan.FromSeconds(LockTimeout), _stop.Token, wait => events.Add(wait));
             int workers = Math.Min(ThrottleLimit, bySession.Count);
             for (int i = 0; i < workers; i++)
             {
                 new Thread(() =>
                 {
                     while (pending.TryDequeue(out var group))
-                    {
-                        var done = group.Select(c => Apply(c, parts, timeout, cancel, wait => events.Add(wait))).ToList();
-                        events.Add(done);
-                    }
+                        events.Add(group.Select(runner.Apply).ToList());
                 }) { IsBackground = true, Name = "VfioAp apply" }.Start();
             }
+            var byHost = Collect(events, bySession.Count);
+            foreach (var g in bySession)
+                if (byHost.TryGetValue(g.Key, out var list)) results.AddRange(list);
+            return results;
+        }
+
+        /// <summary>The workers' results per host; meanwhile each wait for a host's lock is shown with Write-Progress.</summary>
+        private Dictionary<ApSession, List<ChangeResult>> Collect(BlockingCollection<object> events, int hosts)
+        {
             int hostsDone = 0;
             bool progressShown = false;
             string title = MyInvocation.MyCommand.Name + ": waiting for the AP configuration lock";
@@ -242,7 +147,7 @@ namespace VfioAp.PowerShell.Commands
                 if (e is LockWait wait)
                 {
                     progressShown = true;
-                    WriteProgress(new ProgressRecord(_progressId + 1, title, wait.ToString())
+                    WriteProgress(new ProgressRecord(ProgressId + 1, title, wait.ToString())
                     {
                         PercentComplete = wait.Timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(100, wait.Waited.TotalMilliseconds * 100 / wait.Timeout.TotalMilliseconds),
                         SecondsRemaining = (int)Math.Max(0, (wait.Timeout - wait.Waited).TotalSeconds),
@@ -251,115 +156,11 @@ namespace VfioAp.PowerShell.Commands
                 }
                 var list = (List<ChangeResult>)e;
                 if (list.Count > 0) byHost[list[0].Change.Session] = list;
-                if (++hostsDone == bySession.Count) break;
+                if (++hostsDone == hosts) break;
             }
-            if (progressShown) WriteProgress(new ProgressRecord(_progressId + 1, title, "Done") { RecordType = ProgressRecordType.Completed });
-            foreach (var g in bySession)
-                if (byHost.TryGetValue(g.Key, out var list)) results.AddRange(list);
-            return results;
+            if (progressShown) WriteProgress(new ProgressRecord(ProgressId + 1, title, "Done") { RecordType = ProgressRecordType.Completed });
+            return byHost;
         }
-
-        /// <summary>
-        /// Applies one change under the host's lock. When the host changed since the read it was planned from (another
-        /// writer got the lock first), it is checked and planned again from the fresh read made under the lock, and
-        /// tried again after a short random pause, up to <see cref="MaxAttempts"/> times. A transport that throws (a
-        /// lost SSH connection, a lock that cannot be taken) leaves the outcome to the exception.
-        /// </summary>
-        private static ChangeResult Apply(HostChange change, SnapshotParts parts, TimeSpan lockTimeout, CancellationToken cancel, Action<LockWait> waiting)
-        {
-            var result = new ChangeResult(change);
-            var changed = new List<string>();
-            var jitter = new Random(Guid.NewGuid().GetHashCode());
-            for (int attempt = 1; ; attempt++)
-            {
-                var current = result.Change;
-                result.Attempts = attempt;
-                PlanOutcome outcome;
-                IDisposable? held = null;
-                try
-                {
-                    // After a conflict, a host this process reaches itself (a sysfs tree, a simulation) is held locked
-                    // while it is read again, planned again and written, so nobody gets in between and the run cannot
-                    // conflict again. Over SSH the lock lives in the remote shell of one command: the next try there
-                    // uses the read made under the lock in the conflicting round trip.
-                    if (attempt > 1 && (held = HoldLocally(current.Session, lockTimeout, cancel, waiting)) != null)
-                    {
-                        var sysfs = current.Session.Sysfs;
-                        var raw = sysfs.ReadMany(HostReader.QueriesFor(parts));
-                        var fresh = HostReader.Build(sysfs.HostName, sysfs.Root, raw, parts);
-                        var replanned = current.Replan!(fresh);
-                        if (replanned.Problem != null || replanned.Refusals.Count > 0)
-                        {
-                            result.Refused = replanned;
-                            result.RefusedSnapshot = fresh;
-                            return result;
-                        }
-                        result.Change = current = current.With(replanned.Plan, fresh, raw);
-                        if (replanned.Plan.IsEmpty)
-                        {
-                            result.NothingLeft = true;
-                            return result;
-                        }
-                    }
-                    var options = new PlanRunOptions
-                    {
-                        Preconditions = current.Read is null ? Array.Empty<SysfsPrecondition>() : SysfsPrecondition.From(current.Plan.DependsOn, current.Read),
-                        LockTimeout = lockTimeout,
-                        Cancel = cancel,
-                        Waiting = waiting,
-                        ReadParts = parts,
-                    };
-                    outcome = PlanRunner.Apply(current.Session.Sysfs, current.Plan, options);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    result.Failure = ex;
-                    return result;
-                }
-                finally
-                {
-                    held?.Dispose();
-                }
-                if (!outcome.IsConflict)
-                {
-                    result.Outcome = outcome;
-                    return result;
-                }
-                foreach (var path in outcome.Run.Conflicts!) if (!changed.Contains(path)) changed.Add(path);
-                if (attempt >= MaxAttempts || outcome.AfterRun is null || outcome.AfterRead is null || current.Replan is null)
-                {
-                    result.Conflicts = changed;
-                    return result;
-                }
-                var again = current.Replan(outcome.AfterRun);
-                if (again.Problem != null || again.Refusals.Count > 0)
-                {
-                    result.Refused = again;
-                    result.RefusedSnapshot = outcome.AfterRun;
-                    return result;
-                }
-                result.Change = current.With(again.Plan, outcome.AfterRun, outcome.AfterRead);
-                if (again.Plan.IsEmpty)
-                {
-                    result.NothingLeft = true;
-                    return result;
-                }
-                // A short random pause, longer with each try, so writers that keep meeting do not stay in step.
-                if (cancel.WaitHandle.WaitOne(jitter.Next(0, 4 * attempt + 1)))
-                {
-                    result.Failure = ApConfigLockException.Stopped(current.Session.ComputerName, "", 0);
-                    return result;
-                }
-            }
-        }
-
-        /// <summary>The host's lock held by this process, for transports it reaches itself; null over SSH.</summary>
-        private static IDisposable? HoldLocally(ApSession session, TimeSpan timeout, CancellationToken cancel, Action<LockWait> waiting) => session.Sysfs switch
-        {
-            LocalSysfs local => ApConfigLock.Acquire(session.ComputerName, local.LockPath, timeout, cancel, waiting),
-            Core.Simulation.SimulatedSysfs sim => SimulatedHostLock.For(sim.Kernel).Acquire(session.ComputerName, timeout, cancel, waiting),
-            _ => null,
-        };
 
         private void Report(ChangeResult result)
         {
@@ -408,7 +209,7 @@ namespace VfioAp.PowerShell.Commands
         private void Lost(HostChange change, Exception failure)
         {
             var host = change.Session.ComputerName;
-            WriteError(new VfioApException("VfioAp." + RefusalCode.WriteFailed, ErrorCategory.WriteError,
+            WriteError(new VfioApException(VfioApErrorId.WriteFailed, ErrorCategory.WriteError,
                 $"Host '{host}': {change.Plan.Summary}: the round trip that writes and verifies the plan failed ({failure.GetType().Name}: {failure.Message}); " +
                 "some of its writes may have been applied and none was rolled back.",
                 "Read the host again (Get-VfioApMdev, Get-ApBusConfig), then run the command again: it writes only what is still missing.",
@@ -420,13 +221,7 @@ namespace VfioAp.PowerShell.Commands
             EndOfHosts(_readHosts);
         }
 
-        /// <summary>PowerShell disposes the cmdlet when the pipeline ends, also after Ctrl+C or an error.</summary>
-        public void Dispose()
-        {
-            _stop.Dispose();
-            _implicitSession?.Dispose();
-            _implicitSession = null;
-        }
+        protected override void ReleaseResources() => _stop.Dispose();
 
         /// <summary>The -WhatIf / -Confirm text: the plan and every write with what it does.</summary>
         private static string Describe(HostChange change)
@@ -451,108 +246,30 @@ namespace VfioAp.PowerShell.Commands
                 return;
             }
             var failure = FailedPlan.Describe(outcome, change.Before);
-            WriteError(ToException(failure).ToErrorRecord(change.ErrorTarget));
+            WriteError(PlanErrors.ToException(failure).ToErrorRecord(change.ErrorTarget));
             if (outcome.RollbackFailed)
-                WriteError(new VfioApException("VfioAp." + RefusalCode.RollbackFailed, ErrorCategory.WriteError,
-                    $"Host '{host}': the rollback after the failed change '{change.Plan.Summary}' did not bring the host back: " +
-                    string.Join("; ", outcome.Rollback.Where(r => !r.Applied)) + (outcome.RestoreProblem is null ? "" : "; now " + outcome.RestoreProblem),
-                    KernelRefusal.Advise(RefusalCode.RollbackFailed, null, null), host, failure.Path, failure.Errno).ToErrorRecord(change.ErrorTarget));
+                WriteError(PlanErrors.RollbackFailed(host, $"the failed change '{change.Plan.Summary}'", outcome, failure).ToErrorRecord(change.ErrorTarget));
         }
 
         private void WriteOutput(HostChange change, PlanOutcome? outcome)
         {
             if (change.Output is null) return;
-            foreach (var o in change.Output(outcome)) WriteObject(ApSessionCmdlet.Tag(o, change.Session));
+            foreach (var o in change.Output(outcome)) WriteObject(Tag(o, change.Session));
         }
 
         /// <summary>A refusal found before writing: the same id the kernel's refusal would get.</summary>
         protected void WriteRefusal(MatrixFinding finding, HostSnapshot snapshot, string what, object target, string? path = null, string? value = null)
         {
             var failure = KernelRefusal.FromFinding(finding, snapshot.ComputerName, what, path, value);
-            WriteError(ToException(failure).ToErrorRecord(target));
+            WriteError(PlanErrors.ToException(failure).ToErrorRecord(target));
         }
 
-        /// <summary>
-        /// Refusals found before writing, each naming the write the kernel would have refused where one can be named:
-        /// for a matrix, the first write of the plan that would fail with the finding's errno; for create, exists and
-        /// instances, the create attribute; for a bus mask, the mask's write.
-        /// </summary>
+        /// <summary>Refusals found before writing, each naming the write the kernel would have refused where one can be named.</summary>
         private protected void WriteRefusals(IReadOnlyList<MatrixFinding> errors, HostSnapshot snapshot, string what, object target, ApSession session, WritePlan plan)
         {
             var root = session.Sysfs.Root.TrimEnd('/') + "/";
-            Guid? mdev = target is Guid g ? g : (Guid?)null;
-            var refused = mdev.HasValue ? PlanReplay.FirstRefusedWrite(snapshot, mdev.Value, plan) : null;
-            foreach (var e in errors)
-            {
-                SysfsWrite? write = null;
-                if (refused is { } r && r.Errno == e.KernelErrno) write = r.Write;
-                else if (e.Code is MatrixFindingCode.MdevExists or MatrixFindingCode.NoInstancesLeft)
-                    write = plan.Writes.FirstOrDefault(w => w.Path == SysfsLayout.MdevCreate);
-                else if (e.Attribute != null)
-                    write = plan.Writes.FirstOrDefault(w => SysfsLayout.LastSegment(w.Path) == e.Attribute);
-                WriteRefusal(e, snapshot, what, target, write is null ? null : root + write.Path, write?.Value);
-            }
-        }
-
-        internal static VfioApException ToException(PlanFailure failure) =>
-            new VfioApException(failure.ErrorId, CategoryOf(failure.Category), failure.Message, failure.RecommendedAction,
-                failure.Host, failure.Path, failure.Errno);
-
-        private static ErrorCategory CategoryOf(FailureCategory category) =>
-            Enum.TryParse<ErrorCategory>(category.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
-
-        /// <summary>
-        /// Runs work per session on up to -ThrottleLimit threads; a host that fails is reported once and left out.
-        /// Ctrl+C does not abandon the wait: a plan in flight finishes, or is rolled back, before the pipeline stops,
-        /// so no host is left half-changed by an interrupted cmdlet.
-        /// </summary>
-        private List<HostOutcome> Fan(IReadOnlyList<ApSession> sessions, Func<ApSession, IReadOnlyList<object>> work, string activity)
-        {
-            var results = new List<HostOutcome>();
-            if (sessions.Count == 0) return results;
-            using var fanOut = new HostFanOut(ThrottleLimit);
-            foreach (var s in sessions)
-            {
-                var session = s;
-                fanOut.Enqueue(session, () => work(session));
-            }
-            string title = MyInvocation.MyCommand.Name + ": " + activity;
-            while (true)
-            {
-                HostOutcome? outcome;
-                try
-                {
-                    if (!fanOut.TryTake(wait: true, out outcome) || outcome is null) break;
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                if (outcome.Failure is not null)
-                {
-                    if (_failedHosts.Add(outcome.Session)) WriteError(HostFailure.From(outcome.Failure, outcome.Session).ToErrorRecord(outcome.Session));
-                }
-                else results.Add(outcome);
-                if (fanOut.Total > 1)
-                    WriteProgress(new ProgressRecord(_progressId, title, $"{fanOut.Completed} of {fanOut.Total} hosts done; last: {outcome.Session.ComputerName}")
-                    {
-                        PercentComplete = Math.Min(100, fanOut.Completed * 100 / fanOut.Total),
-                    });
-            }
-            if (fanOut.Total > 1) WriteProgress(new ProgressRecord(_progressId, title, "Done") { RecordType = ProgressRecordType.Completed });
-            // Keep the order the sessions were given in.
-            var order = sessions.Select((session, i) => (session, i)).ToDictionary(x => x.session, x => x.i);
-            return results.OrderBy(r => order[r.Session]).ToList();
-        }
-
-        /// <summary>The session a pipeline object is or carries (its Session property), or null.</summary>
-        private static ApSession[]? SessionOf(PSObject? input)
-        {
-            if (input is null) return null;
-            if (input.BaseObject is ApSession direct) return new[] { direct };
-            var carried = input.Properties["Session"]?.Value;
-            if (carried is PSObject wrapped) carried = wrapped.BaseObject;
-            return carried is ApSession session ? new[] { session } : null;
+            foreach (var (finding, write) in RefusedWrite.For(errors, snapshot, target is Guid g ? g : (Guid?)null, plan))
+                WriteRefusal(finding, snapshot, what, target, write is null ? null : root + write.Path, write?.Value);
         }
     }
 }

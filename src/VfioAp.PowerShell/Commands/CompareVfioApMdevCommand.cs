@@ -7,6 +7,7 @@ using System.Text;
 using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Errors;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -18,25 +19,9 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsData.Compare, "VfioApMdev")]
     [OutputType(typeof(MdevDrift))]
-    public sealed class CompareVfioApMdevCommand : MdevPersistenceCmdlet
+    public sealed class CompareVfioApMdevCommand : MdevSelectingCmdlet
     {
         private static readonly Encoding Utf8 = new UTF8Encoding(false);
-        private readonly MdevSelection _wanted = new MdevSelection();
-
-        /// <summary>Only these mdevs (live or persisted); default all.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Mdev")]
-        [MdevIdTransformation]
-        [ValidateNotNullOrEmpty]
-        public Guid[]? Uuid { get; set; }
-
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public ApSession[]? Session { get; set; }
-
-        /// <summary>Pipeline input: a session, or an object that carries one (mdevs from Get-VfioApMdev); its session is the host.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        public PSObject? InputObject { get; set; }
 
         /// <summary>Compare with definitions in these files or directories (e.g. a repository of host configuration) instead of the host's mdevctl directory.</summary>
         [Parameter]
@@ -50,11 +35,6 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>Also return the mdevs whose live matrix and definition agree.</summary>
         [Parameter]
         public SwitchParameter IncludeEqual { get; set; }
-
-        protected override void ProcessRecord()
-        {
-            _wanted.Add(Collect(SessionOf(InputObject) ?? Session), Uuid);
-        }
 
         protected override void EndProcessing()
         {
@@ -73,13 +53,13 @@ namespace VfioAp.PowerShell.Commands
                     if (!contents.DirectoryExists)
                         WriteWarning($"{session.ComputerName}: mdevctl's directory {files.ConfigDirectory} does not exist (mdevctl not installed): no mdev is persisted.");
                 }
-                var wanted = _wanted.Of(session);
+                var wanted = Wanted.Of(session);
                 var drift = MdevDriftComparer.Compare(session.ComputerName, snapshot.Mdevs, contents, ExpectedStart, snapshot.Bus.MaxAdapterId, snapshot.Bus.MaxDomainId);
                 foreach (var d in drift)
                 {
                     if (wanted is not null && !wanted.Contains(d.Uuid)) continue;
                     if (d.InSync && !IncludeEqual.IsPresent) continue;
-                    WriteObject(ApSessionCmdlet.Tag(d, session));
+                    WriteObject(Tag(d, session));
                 }
             }
         }
@@ -99,7 +79,7 @@ namespace VfioAp.PowerShell.Commands
                     {
                         var text = File.ReadAllText(f, Utf8);
                         Guid? hint = MdevUuid.TryParse(System.IO.Path.GetFileName(f), out var u) ? u : (Guid?)null;
-                        defs.AddRange(text.TrimStart().StartsWith("<", StringComparison.Ordinal) ? LibvirtNodeDevice.Parse(text, f) : MdevctlJson.ParseDocument(text, f, hint));
+                        defs.AddRange(DefinitionDocument.ParseDefinitions(text, f, hint));
                     }
                     catch (PersistenceException ex) { problems.Add(ex); WriteDefinitionError(ex, null); }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)

@@ -7,6 +7,8 @@ using System.Text;
 using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -30,29 +32,11 @@ namespace VfioAp.PowerShell.Commands
     [OutputType(typeof(string), ParameterSetName = new[] { OutputSet })]
     [OutputType(typeof(FileInfo), ParameterSetName = new[] { OutputSet })]
     [OutputType(typeof(PersistOperation), ParameterSetName = new[] { PersistSet })]
-    public sealed class ExportVfioApMdevCommand : MdevPersistenceCmdlet
+    public sealed class ExportVfioApMdevCommand : MdevSelectingCmdlet
     {
         private const string OutputSet = "Output";
         private const string PersistSet = "Persist";
         private static readonly Encoding Utf8 = new UTF8Encoding(false);
-
-        private readonly MdevSelection _wanted = new MdevSelection();
-
-        /// <summary>The mdevs to export (UUID in any standard form, or mdev objects); default: every mdev of the host.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Mdev")]
-        [MdevIdTransformation]
-        [ValidateNotNullOrEmpty]
-        public Guid[]? Uuid { get; set; }
-
-        /// <summary>The hosts; from the pipeline objects' Session, default this machine.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public ApSession[]? Session { get; set; }
-
-        /// <summary>Pipeline input: a session, or an object that carries one (mdevs from Get-VfioApMdev); its session is the host.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        public PSObject? InputObject { get; set; }
 
         /// <summary>MdevctlJson (default), NodeDeviceXml or HostdevXml.</summary>
         [Parameter(ParameterSetName = OutputSet)]
@@ -79,20 +63,15 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void ProcessRecord()
-        {
-            _wanted.Add(Collect(SessionOf(InputObject) ?? Session), Uuid);
-        }
-
         protected override void EndProcessing()
         {
             var perHost = new List<(ApSession Session, IReadOnlyList<VfioApMdev> Mdevs)>();
-            var missing = new HashSet<Guid>(_wanted.Named);
+            var missing = new HashSet<Guid>(Wanted.Named);
             foreach (var session in AllSessions)
             {
                 var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.Mdevs);
                 if (snapshot is null) continue;
-                var wanted = _wanted.Of(session);
+                var wanted = Wanted.Of(session);
                 var mdevs = snapshot.Mdevs.Where(m => wanted is null || wanted.Contains(m.Uuid)).ToList();
                 foreach (var m in mdevs) missing.Remove(m.Uuid);
                 perHost.Add((session, mdevs));
@@ -111,7 +90,7 @@ namespace VfioAp.PowerShell.Commands
             {
                 foreach (var (session, mdevs) in perHost)
                     foreach (var text in Render(session, mdevs))
-                        WriteObject(ApSessionCmdlet.Tag(text.Text, session));
+                        WriteObject(Tag(text.Text, session));
                 return;
             }
             WriteFiles(perHost);
@@ -252,7 +231,7 @@ namespace VfioAp.PowerShell.Commands
                 held = TakeLock(session, TimeSpan.FromSeconds(LockTimeout), _stop.Token);
                 files.Apply(new PersistPlan(plan.HostName, plan.ConfigDirectory, approved, plan.Unchanged));
                 if (PassThru.IsPresent)
-                    foreach (var op in approved) WriteObject(ApSessionCmdlet.Tag(op, session));
+                    foreach (var op in approved) WriteObject(Tag(op, session));
             }
             catch (PersistenceException ex)
             {

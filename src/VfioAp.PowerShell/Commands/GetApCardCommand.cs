@@ -3,6 +3,9 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Hosting;
+
+using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Commands
 {

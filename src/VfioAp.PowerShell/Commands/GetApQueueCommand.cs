@@ -4,6 +4,8 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -38,6 +40,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Uuid")]
         [MdevIdTransformation]
+        [ArgumentCompleter(typeof(MdevIdCompleter))]
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 

@@ -4,6 +4,8 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -21,6 +23,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Uuid")]
         [MdevIdTransformation]
+        [ArgumentCompleter(typeof(MdevIdCompleter))]
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 

@@ -3,6 +3,8 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -17,6 +19,7 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Mdev")]
         [MdevIdTransformation]
+        [ArgumentCompleter(typeof(MdevIdCompleter))]
         [ValidateNotNullOrEmpty]
         public Guid[]? Uuid { get; set; }
 

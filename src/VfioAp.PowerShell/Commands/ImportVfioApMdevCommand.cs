@@ -8,18 +8,13 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
+
+using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Commands
 {
-    /// <summary>What Import-VfioApMdev reads; Auto tells them apart by their first element or bracket.</summary>
-    public enum MdevImportFormat
-    {
-        Auto,
-        MdevctlJson,
-        NodeDeviceXml,
-        HostdevXml,
-    }
-
     /// <summary>
     /// Import-VfioApMdev: reads mdevctl definitions and libvirt XML (files, strings, or the host's mdevctl directory)
     /// into mdev objects, checks each against the host as Test-VfioApMatrix does, and with -Apply creates or changes
@@ -30,15 +25,12 @@ namespace VfioAp.PowerShell.Commands
     [OutputType(typeof(VfioApMdev))]
     public sealed class ImportVfioApMdevCommand : MdevPersistenceCmdlet
     {
-        // Files and text share one set: PowerShell binds pipeline input only within the set it has chosen, so a string
-        // (Content, by value) and a file object (Path, by property name) can both arrive through the same pipeline.
+        // Files and text share one set, so a string and a file object can both arrive through the same pipeline
+        // (as -InputObject, which every host cmdlet takes: text, files, or an object that carries a session).
         private const string InputSet = "Input";
         private const string HostSet = "FromHost";
-        private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
-        private readonly List<string> _paths = new List<string>();
-        private readonly StringBuilder _content = new StringBuilder();
-        private int _contentPieces;
+        private readonly DefinitionInputs _inputs = new DefinitionInputs();
 
         /// <summary>Definition files, or directories of them (mdevctl's matrix directory, an export directory).</summary>
         [Parameter(Position = 0, ParameterSetName = InputSet)]
@@ -49,14 +41,6 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(ParameterSetName = InputSet)]
         [AllowEmptyString]
         public string[]? Content { get; set; }
-
-        /// <summary>
-        /// Pipeline input: strings are definition text (lines are joined into one text, as ConvertFrom-Json joins them),
-        /// files and directories (Get-ChildItem) are read like -Path.
-        /// </summary>
-        [Parameter(ParameterSetName = InputSet, ValueFromPipeline = true)]
-        [AllowEmptyString]
-        public PSObject? InputObject { get; set; }
 
         /// <summary>The definitions in the host's own mdevctl directory (&lt;MdevctlRoot&gt;/etc/mdevctl.d/matrix).</summary>
         [Parameter(Mandatory = true, ParameterSetName = HostSet)]
@@ -69,11 +53,6 @@ namespace VfioAp.PowerShell.Commands
         [Parameter(ParameterSetName = InputSet)]
         [MdevIdTransformation]
         public Guid[]? Uuid { get; set; }
-
-        /// <summary>The hosts to check the definitions against (and to change with -Apply); default this machine.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public ApSession[]? Session { get; set; }
 
         /// <summary>Create missing mdevs and change existing ones to the imported matrices.</summary>
         [Parameter]
@@ -89,43 +68,39 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>Ctrl+C ends a wait for the lock at once, with nothing written.</summary>
         protected override void StopProcessing() => _stop.Cancel();
 
+        protected override void ReleaseResources() => _stop.Dispose();
+
         protected override void ProcessRecord()
         {
-            Collect(Session);
+            Collect();
             if (Path is not null)
-                foreach (var p in Path)
-                    if (!_paths.Contains(p)) _paths.Add(p);
+                foreach (var p in Path) _inputs.AddPath(p);
             if (Content is not null)
-                foreach (var c in Content) AddContent(c);
-            if (InputObject is not null)
+                foreach (var c in Content) _inputs.AddContent(c);
+            switch (InputObject?.BaseObject)
             {
-                switch (InputObject.BaseObject)
-                {
-                    case string text:
-                        // Lines from Get-Content carry their file's PSPath; the lines are the input, not the file again.
-                        AddContent(text);
-                        break;
-                    case FileSystemInfo item:
-                        if (!_paths.Contains(item.FullName)) _paths.Add(item.FullName);
-                        break;
-                    default:
-                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
-                            $"Cannot import a {InputObject.BaseObject.GetType().Name} from the pipeline: pipe definition text (strings) or files.",
-                            "Get-Content def.json -Raw | Import-VfioApMdev, or Get-ChildItem ./mdevs | Import-VfioApMdev.").ToErrorRecord(InputObject));
-                        break;
-                }
+                case null:
+                    break;
+                case string text when !FromHost.IsPresent:
+                    // Lines from Get-Content carry their file's PSPath; the lines are the input, not the file again.
+                    _inputs.AddContent(text);
+                    break;
+                case FileSystemInfo item when !FromHost.IsPresent:
+                    _inputs.AddPath(item.FullName);
+                    break;
+                case var _ when SessionOf(InputObject) is not null:
+                    break;  // an object that carries a session names the host (Collect took it)
+                default:
+                    WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
+                        $"Cannot import a {InputObject.BaseObject.GetType().Name} from the pipeline{(FromHost.IsPresent ? " with -FromHost" : "")}: pipe definition text (strings) or files.",
+                        "Get-Content def.json -Raw | Import-VfioApMdev, or Get-ChildItem ./mdevs | Import-VfioApMdev.").ToErrorRecord(InputObject));
+                    break;
             }
-        }
-
-        private void AddContent(string text)
-        {
-            if (_contentPieces++ > 0) _content.Append('\n');
-            _content.Append(text);
         }
 
         protected override void EndProcessing()
         {
-            if (!FromHost.IsPresent && _paths.Count == 0 && _contentPieces == 0)
+            if (!FromHost.IsPresent && _inputs.IsEmpty)
                 ThrowTerminatingError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.InvalidArgument,
                     "Nothing to import: give definition files with -Path, their text with -Content (or from the pipeline), or -FromHost for the host's mdevctl directory.",
                     "Import-VfioApMdev -Path ./mdevs, Get-Content def.json -Raw | Import-VfioApMdev, or Import-VfioApMdev -FromHost.").ToErrorRecord(null));
@@ -133,11 +108,14 @@ namespace VfioAp.PowerShell.Commands
             var hostdevs = new List<HostdevReference>();
             if (!FromHost.IsPresent)
             {
-                foreach (var (text, source, uuidHint) in Inputs())
+                DefinitionFormat? format = Format == MdevImportFormat.Auto ? null : Format switch { MdevImportFormat.MdevctlJson => DefinitionFormat.MdevctlJson, MdevImportFormat.NodeDeviceXml => DefinitionFormat.NodeDeviceXml, _ => DefinitionFormat.HostdevXml };
+                foreach (var (text, source, uuidHint) in _inputs.Read(this, Uuid))
                 {
                     try
                     {
-                        Parse(text, source, uuidHint, definitions, hostdevs);
+                        var contents = DefinitionDocument.Parse(text, source, uuidHint, format);
+                        definitions.AddRange(contents.Definitions);
+                        hostdevs.AddRange(contents.Hostdevs);
                     }
                     catch (PersistenceException ex)
                     {
@@ -145,29 +123,10 @@ namespace VfioAp.PowerShell.Commands
                     }
                 }
             }
-
             foreach (var session in AllSessions)
             {
-                var hostDefinitions = definitions;
-                if (FromHost.IsPresent)
-                {
-                    var files = ConfigFilesFor(session);
-                    if (files is null) continue;
-                    MdevctlStoreContents contents;
-                    try { contents = new MdevctlStore(files).ReadAll(); }
-                    catch (PersistenceException ex) { WriteDefinitionError(ex, session, PersistenceErrorId.PersistFailed, ErrorCategory.ReadError); continue; }
-                    if (!contents.DirectoryExists)
-                    {
-                        WriteError(new VfioApException(PersistenceErrorId.MdevctlNotInstalled, ErrorCategory.ObjectNotFound,
-                            $"Host '{session.ComputerName}': mdevctl's directory {files.ConfigDirectory} does not exist, so there are no persisted mdevs to import.",
-                            "Install mdevctl on the host, or give -MdevctlRoot for a test root.", session.ComputerName, files.ConfigDirectory).ToErrorRecord(session));
-                        continue;
-                    }
-                    foreach (var p in contents.Problems) WriteDefinitionError(p, session);
-                    foreach (var f in contents.Ignored) WriteVerbose($"{session.ComputerName}: {f.Path} is not named by a UUID; mdevctl ignores it and so does the import.");
-                    hostDefinitions = contents.Definitions.ToList();
-                }
-
+                var hostDefinitions = FromHost.IsPresent ? ReadFromHost(session) : definitions;
+                if (hostDefinitions is null) continue;
                 var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs);
                 if (snapshot is null) continue;
                 foreach (var item in MdevImportPlanner.Plan(snapshot, hostDefinitions)) Handle(session, snapshot, item);
@@ -175,93 +134,24 @@ namespace VfioAp.PowerShell.Commands
             }
         }
 
-        private IEnumerable<(string Text, string Source, Guid? Uuid)> Inputs()
+        /// <summary>The definitions in the host's mdevctl directory, or null after writing why there are none.</summary>
+        private List<MdevctlDefinition>? ReadFromHost(ApSession session)
         {
-            int uuidIndex = 0;
-            Guid? NextUuid() => Uuid is { Length: > 0 } ? Uuid[Math.Min(uuidIndex++, Uuid.Length - 1)] : (Guid?)null;
-            if (_contentPieces > 0)
-                yield return (_content.ToString(), "the input text", NextUuid());
-            foreach (var p in _paths)
+            var files = ConfigFilesFor(session);
+            if (files is null) return null;
+            MdevctlStoreContents contents;
+            try { contents = new MdevctlStore(files).ReadAll(); }
+            catch (PersistenceException ex) { WriteDefinitionError(ex, session, PersistenceErrorId.PersistFailed, ErrorCategory.ReadError); return null; }
+            if (!contents.DirectoryExists)
             {
-                string full;
-                try { full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p); }
-                catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
-                {
-                    WriteError(new ErrorRecord(ex, PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound, p));
-                    continue;
-                }
-                var files = new List<string>();
-                // mdevctl's own directory, or a root holding it, means its vfio_ap parent directory.
-                foreach (var inner in new[] { "matrix", "etc/mdevctl.d/matrix" })
-                    if (Directory.Exists(full) && Directory.Exists(System.IO.Path.Combine(full, inner)) && !Directory.GetFiles(full).Any())
-                    {
-                        full = System.IO.Path.Combine(full, inner);
-                        break;
-                    }
-                if (Directory.Exists(full))
-                    files.AddRange(Directory.GetFiles(full).Where(f => MdevUuid.TryParse(System.IO.Path.GetFileName(f), out _) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
-                                                            .OrderBy(f => f, StringComparer.Ordinal));
-                else if (File.Exists(full))
-                    files.Add(full);
-                else
-                {
-                    WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound,
-                        $"'{full}' does not exist.", "Give a definition file or a directory of them.", null, full, Errno.ENOENT).ToErrorRecord(p));
-                    continue;
-                }
-                if (files.Count == 0) WriteWarning($"'{full}' holds no definition files (files named by a UUID, or ending in .json or .xml).");
-                foreach (var f in files)
-                {
-                    string text;
-                    try { text = File.ReadAllText(f, Utf8); }
-                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                    {
-                        WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ReadError, $"Reading '{f}' failed: {ex.Message}", null, null, f, Errno.None, ex).ToErrorRecord(f));
-                        continue;
-                    }
-                    // mdevctl names its files by the UUID: that is the UUID of a bare definition.
-                    Guid? hint = MdevUuid.TryParse(System.IO.Path.GetFileName(f), out var fromName) ? fromName : NextUuid();
-                    yield return (text, f, hint);
-                }
+                WriteError(new VfioApException(PersistenceErrorId.MdevctlNotInstalled, ErrorCategory.ObjectNotFound,
+                    $"Host '{session.ComputerName}': mdevctl's directory {files.ConfigDirectory} does not exist, so there are no persisted mdevs to import.",
+                    "Install mdevctl on the host, or give -MdevctlRoot for a test root.", session.ComputerName, files.ConfigDirectory).ToErrorRecord(session));
+                return null;
             }
-        }
-
-        private void Parse(string text, string source, Guid? uuid, List<MdevctlDefinition> definitions, List<HostdevReference> hostdevs)
-        {
-            var format = Format;
-            if (format == MdevImportFormat.Auto)
-            {
-                var t = text.TrimStart();
-                if (!t.StartsWith("<", StringComparison.Ordinal)) format = MdevImportFormat.MdevctlJson;
-                else format = LooksLikeNodeDevice(t) ? MdevImportFormat.NodeDeviceXml : MdevImportFormat.HostdevXml;
-            }
-            switch (format)
-            {
-                case MdevImportFormat.MdevctlJson:
-                    definitions.AddRange(MdevctlJson.ParseDocument(text, source, uuid));
-                    break;
-                case MdevImportFormat.NodeDeviceXml:
-                    definitions.AddRange(LibvirtNodeDevice.Parse(text, source));
-                    break;
-                default:
-                    hostdevs.AddRange(LibvirtHostdev.Parse(text, source));
-                    break;
-            }
-        }
-
-        /// <summary>The first element, past any declaration or comment, is &lt;device&gt;.</summary>
-        private static bool LooksLikeNodeDevice(string text)
-        {
-            int i = 0;
-            while (i < text.Length)
-            {
-                int lt = text.IndexOf('<', i);
-                if (lt < 0 || lt + 1 >= text.Length) return false;
-                char c = text[lt + 1];
-                if (c == '?' || c == '!') { i = lt + 2; continue; }
-                return string.CompareOrdinal(text, lt + 1, "device", 0, 6) == 0;
-            }
-            return false;
+            foreach (var p in contents.Problems) WriteDefinitionError(p, session);
+            foreach (var f in contents.Ignored) WriteVerbose($"{session.ComputerName}: {f.Path} is not named by a UUID; mdevctl ignores it and so does the import.");
+            return contents.Definitions.ToList();
         }
 
         private void Handle(ApSession session, HostSnapshot snapshot, MdevImportItem item)
@@ -272,68 +162,65 @@ namespace VfioAp.PowerShell.Commands
                 WriteWarning($"{host}, mdev {item.Uuid:D}: {f.Message}");
             if (item.Refused)
             {
-                if (item.Problem is not null)
-                {
-                    WriteDefinitionError(item.Problem, session, PersistenceErrorId.ImportRefused);
-                    return;
-                }
-                if (item.HostProblem is not null)
-                {
-                    WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.ResourceUnavailable,
-                        $"Host '{host}': the definition of mdev {item.Uuid:D} from {item.Definition.Source} cannot be applied: {item.HostProblem}",
-                        "Nothing was written for this mdev.", host, SysfsLayout.MdevCreate).ToErrorRecord(item.Uuid));
-                    return;
-                }
-                // Each refusal with the id Set-VfioApMatrix and Test-VfioApMatrix give it (VfioAp.ApqnHeldByMdev …).
-                foreach (var finding in item.Errors)
-                    WriteError(ApChangeCmdlet.ToException(KernelRefusal.FromFinding(finding, host,
-                        $"importing mdev {item.Uuid:D} from {item.Definition.Source}", SysfsLayout.MdevDir(item.Uuid))).ToErrorRecord(item.Uuid));
+                WriteRefused(session, item);
                 return;
             }
-
             if (!Apply.IsPresent || item.Plan is null)
             {
                 if (Apply.IsPresent) WriteVerbose($"{host}: mdev {item.Uuid:D} already has {item.Matrix}; nothing to write.");
                 WriteObject(Output(session, snapshot.FindMdev(item.Uuid), item, item.Action));
                 return;
             }
-
             var plan = item.Plan;
             var writes = string.Join("\n", plan.Writes.Select(w => "  " + w));
             if (!ShouldProcess($"{plan.Summary} on {host}:\n{writes}", $"{plan.Summary} on {host}?", "Import-VfioApMdev"))
                 return;
-            // Under the host's AP configuration lock, as every change: what the plan was made from is re-checked there,
-            // and when another writer changed it (or an earlier definition of this import did), the definition is
-            // planned again from the read made under the lock, up to 5 times.
-            PlanOutcome outcome;
+            ApplyItem(session, snapshot, item);
+        }
+
+        /// <summary>A definition the host cannot take: why, with the id Set-VfioApMatrix and Test-VfioApMatrix give the same refusal.</summary>
+        private void WriteRefused(ApSession session, MdevImportItem item)
+        {
+            var host = session.ComputerName;
+            if (item.Problem is not null)
+            {
+                WriteDefinitionError(item.Problem, session, PersistenceErrorId.ImportRefused);
+                return;
+            }
+            if (item.HostProblem is not null)
+            {
+                WriteError(new VfioApException(PersistenceErrorId.ImportRefused, ErrorCategory.ResourceUnavailable,
+                    $"Host '{host}': the definition of mdev {item.Uuid:D} from {item.Definition.Source} cannot be applied: {item.HostProblem}",
+                    "Nothing was written for this mdev.", host, SysfsLayout.MdevCreate).ToErrorRecord(item.Uuid));
+                return;
+            }
+            foreach (var finding in item.Errors)
+                WriteError(PlanErrors.ToException(KernelRefusal.FromFinding(finding, host,
+                    $"importing mdev {item.Uuid:D} from {item.Definition.Source}", SysfsLayout.MdevDir(item.Uuid))).ToErrorRecord(item.Uuid));
+        }
+
+        /// <summary>
+        /// Applies one approved definition under the host's AP configuration lock, as every change: what the plan was
+        /// made from is re-checked there, and when another writer changed it (or an earlier definition of this import
+        /// did), the definition is planned again from the read made under the lock, up to 5 times.
+        /// </summary>
+        private void ApplyItem(ApSession session, HostSnapshot snapshot, MdevImportItem item)
+        {
+            var host = session.ComputerName;
+            var plan = item.Plan!;
             var read = LastRead(session);
             var changed = new List<string>();
             for (int attempt = 1; ; attempt++)
             {
-                try
+                var outcome = RunPlan(session, plan, read, item.Uuid);
+                if (outcome is null) return;
+                if (!outcome.IsConflict)
                 {
-                    outcome = PlanRunner.Apply(session.Sysfs, plan, new PlanRunOptions
-                    {
-                        LockTimeout = TimeSpan.FromSeconds(LockTimeout),
-                        Cancel = _stop.Token,
-                        Preconditions = read is null ? Array.Empty<SysfsPrecondition>() : SysfsPrecondition.From(plan.DependsOn, read),
-                        ReadParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs,
-                    });
-                }
-                catch (Core.Locking.ApConfigLockException ex)
-                {
-                    if (ex.Failure == Core.Locking.ApConfigLockFailure.Cancelled) throw new PipelineStoppedException();
-                    WriteError(LockFailure.ToException(ex, $"importing mdev {item.Uuid:D}").ToErrorRecord(item.Uuid));
+                    Report(session, snapshot, item, outcome);
                     return;
                 }
-                catch (Exception ex) when (ex is not PipelineStoppedException)
-                {
-                    WriteError(HostFailure.From(ex, session).ToErrorRecord(item.Uuid));
-                    return;
-                }
-                if (!outcome.IsConflict) break;
                 foreach (var path in outcome.Run.Conflicts!) if (!changed.Contains(path)) changed.Add(path);
-                var again = outcome.AfterRun is null || outcome.AfterRead is null || attempt >= ApChangeCmdlet.MaxAttempts ? null
+                var again = outcome.AfterRun is null || outcome.AfterRead is null || attempt >= ChangeRunner.MaxAttempts ? null
                     : MdevImportPlanner.Plan(outcome.AfterRun, new[] { item.Definition }).FirstOrDefault(i => i.Uuid == item.Uuid);
                 if (again is null)
                 {
@@ -352,6 +239,38 @@ namespace VfioAp.PowerShell.Commands
                 item = again;
                 plan = again.Plan;
             }
+        }
+
+        /// <summary>One round trip of the plan under the lock, or null after writing why it could not run.</summary>
+        private PlanOutcome? RunPlan(ApSession session, WritePlan plan, SysfsReadResult? read, Guid uuid)
+        {
+            try
+            {
+                return PlanRunner.Apply(session.Sysfs, plan, new PlanRunOptions
+                {
+                    LockTimeout = TimeSpan.FromSeconds(LockTimeout),
+                    Cancel = _stop.Token,
+                    Preconditions = read is null ? Array.Empty<SysfsPrecondition>() : SysfsPrecondition.From(plan.DependsOn, read),
+                    ReadParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs,
+                });
+            }
+            catch (Core.Locking.ApConfigLockException ex)
+            {
+                if (ex.Failure == Core.Locking.ApConfigLockFailure.Cancelled) throw new PipelineStoppedException();
+                WriteError(LockFailure.ToException(ex, $"importing mdev {uuid:D}").ToErrorRecord(uuid));
+                return null;
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                WriteError(HostFailure.From(ex, session).ToErrorRecord(uuid));
+                return null;
+            }
+        }
+
+        private void Report(ApSession session, HostSnapshot snapshot, MdevImportItem item, PlanOutcome outcome)
+        {
+            var host = session.ComputerName;
+            var plan = item.Plan!;
             if (outcome.Succeeded)
             {
                 WriteVerbose($"{host}: {plan.Summary}: {plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
@@ -360,14 +279,11 @@ namespace VfioAp.PowerShell.Commands
             }
             // The write side's words and ids: the same refusal reads the same from Set-VfioApMatrix and from an import.
             var failure = FailedPlan.Describe(outcome, snapshot);
-            var error = ApChangeCmdlet.ToException(failure);
+            var error = PlanErrors.ToException(failure);
             WriteError(new VfioApException(error.ErrorId, error.Category, $"Importing mdev {item.Uuid:D} from {item.Definition.Source}: {error.Message}",
                 error.RecommendedAction, error.Host, error.Path, error.Errno).ToErrorRecord(item.Uuid));
             if (outcome.RollbackFailed)
-                WriteError(new VfioApException("VfioAp." + RefusalCode.RollbackFailed, ErrorCategory.WriteError,
-                    $"Host '{host}': the rollback after the failed import of mdev {item.Uuid:D} did not bring it back: " +
-                    string.Join("; ", outcome.Rollback.Where(r => !r.Applied)) + (outcome.RestoreProblem is null ? "" : "; now " + outcome.RestoreProblem),
-                    KernelRefusal.Advise(RefusalCode.RollbackFailed, null, null), host, failure.Path, failure.Errno).ToErrorRecord(item.Uuid));
+                WriteError(PlanErrors.RollbackFailed(host, $"the failed import of mdev {item.Uuid:D}", outcome, failure, "it").ToErrorRecord(item.Uuid));
         }
 
         private PSObject Output(ApSession session, VfioApMdev? live, MdevImportItem item, MdevImportAction action)
@@ -375,7 +291,7 @@ namespace VfioAp.PowerShell.Commands
             var mdev = live is not null && (Apply.IsPresent || live.Matrix == item.Matrix)
                 ? live
                 : new VfioApMdev { ComputerName = session.ComputerName, Uuid = item.Uuid, Matrix = item.Matrix ?? ApMatrix.Empty, HasApConfig = live?.HasApConfig ?? false };
-            var pso = ApSessionCmdlet.Tag(mdev, session);
+            var pso = Tag(mdev, session);
             pso.Properties.Add(new PSNoteProperty("Start", item.Definition.Start));
             pso.Properties.Add(new PSNoteProperty("Source", item.Definition.Source));
             pso.Properties.Add(new PSNoteProperty("ImportAction", action));
@@ -402,7 +318,7 @@ namespace VfioAp.PowerShell.Commands
                     session.ComputerName, SysfsLayout.MdevDir(r.Uuid), Errno.ENOENT).ToErrorRecord(r.Uuid));
                 return;
             }
-            var pso = ApSessionCmdlet.Tag(live, session);
+            var pso = Tag(live, session);
             pso.Properties.Add(new PSNoteProperty("Source", r.Source));
             pso.Properties.Add(new PSNoteProperty("Guest", r.Guest));
             WriteObject(pso);

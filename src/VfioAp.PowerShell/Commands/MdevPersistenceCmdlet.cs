@@ -7,6 +7,9 @@ using VfioAp.Core.Locking;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Hosting;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -16,9 +19,8 @@ namespace VfioAp.PowerShell.Commands
     /// session's shell). Hosts are handled one after the other on the pipeline thread, so -WhatIf and -Confirm ask
     /// about each file and each mdev in order.
     /// </summary>
-    public abstract class MdevPersistenceCmdlet : PSCmdlet, IDisposable
+    public abstract class MdevPersistenceCmdlet : HostCmdlet
     {
-        private ApSession? _implicit;
         private readonly List<ApSession> _sessions = new List<ApSession>();
 
         /// <summary>mdevctl's root on the host, as mdevctl's MDEVCTL_ENV_ROOT: definitions live in &lt;root&gt;/etc/mdevctl.d. Default /.</summary>
@@ -26,35 +28,13 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? MdevctlRoot { get; set; }
 
-        /// <summary>PowerShell calls this when the command ends: the implicit local session is this invocation's own.</summary>
-        public void Dispose()
-        {
-            _implicit?.Dispose();
-            _implicit = null;
-        }
-
         /// <summary>Remembers the hosts named by this pipeline record (in order, once each) and returns them.</summary>
-        protected IReadOnlyList<ApSession> Collect(ApSession[]? sessions)
+        protected IReadOnlyList<ApSession> Collect()
         {
-            List<ApSession> list;
-            if (sessions is { Length: > 0 }) list = sessions.Where(s => s is not null).ToList();
-            else list = new List<ApSession> { (_implicit ??= ApSessionFactory.CreateImplicitLocal()) };
+            var list = SessionsOfRecord();
             foreach (var s in list)
                 if (!_sessions.Contains(s)) _sessions.Add(s);
             return list;
-        }
-
-        /// <summary>
-        /// The session a pipeline object is or carries (its Session property). Taking pipeline objects by value, not
-        /// -Session by property name, keeps pipelines working when $PSDefaultParameterValues sets -Session.
-        /// </summary>
-        protected static ApSession[]? SessionOf(PSObject? input)
-        {
-            if (input is null) return null;
-            if (input.BaseObject is ApSession direct) return new[] { direct };
-            var carried = input.Properties["Session"]?.Value;
-            if (carried is PSObject wrapped) carried = wrapped.BaseObject;
-            return carried is ApSession session ? new[] { session } : null;
         }
 
         /// <summary>Every host named so far, in first-seen order.</summary>
@@ -68,20 +48,14 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>One read of the host, or null after writing the host's error record.</summary>
         protected HostSnapshot? ReadHost(ApSession session, SnapshotParts parts)
         {
-            if (session.State == ApSessionState.Closed)
-            {
-                WriteError(new VfioApException(VfioApErrorId.SessionClosed, ErrorCategory.ResourceUnavailable,
-                    $"Session {session.Id} '{session.Name}' ({session.ComputerName}) was removed and cannot be used.",
-                    "Open a new one with New-ApSession.", session.ComputerName).ToErrorRecord(session));
-                return null;
-            }
+            if (!IsOpen(session)) return null;
             try
             {
                 WriteVerbose($"{session.ComputerName}: reading {parts} in one batch");
                 // The raw answers are kept: a change planned from this read re-checks them under the host's lock.
                 var raw = session.Sysfs.ReadMany(HostReader.QueriesFor(parts));
                 _reads[session] = raw;
-                return HostReader.Build(session.Sysfs.HostName, session.Sysfs.Root, raw, parts);
+                return Remember(session, HostReader.Build(session.Sysfs.HostName, session.Sysfs.Root, raw, parts), parts);
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {

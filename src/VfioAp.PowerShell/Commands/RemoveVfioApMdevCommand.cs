@@ -5,6 +5,9 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -14,16 +17,8 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "VfioApMdev", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(void))]
-    public sealed class RemoveVfioApMdevCommand : ApChangeCmdlet
+    public sealed class RemoveVfioApMdevCommand : MdevChangeCmdlet
     {
-        private readonly MdevLookup _lookup = new MdevLookup();
-
-        /// <summary>The mdevs to remove (UUID in any standard form, or objects from Get-VfioApMdev).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Uuid")]
-        [MdevIdTransformation]
-        [ValidateNotNullOrEmpty]
-        public Guid[] Mdev { get; set; } = Array.Empty<Guid>();
 
         /// <summary>Remove an mdev that a shut-off libvirt domain's definition still references (that VM will not start until the mdev is back).</summary>
         [Parameter]
@@ -35,7 +30,7 @@ namespace VfioAp.PowerShell.Commands
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
             var changes = new List<HostChange>();
-            foreach (var mdev in _lookup.Select(snapshot, Mdev))
+            foreach (var mdev in Lookup.Select(snapshot, Mdev))
             {
                 var findings = MatrixValidator.ValidateRemove(snapshot, mdev);
                 var refusals = findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
@@ -60,11 +55,6 @@ namespace VfioAp.PowerShell.Commands
                         : new Replanned(new WritePlan($"mdev {uuid:D} is already gone; nothing to write", Array.Empty<PlanStep>(), SnapshotParts.Mdevs, _ => null), Array.Empty<MatrixFinding>(), $"Removing mdev {uuid:D}")));
             }
             return changes;
-        }
-
-        protected override void EndOfHosts(IReadOnlyCollection<ApSession> hostsRead)
-        {
-            foreach (var error in _lookup.Missing(hostsRead)) WriteError(error);
         }
     }
 }

@@ -5,6 +5,10 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
+
+using VfioAp.PowerShell.Arguments;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -53,13 +57,13 @@ namespace VfioAp.PowerShell.Commands
         protected override void BeginProcessing()
         {
             if (ParameterSetName == IdsSet && Adapter is null && Domain is null)
-                Refuse(ApChangeCmdlet.NothingToChange, "Set-ApBusMask needs -Adapter or -Domain with -Owner, or -ApMask / -AqMask.", null);
+                Refuse(VfioApErrorId.NothingToChange, "Set-ApBusMask needs -Adapter or -Domain with -Owner, or -ApMask / -AqMask.", null);
             if (ParameterSetName == MaskSet && ApMask is null && AqMask is null)
-                Refuse(ApChangeCmdlet.NothingToChange, "Set-ApBusMask -ApMask/-AqMask needs at least one of them.", null);
+                Refuse(VfioApErrorId.NothingToChange, "Set-ApBusMask -ApMask/-AqMask needs at least one of them.", null);
             // The kernel's syntax is checked before any host is read (a relative mask is applied to each host's own mask later).
             foreach (var (name, text) in new[] { ("ApMask", ApMask), ("AqMask", AqMask) })
                 if (text != null && !Core.Model.ApMask.TryParseKernel(text, Core.Model.ApMask.Empty, out _, out var problem))
-                    Refuse("VfioAp." + RefusalCode.InvalidValue, $"-{name} '{text}' is not in the kernel's mask syntax: {problem} Write an absolute mask (0x followed by up to 64 hex digits, bit 0 first) or relative terms such as -5,-6 or +0x20-0x2f.", text);
+                    Refuse(VfioApErrorId.InvalidValue, $"-{name} '{text}' is not in the kernel's mask syntax: {problem} Write an absolute mask (0x followed by up to 64 hex digits, bit 0 first) or relative terms such as -5,-6 or +0x20-0x2f.", text);
         }
 
         private void Refuse(string errorId, string message, object? target) =>

@@ -5,6 +5,9 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -16,17 +19,9 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "VfioApMatrix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = AddSet)]
     [OutputType(typeof(VfioApMdev))]
-    public sealed class SetVfioApMatrixCommand : ApChangeCmdlet
+    public sealed class SetVfioApMatrixCommand : MdevChangeCmdlet
     {
         private const string AddSet = "Add", RemoveSet = "Remove", ReplaceSet = "Replace";
-        private readonly MdevLookup _lookup = new MdevLookup();
-
-        /// <summary>The mdevs to change (UUID in any standard form, or objects from Get-VfioApMdev).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Uuid")]
-        [MdevIdTransformation]
-        [ValidateNotNullOrEmpty]
-        public Guid[] Mdev { get; set; } = Array.Empty<Guid>();
 
         /// <summary>Adapters (APIDs): 5, 0x05, '05', arrays and ranges.</summary>
         [Parameter]
@@ -71,7 +66,7 @@ namespace VfioAp.PowerShell.Commands
         protected override void BeginProcessing()
         {
             if (Adapter is null && Domain is null && ControlDomain is null && !Refilter)
-                ThrowTerminatingError(new VfioApException(NothingToChange, ErrorCategory.InvalidArgument,
+                ThrowTerminatingError(new VfioApException(VfioApErrorId.NothingToChange, ErrorCategory.InvalidArgument,
                     "Set-VfioApMatrix needs something to change: -Adapter, -Domain, -ControlDomain or -Refilter.",
                     "Give the ids to add (or -Remove, -Replace), e.g. Set-VfioApMatrix -Mdev <uuid> -Adapter 6.").ToErrorRecord(null));
         }
@@ -88,7 +83,7 @@ namespace VfioAp.PowerShell.Commands
             var changes = new List<HostChange>();
             // The change as asked, applied to any matrix: what the plan verifies, and what a re-plan after a conflict starts from.
             Func<ApMatrix, ApMatrix> intent = m => MatrixPlanner.Desired(m, change, adapters, domains, controls);
-            foreach (var mdev in _lookup.Select(snapshot, Mdev))
+            foreach (var mdev in Lookup.Select(snapshot, Mdev))
             {
                 var first = PlanFor(snapshot, mdev, intent, refilter);
                 if (first.Refusals.Count > 0)
@@ -136,11 +131,6 @@ namespace VfioAp.PowerShell.Commands
                          (fix.IsEmpty
                              ? "No write can make this kernel filter again without changing the matrix (it has no ap_config and the matrix has no domain whose queue could be bound again); the next assign will."
                              : $"Set-VfioApMatrix -Mdev {uuid:D} -Refilter makes it filter again ({string.Join("; ", fix.Writes.Select(w => w.Description))}).");
-        }
-
-        protected override void EndOfHosts(IReadOnlyCollection<ApSession> hostsRead)
-        {
-            foreach (var error in _lookup.Missing(hostsRead)) WriteError(error);
         }
     }
 }

@@ -4,8 +4,9 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;
+using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Errors
 {
     /// <summary>
     /// Turns whatever went wrong while reading one host into the module's exception with a stable id.

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using VfioAp.Core.Locking;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Errors
 {
     /// <summary>The error record of a host's AP configuration lock that could not be taken: VfioAp.LockTimeout naming the holder, or VfioAp.LockUnavailable with the errno.</summary>
     internal static class LockFailure

@@ -1,4 +1,4 @@
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Errors
 {
     /// <summary>Stable error ids of Export-, Import- and Compare-VfioApMdev (the part before the comma of FullyQualifiedErrorId).</summary>
     public static class PersistenceErrorId
@@ -15,7 +15,5 @@ namespace VfioAp.PowerShell
         public const string ExportFailed = "VfioAp.ExportFailed";
         /// <summary>An imported definition the kernel would refuse on this host; nothing was written for it.</summary>
         public const string ImportRefused = "VfioAp.ImportRefused";
-        /// <summary>Applying an imported definition failed at a kernel write; what applied was rolled back.</summary>
-        public const string ImportApplyFailed = "VfioAp.ImportApplyFailed";
     }
 }

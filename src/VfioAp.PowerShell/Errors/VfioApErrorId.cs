@@ -1,4 +1,5 @@
-namespace VfioAp.PowerShell
+using VfioAp.PowerShell.Sessions;
+namespace VfioAp.PowerShell.Errors
 {
     /// <summary>
     /// The module's stable error ids. An ErrorRecord's FullyQualifiedErrorId is one of these followed by the cmdlet's
@@ -38,6 +39,19 @@ namespace VfioAp.PowerShell
         public const string HostRootAndSysfsRoot = "VfioAp.HostRootAndSysfsRoot";
         /// <summary>The kernel has no guest_matrix, so prediction and kernel cannot be compared.</summary>
         public const string GuestMatrixNotReported = "VfioAp.GuestMatrixNotReported";
+
+        /// <summary>A change cmdlet was given nothing to change (no ids, no masks).</summary>
+        public const string NothingToChange = "VfioAp.NothingToChange";
+        /// <summary>A write's round trip broke off (a lost connection) or the kernel answered an errno with no more specific id.</summary>
+        public const string WriteFailed = "VfioAp.WriteFailed";
+        /// <summary>The rollback after a failed write could not restore the host.</summary>
+        public const string RollbackFailed = "VfioAp.RollbackFailed";
+        /// <summary>A value the kernel would refuse with EINVAL, e.g. a bus mask not in the kernel's mask syntax.</summary>
+        public const string InvalidValue = "VfioAp.InvalidValue";
+        /// <summary>New-ApSession -ComputerName was given with several -HostName values (one display name cannot name several hosts).</summary>
+        public const string ComputerNameNeedsOneHost = "VfioAp.ComputerNameNeedsOneHost";
+        /// <summary>New-ApSession -HostName got a name that is not a host name or address.</summary>
+        public const string InvalidHostName = "VfioAp.InvalidHostName";
 
         /// <summary>A remote -SysfsRoot that is not an absolute path of plain characters.</summary>
         public const string InvalidSysfsRoot = "VfioAp.InvalidSysfsRoot";

@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Errors
 {
     /// <summary>
     /// The exception inside every ErrorRecord the module writes: it carries the stable id, the category, the host,

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>What one host's work item produced: its objects, or the failure that stopped it.</summary>
     internal sealed class HostOutcome

@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>How a session reaches its host's sysfs.</summary>
     public enum ApSessionKind
@@ -69,6 +71,16 @@ namespace VfioAp.PowerShell
         public bool IsImplicit { get; }
         public DateTimeOffset CreatedAt { get; }
         public ApSessionState State => _closed != 0 ? ApSessionState.Closed : ApSessionState.Opened;
+
+        private Guid[] _knownMdevs = Array.Empty<Guid>();
+
+        /// <summary>
+        /// The mdev UUIDs of the last snapshot a cmdlet read from this host, for completing -Mdev without a round trip
+        /// of its own (so possibly out of date, which is fine for a suggestion).
+        /// </summary>
+        internal IReadOnlyList<Guid> KnownMdevs => System.Threading.Volatile.Read(ref _knownMdevs);
+
+        internal void RememberMdevs(IEnumerable<Guid> uuids) => System.Threading.Volatile.Write(ref _knownMdevs, uuids.ToArray());
 
         public override string ToString() => $"{Name} ({Kind} {ComputerName})";
 

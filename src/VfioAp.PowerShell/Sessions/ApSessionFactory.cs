@@ -6,8 +6,9 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;
+using VfioAp.PowerShell.Errors;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// Opens sessions, one method per way of reaching a host, all ending in <see cref="Register"/>. A new transport

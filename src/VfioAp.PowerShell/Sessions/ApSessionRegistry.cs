@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// The open sessions of this process, as Get-ApSession lists them. Process-wide like Posh-SSH's session list:

@@ -1,7 +1,8 @@
 using System.Linq;
 using System.Management.Automation;
+using VfioAp.PowerShell.Errors;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>Get-ApSession: the open sessions, all or by id or name (wildcards).</summary>
     [Cmdlet(VerbsCommon.Get, "ApSession", DefaultParameterSetName = NameSet)]

@@ -5,8 +5,9 @@ using System.Management.Automation;
 using System.Security;
 using VfioAp.Ssh;
 using VfioAp.Ssh.Config;
+using VfioAp.PowerShell.Errors;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// New-ApSession: opens a session to a host's AP bus (this machine, a sysfs tree, a simulated host, or a remote
@@ -167,30 +168,13 @@ namespace VfioAp.PowerShell.Commands
         {
             if (HostName.Length > 1 && ComputerName is not null)
             {
-                WriteError(new VfioApException("VfioAp.ComputerNameNeedsOneHost", ErrorCategory.InvalidArgument,
+                WriteError(new VfioApException(VfioApErrorId.ComputerNameNeedsOneHost, ErrorCategory.InvalidArgument,
                     "-ComputerName names one session, but -HostName gives " + HostName.Length + " hosts.",
                     "Open the hosts one by one to give each its own -ComputerName.").ToErrorRecord(HostName));
                 return;
             }
-            var keyFile = KeyFile is null ? null : ResolvePath(KeyFile) ?? KeyFile;
-            var knownHosts = KnownHostsFile is null ? null : ResolvePath(KnownHostsFile) ?? KnownHostsFile;
-            var bound = MyInvocation.BoundParameters;
             var context = SshConfigContext.Current();
-            var given = new SshExplicitSettings
-            {
-                Port = bound.ContainsKey(nameof(Port)) ? Port : null,
-                UserName = UserName ?? (string.IsNullOrEmpty(Credential?.UserName) ? null : Credential!.UserName),
-                KeyFile = keyFile,
-                KeyPassphrase = KeyPassphrase is null ? null : SshSecret.FromSecureString(KeyPassphrase),
-                Password = Credential is null || Credential.Password is null || Credential.Password.Length == 0 ? null : SshSecret.FromSecureString(Credential.Password),
-                KnownHostsFile = knownHosts,
-                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
-                ConnectTimeout = bound.ContainsKey(nameof(ConnectTimeout)) ? TimeSpan.FromSeconds(ConnectTimeout) : null,
-                KeepAliveInterval = bound.ContainsKey(nameof(KeepAliveInterval)) ? TimeSpan.FromSeconds(KeepAliveInterval) : null,
-                JumpHost = JumpHost is null ? null : string.Join(",", JumpHost),
-                ConfigFiles = ConfigFiles(context),
-                AgentSocketFromEnvironment = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"),
-            };
+            var given = Given(context);
             if (given.ConfigFiles.Count == 1 && !System.IO.File.Exists(given.ConfigFiles[0]) && SshConfigFile is not null)
             {
                 WriteError(new VfioApException(VfioApErrorId.SshConfigInvalid, ErrorCategory.ObjectNotFound,
@@ -200,32 +184,7 @@ namespace VfioAp.PowerShell.Commands
             }
             // The config is read here, on the pipeline thread, so its warnings (Match blocks) are written once, in order.
             var warnings = new List<string>();
-            var planned = new List<(SshConnectionOptions? Options, VfioApException? Error)>();
-            foreach (var h in HostName)
-            {
-                try
-                {
-                    var options = SshOptionsBuilder.Build(h, given, context, warnings);
-                    options.UseSudo = UseSudo.IsPresent;
-                    options.SysfsRoot = !string.IsNullOrEmpty(HostRoot) ? HostRoot!.TrimEnd('/') + "/sys" : string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot;
-                    options.HostRoot = string.IsNullOrEmpty(HostRoot) ? null : HostRoot;
-                    options.CommandTimeout = TimeSpan.FromSeconds(CommandTimeout);
-                    options.ComputerName = ComputerName;
-                    planned.Add((options, null));
-                }
-                catch (SshConfigException e)
-                {
-                    planned.Add((null, e.DisablesHostKeyCheck
-                        ? new VfioApException(VfioApErrorId.SshHostKeyCheckingDisabled, ErrorCategory.SecurityError, e.Message,
-                            "Remove StrictHostKeyChecking no/off for this host (or override it with a Host block before it: first value wins), record the host key with ssh-keyscan, or connect once with -AcceptNewHostKey.", h)
-                        : new VfioApException(VfioApErrorId.SshConfigInvalid, ErrorCategory.InvalidData, "Cannot use the SSH configuration: " + e.Message,
-                            "Fix the line named above (ssh -G " + h + " shows how ssh reads it), or give -SshConfigFile none.", h)));
-                }
-                catch (ArgumentException e)
-                {
-                    planned.Add((null, new VfioApException("VfioAp.InvalidHostName", ErrorCategory.InvalidArgument, e.Message, "Give a host name or address.", h)));
-                }
-            }
+            var planned = HostName.Select(h => Plan(h, given, context, warnings)).ToList();
             foreach (var w in warnings) WriteWarning(w);
             // Hosts whose configuration was refused above fail on their own; the rest open on the opener's own threads.
             using var opener = new SessionOpener<ApSession>(planned.Count, ThrottleLimit, i =>
@@ -246,9 +205,59 @@ namespace VfioAp.PowerShell.Commands
                 }
                 catch (ArgumentException e)
                 {
-                    WriteError(new VfioApException("VfioAp.InvalidHostName", ErrorCategory.InvalidArgument, e.Message,
+                    WriteError(new VfioApException(VfioApErrorId.InvalidHostName, ErrorCategory.InvalidArgument, e.Message,
                         "Give a host name or address.", HostName[i]).ToErrorRecord(HostName[i]));
                 }
+            }
+        }
+
+        /// <summary>What the parameters say about every host (ssh_config fills in the rest per host).</summary>
+        private SshExplicitSettings Given(SshConfigContext context)
+        {
+            var keyFile = KeyFile is null ? null : ResolvePath(KeyFile) ?? KeyFile;
+            var knownHosts = KnownHostsFile is null ? null : ResolvePath(KnownHostsFile) ?? KnownHostsFile;
+            var bound = MyInvocation.BoundParameters;
+            return new SshExplicitSettings
+            {
+                Port = bound.ContainsKey(nameof(Port)) ? Port : null,
+                UserName = UserName ?? (string.IsNullOrEmpty(Credential?.UserName) ? null : Credential!.UserName),
+                KeyFile = keyFile,
+                KeyPassphrase = KeyPassphrase is null ? null : SshSecret.FromSecureString(KeyPassphrase),
+                Password = Credential is null || Credential.Password is null || Credential.Password.Length == 0 ? null : SshSecret.FromSecureString(Credential.Password),
+                KnownHostsFile = knownHosts,
+                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                ConnectTimeout = bound.ContainsKey(nameof(ConnectTimeout)) ? TimeSpan.FromSeconds(ConnectTimeout) : null,
+                KeepAliveInterval = bound.ContainsKey(nameof(KeepAliveInterval)) ? TimeSpan.FromSeconds(KeepAliveInterval) : null,
+                JumpHost = JumpHost is null ? null : string.Join(",", JumpHost),
+                ConfigFiles = ConfigFiles(context),
+                AgentSocketFromEnvironment = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK"),
+            };
+        }
+
+        /// <summary>One host's connection options from the parameters and ssh_config, or why it cannot be opened.</summary>
+        private (SshConnectionOptions? Options, VfioApException? Error) Plan(string h, SshExplicitSettings given, SshConfigContext context, List<string> warnings)
+        {
+            try
+            {
+                var options = SshOptionsBuilder.Build(h, given, context, warnings);
+                options.UseSudo = UseSudo.IsPresent;
+                options.SysfsRoot = !string.IsNullOrEmpty(HostRoot) ? HostRoot!.TrimEnd('/') + "/sys" : string.IsNullOrEmpty(SysfsRoot) ? "/sys" : SysfsRoot;
+                options.HostRoot = string.IsNullOrEmpty(HostRoot) ? null : HostRoot;
+                options.CommandTimeout = TimeSpan.FromSeconds(CommandTimeout);
+                options.ComputerName = ComputerName;
+                return (options, null);
+            }
+            catch (SshConfigException e)
+            {
+                return (null, e.DisablesHostKeyCheck
+                    ? new VfioApException(VfioApErrorId.SshHostKeyCheckingDisabled, ErrorCategory.SecurityError, e.Message,
+                        "Remove StrictHostKeyChecking no/off for this host (or override it with a Host block before it: first value wins), record the host key with ssh-keyscan, or connect once with -AcceptNewHostKey.", h)
+                    : new VfioApException(VfioApErrorId.SshConfigInvalid, ErrorCategory.InvalidData, "Cannot use the SSH configuration: " + e.Message,
+                        "Fix the line named above (ssh -G " + h + " shows how ssh reads it), or give -SshConfigFile none.", h));
+            }
+            catch (ArgumentException e)
+            {
+                return (null, new VfioApException(VfioApErrorId.InvalidHostName, ErrorCategory.InvalidArgument, e.Message, "Give a host name or address.", h));
             }
         }
 

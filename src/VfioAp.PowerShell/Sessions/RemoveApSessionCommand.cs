@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>Remove-ApSession: closes sessions (by object, id or name) and disposes their transports.</summary>
     /// <remarks>

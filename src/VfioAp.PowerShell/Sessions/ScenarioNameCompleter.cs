@@ -5,7 +5,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using VfioAp.Core.Simulation;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// Tab completion of -Simulation: the built-in scenario names, then file names, since a scenario file is the

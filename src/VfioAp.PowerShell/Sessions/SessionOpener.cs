@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 
-namespace VfioAp.PowerShell
+namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
     /// Opens many hosts at once on at most <c>limit</c> dedicated threads and hands the results back in the order the
