@@ -1,5 +1,5 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:hosts = @(
         New-ApSession -Simulation seed -ComputerName hostA -Name fanA
         New-ApSession -Simulation kernel-doc -ComputerName hostB -Name fanB
