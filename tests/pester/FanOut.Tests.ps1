@@ -11,7 +11,7 @@ BeforeAll {
 }
 AfterAll { Get-ApSession | Remove-ApSession }
 
-Describe 'Several hosts in one call' {
+Describe 'Several hosts in one call' -Tag Slow {
     It 'returns every host''s objects, each tagged with its own ComputerName and Session' {
         $all = Get-ApQueue -Session $hosts
         foreach ($h in $hosts) {
