@@ -5,6 +5,7 @@ BeforeDiscovery {
     $script:Kinds = 'Simulation', 'HostRoot', 'Ssh' | ForEach-Object { @{ Kind = $_ } }
 }
 
+# Every Describe is tagged Ssh: this file's BeforeAll starts the sshd test bed for the 'Ssh' kind.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force

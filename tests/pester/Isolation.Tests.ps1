@@ -4,6 +4,8 @@
 # The other module's assemblies are real NuGet packages (tests/pester/PesterPackage.csproj); SSH.NET 2024.2.0 is only
 # loaded and its types checked, never used for a connection.
 
+# Every Describe is tagged Ssh and Fuse (this file's BeforeAll starts sshd and a SimFs mount) and Slow (each test
+# starts pwsh processes).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force

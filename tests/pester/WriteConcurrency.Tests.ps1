@@ -36,7 +36,7 @@ BeforeAll {
 
 AfterAll { Get-ApSession | Remove-ApSession }
 
-Describe 'Writers in separate processes through one SimFs mount' -Tag Fuse {
+Describe 'Writers in separate processes through one SimFs mount' -Tag Fuse, Slow {
     BeforeEach {
         $script:mount = Start-TestSimFs seed
         $script:s = New-ApSession -SysfsRoot $mount.Root
@@ -123,7 +123,7 @@ Describe 'Writers in separate processes through one SimFs mount' -Tag Fuse {
     }
 }
 
-Describe 'The lock held by someone else' -Tag Fuse {
+Describe 'The lock held by someone else' -Tag Fuse, Slow {
     BeforeAll {
         $script:mount = Start-TestSimFs seed
         $script:s = New-ApSession -SysfsRoot $mount.Root
@@ -306,7 +306,7 @@ Describe 'A lock directory that cannot be written' -Tag Fuse {
     }
 }
 
-Describe 'Writers over SSH to the sshd test bed' -Tag Fuse, Ssh {
+Describe 'Writers over SSH to the sshd test bed' -Tag Ssh, Fuse, Slow {
     BeforeAll {
         $script:bed = Start-TestSshd
         Confirm-TestSshdHostKey $bed
