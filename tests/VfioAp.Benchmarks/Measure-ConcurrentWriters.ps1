@@ -22,8 +22,7 @@ $ErrorActionPreference = 'Stop'
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $manifest = Join-Path $repo 'ps-module/VfioAp/VfioAp.psd1'
 Import-Module $manifest -Force
-$RepoRoot = $repo
-. (Join-Path $repo 'tests/pester/SshTestBed.ps1')
+Import-Module (Join-Path $repo 'tests/pester/SshTestBed.psm1') -Force
 $seedMdev = [guid]'62177883-f1bb-47f0-914d-32a22e3a8804'
 
 function Measure-Writers([int] $N) {

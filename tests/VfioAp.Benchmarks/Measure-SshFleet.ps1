@@ -4,7 +4,7 @@
     Fleet benchmark: opening and reading many SSH hosts with the module next to OpenSSH's own client, on this machine,
     in the same run (issue 11).
 .DESCRIPTION
-    Starts the Pester test bed's sshd on loopback (tests/pester/SshTestBed.ps1: generated host and client keys,
+    Starts the Pester test bed's sshd on loopback (tests/pester/SshTestBed.psm1: generated host and client keys,
     MaxStartups 100) and reports, as medians of interleaved runs:
       1. Session open for N = 1, 20, 100 hosts: New-ApSession -HostName (default -ThrottleLimit 32) against N
          parallel `ssh host true` (each a new connection, key exchange, login and one command, as a session open is).
@@ -27,8 +27,7 @@ param([int] $Repeat = 5, [string] $Hosts = '1,20,100', [switch] $SkipLarge, [str
 $ErrorActionPreference = 'Stop'
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 Import-Module (Join-Path $repo 'ps-module/VfioAp/VfioAp.psd1') -Force
-$RepoRoot = $repo
-. (Join-Path $repo 'tests/pester/SshTestBed.ps1')
+Import-Module (Join-Path $repo 'tests/pester/SshTestBed.psm1') -Force
 
 function Get-Median([double[]] $v) { $s = $v | Sort-Object; if ($s.Count % 2) { $s[[int][math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 } }
 

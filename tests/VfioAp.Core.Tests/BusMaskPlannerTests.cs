@@ -123,6 +123,7 @@ public class BusMaskPlannerTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_mask_change_is_refused_exactly_when_the_final_masks_take_an_apqn_an_mdev_holds()
     {
         int refused = 0, multi = 0;

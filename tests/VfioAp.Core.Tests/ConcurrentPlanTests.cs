@@ -90,6 +90,7 @@ public class ConcurrentPlanTests
     [Theory]
     [InlineData(KernelKind.Current)]
     [InlineData(KernelKind.GuestMatrixOnly)]
+    [Trait("Category", "Slow")]
     public void Random_interleavings_of_two_writers_never_lose_a_reported_success(KernelKind kind)
     {
         var gen = Gen.Select(Ids(PoolA.Concat(PoolB).ToArray()), Gen.Bool, Ids(PoolA), Gen.Bool, Ids(PoolB), Gen.Bool.Array[2, 12],

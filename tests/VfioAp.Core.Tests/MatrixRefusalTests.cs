@@ -203,6 +203,7 @@ public class MatrixRaceTests
     [InlineData(KernelKind.Current)]
     [InlineData(KernelKind.GuestMatrixOnly)]
     [InlineData(KernelKind.Legacy)]
+    [Trait("Category", "Slow")]
     public async Task Exactly_one_session_wins_the_other_gets_eaddrinuse_and_no_mdev_is_half_changed(KernelKind kind)
     {
         // A wants 05,06 x 0004; B wants 06 x 0004,0007. 06.0004 is wanted by both. Without ap_config the plans are

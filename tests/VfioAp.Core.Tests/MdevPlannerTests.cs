@@ -66,6 +66,7 @@ public class MdevPlannerTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_fault_at_any_step_of_a_create_plan_leaves_the_host_exactly_as_it_was()
     {
         Gen.Select(PlanCase.Cases, Gen.Bool).Sample((c, apConfig) =>

@@ -47,6 +47,7 @@ public class PlanPropertyTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_valid_desired_matrix_is_reached_in_one_round_trip_and_a_second_plan_is_empty()
     {
         PlanCase.Cases.Sample(c =>
@@ -136,6 +137,7 @@ public class PlanPropertyTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_desired_matrix_the_validator_refuses_is_refused_by_the_kernel_and_nothing_changes()
     {
         int refused = 0;
@@ -183,6 +185,7 @@ public class PlanPropertyTests
     private static readonly Errno[] Faults = { Errno.EIO, Errno.EBUSY, Errno.EADDRINUSE, Errno.ENODEV, Errno.ETIMEDOUT };
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_fault_at_any_step_of_a_plan_is_rolled_back_to_the_exact_start()
     {
         int multiStep = 0;

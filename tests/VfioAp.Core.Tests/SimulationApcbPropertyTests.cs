@@ -144,6 +144,7 @@ public class SimulationApcbPropertyTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Prediction_from_a_snapshot_equals_the_kernels_guest_matrix()
     {
         GenCase.Sample(c =>

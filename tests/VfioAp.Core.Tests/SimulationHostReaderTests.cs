@@ -80,6 +80,7 @@ public class SimulationHostReaderTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void The_large_hosts_have_the_sizes_they_are_named_for()
     {
         var s60 = HostReader.Read(new SimulatedSysfs(ScenarioLibrary.Load("large-60x85")));

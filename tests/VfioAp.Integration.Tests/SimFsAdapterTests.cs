@@ -13,6 +13,7 @@ namespace VfioAp.Integration.Tests
     /// the tree for each system call (one store per write(2), one show per read from offset 0), and what a shell sees back
     /// (the tree's errno, sysfs's sizes, modes and refusals). The simulated kernel itself is exercised in <see cref="SimFsScenarioTests"/>.
     /// </summary>
+    [Trait("Category", "Fuse")]
     public sealed class SimFsAdapterTests
     {
         [SimFsFact]

@@ -14,6 +14,7 @@ namespace VfioAp.Integration.Tests
     /// shell. Expected text and errnos come from a second, in-process <see cref="SimulatedKernel"/> loaded from the same
     /// scenario and given the same writes, so the tests check that the mount passes the kernel's behaviour through unchanged.
     /// </summary>
+    [Trait("Category", "Fuse")]
     public sealed class SimFsScenarioTests
     {
         private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(60); // liveness, not speed: a loaded CI machine can be slow to schedule the unmount

@@ -80,6 +80,7 @@ namespace VfioAp.Integration.Tests
         [InlineData("ecdsa", 0u, "ecdsa-sha2-nistp256")]
         [InlineData("rsa", SshAgentClient.SSH_AGENT_RSA_SHA2_256, "rsa-sha2-256")]
         [InlineData("rsa", SshAgentClient.SSH_AGENT_RSA_SHA2_512, "rsa-sha2-512")]
+        [Trait("Category", "Slow")]
         public void SignaturesVerifyWithThePublicKey(string type, uint flags, string algorithm)
         {
             var file = NewKey(type);

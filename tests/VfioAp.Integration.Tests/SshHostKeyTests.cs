@@ -8,6 +8,7 @@ using VfioAp.Ssh;
 namespace VfioAp.Integration.Tests
 {
     /// <summary>Host key verification and login against a real sshd; fingerprints are computed by ssh-keygen, not by the code under test.</summary>
+    [Trait("Category", "Ssh")]
     public sealed class SshHostKeyTests : IDisposable
     {
         private readonly SshdHost _sshd = SshdHost.Start();
@@ -111,6 +112,7 @@ namespace VfioAp.Integration.Tests
         }
 
         [Fact]
+        [Trait("Category", "Slow")]
         public void KnownHosts_parses_rsa_and_ecdsa_keys_made_by_ssh_keygen()
         {
             var dir = Directory.CreateTempSubdirectory("vfioap-kh-").FullName;

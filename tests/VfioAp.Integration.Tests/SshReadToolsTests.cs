@@ -91,6 +91,7 @@ namespace VfioAp.Integration.Tests
 
         [Theory]
         [MemberData(nameof(ShellsAndScenarios))]
+        [Trait("Category", "Slow")]
         public void Every_scenario_reads_the_same_with_tools_with_builtins_and_locally(string shell, string scenario)
         {
             var root = _trees.Root(scenario);

@@ -13,6 +13,8 @@ namespace VfioAp.Integration.Tests
     /// The whole test bed: sshd serving a SimFs (FUSE) mount of a scenario. Reads and writes over SSH must give what the
     /// same scenario gives in memory (SimulatedSysfs), kernel errnos included, in one remote command each.
     /// </summary>
+    [Trait("Category", "Ssh")]
+    [Trait("Category", "Fuse")]
     public sealed class SshSimFsTests : IClassFixture<SshdFixture>
     {
         private readonly SshdHost _sshd;
@@ -34,6 +36,7 @@ namespace VfioAp.Integration.Tests
         [InlineData("kernel-doc")]
         [InlineData("over-provisioned")]
         [InlineData("large-60x85")]
+        [Trait("Category", "Slow")]
         public void A_snapshot_over_SSH_of_a_SimFs_mount_equals_the_scenario_in_memory_in_one_command(string scenario)
         {
             using var mount = SimFsMount.Start(scenario);
@@ -49,6 +52,7 @@ namespace VfioAp.Integration.Tests
         }
 
         [SimFsFact]
+        [Trait("Category", "Slow")]
         public void The_256_by_256_host_is_one_remote_command_per_snapshot()
         {
             using var mount = SimFsMount.Start("large-256x256");

@@ -13,6 +13,7 @@ namespace VfioAp.Integration.Tests
     /// equal the in-memory SimulatedSysfs answer for the same scenario, in one remote command. (The 256 × 256 host is
     /// read from a SimFs mount in SshSimFsTests: exporting half a million files would cost minutes.)
     /// </summary>
+    [Trait("Category", "Ssh")]
     public sealed class SshSimulatedHostTests : IClassFixture<SshdFixture>
     {
         private readonly SshdHost _sshd;
@@ -26,6 +27,7 @@ namespace VfioAp.Integration.Tests
         [InlineData("seed")]
         [InlineData("kernel-doc")]
         [InlineData("large-60x85")]
+        [Trait("Category", "Slow")]
         public void Every_query_over_SSH_answers_as_the_simulated_kernel_in_one_command(string scenario)
         {
             var kernel = ScenarioLibrary.Load(scenario);

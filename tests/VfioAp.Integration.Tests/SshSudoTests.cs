@@ -7,6 +7,7 @@ using VfioAp.Ssh;
 namespace VfioAp.Integration.Tests
 {
     /// <summary>A non-root login: EACCES is reported with the advice to use sudo, and sudo with a password (fed on stdin) works.</summary>
+    [Trait("Category", "Ssh")]
     public sealed class SshSudoTests : IDisposable
     {
         private readonly SshdHost _sshd;

@@ -24,6 +24,7 @@ namespace VfioAp.Integration.Tests
         public void Dispose() => Host.Dispose();
     }
 
+    [Trait("Category", "Ssh")]
     public sealed class SshSysfsTests : IClassFixture<SshdFixture>
     {
         private readonly SshdHost _sshd;
@@ -34,6 +35,7 @@ namespace VfioAp.Integration.Tests
             r.Entries.Select(e => $"{e.Kind} {e.Path} {e.Error} [{e.Value}]").OrderBy(s => s, StringComparer.Ordinal).ToArray();
 
         [Fact]
+        [Trait("Category", "Slow")]
         public void ReadMany_of_a_whole_snapshot_matches_the_local_reader_and_costs_one_remote_command()
         {
             var uuid = Guid.NewGuid();

@@ -1,5 +1,5 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:seed = New-ApSession -Simulation seed
 }
 AfterAll { $seed | Remove-ApSession }

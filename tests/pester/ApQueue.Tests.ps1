@@ -1,10 +1,11 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:seed = New-ApSession -Simulation seed
 }
 AfterAll { $seed | Remove-ApSession }
 
-Describe 'Get-ApQueue on the seed host (spec §7)' {
+# The expected queues are the seed example's (about_VfioAp_Apcb: WORKED EXAMPLES, "The seed host").
+Describe 'Get-ApQueue on the seed host' {
     It 'finds exactly 05.0035 not bound to vfio_ap' {
         $unbound = @(Get-ApQueue -Session $seed | Where-Object Bound -eq $false)
         $unbound.Count | Should -Be 1

@@ -1,7 +1,7 @@
 # Tab completion of -Session (the open sessions by name) and -Mdev (the UUIDs of mdevs in snapshots cmdlets already
 # read). Completing must never read a host: each test checks the session's round-trip counter around TabExpansion2.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     function Complete([string] $line) { (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches }
 }
 

@@ -1,5 +1,5 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     # A transport around the simulated kernel that takes a while per batch and records how many batches run at once,
     # or fails like a lost connection: what the fan-out must cope with from real remote hosts. Registered through
     # ApSessionFactory.Register, the slot a new transport (SSH) uses.

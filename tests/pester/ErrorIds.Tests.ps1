@@ -3,7 +3,7 @@
 # reflection), the Core's refusal codes (each becomes "VfioAp.<code>" through PlanFailure.ErrorId), and a scan of the
 # sources for any other "VfioAp.<Name>" string literal that is not an assembly or namespace name.
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $assembly = [VfioAp.PowerShell.Errors.VfioApErrorId].Assembly
     $fromConstants = foreach ($type in $assembly.GetTypes() | Where-Object { $_.Namespace -eq 'VfioAp.PowerShell.Errors' -and $_.Name -like '*ErrorId' }) {
         foreach ($field in $type.GetFields([System.Reflection.BindingFlags]'Public,Static') | Where-Object IsLiteral) {
@@ -26,7 +26,7 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:About = Get-Content (Join-Path $RepoRoot 'ps-module/VfioAp/en-US/about_VfioAp.help.txt') -Raw
 }
 

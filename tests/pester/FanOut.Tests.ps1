@@ -1,5 +1,5 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:hosts = @(
         New-ApSession -Simulation seed -ComputerName hostA -Name fanA
         New-ApSession -Simulation kernel-doc -ComputerName hostB -Name fanB
@@ -11,7 +11,7 @@ BeforeAll {
 }
 AfterAll { Get-ApSession | Remove-ApSession }
 
-Describe 'Several hosts in one call' {
+Describe 'Several hosts in one call' -Tag Slow {
     It 'returns every host''s objects, each tagged with its own ComputerName and Session' {
         $all = Get-ApQueue -Session $hosts
         foreach ($h in $hosts) {

@@ -12,8 +12,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'Scenarios.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
     $script:seed = New-ApSession -Simulation seed
     $script:resetFailed = New-ApSession -Simulation (Write-ScenarioFile -Name reset -Json $ResetFailedJson)
 

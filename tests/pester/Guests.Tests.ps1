@@ -5,10 +5,11 @@ BeforeDiscovery {
     $script:Kinds = 'Simulation', 'HostRoot', 'Ssh' | ForEach-Object { @{ Kind = $_ } }
 }
 
+# Every Describe is tagged Ssh: this file's BeforeAll starts the sshd test bed for the 'Ssh' kind.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'Scenarios.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
     $script:mdevA = 'aaaaaaaa-1111-4000-8000-000000000001'
     $script:mdevB = 'bbbbbbbb-2222-4000-8000-000000000002'
     $script:guestsScenario = Write-ScenarioFile -Name guests -Json $GuestsJson
@@ -40,7 +41,7 @@ AfterAll {
     if ($treeBase -and (Test-Path $treeBase)) { Remove-Item -Recurse -Force $treeBase }
 }
 
-Describe 'Guests read with the host (<Kind>)' -ForEach $Kinds {
+Describe 'Guests read with the host (<Kind>)' -ForEach $Kinds -Tag Ssh {
     BeforeAll { $script:s = Open $Kind }
 
     It 'Get-VfioApMdev shows each mdev''s Guest, GuestState and Autostart' {
@@ -78,7 +79,7 @@ Describe 'Guests read with the host (<Kind>)' -ForEach $Kinds {
     }
 }
 
-Describe 'One round trip' {
+Describe 'One round trip' -Tag Ssh {
     It 'each read-only cmdlet is one remote command over SSH with the libvirt files (sshd log)' {
         $s = Open Ssh
         foreach ($cmd in 'Get-VfioApMdev', 'Get-ApQueue', 'Get-VfioApApcb', 'Get-VfioApGuest') {
@@ -98,7 +99,7 @@ Describe 'One round trip' {
     }
 }
 
-Describe 'libvirt''s files as the test bed serves them' {
+Describe 'libvirt''s files as the test bed serves them' -Tag Ssh {
     It 'validate against libvirt''s own domain schema (xmllint --relaxng, Debian libvirt0)' {
         $rng = '/usr/share/libvirt/schemas/domain.rng'
         if (-not (Test-Path $rng) -or -not (Get-Command xmllint -ErrorAction SilentlyContinue)) {
@@ -122,7 +123,7 @@ Describe 'libvirt''s files as the test bed serves them' {
     }
 }
 
-Describe 'Refusals name the VM' {
+Describe 'Refusals name the VM' -Tag Ssh {
     It 'VfioAp.ApqnInUse names the other mdev and its VM, and nothing is written' {
         $s = Open Simulation
         Set-VfioApMatrix -Session $s -Mdev $mdevB -Add -Adapter 4 -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
@@ -165,7 +166,7 @@ Describe 'Refusals name the VM' {
     }
 }
 
-Describe 'Bad libvirt XML never fails a read' {
+Describe 'Bad libvirt XML never fails a read' -Tag Ssh {
     BeforeAll {
         $script:bad = New-HostRoot 'bad'
         $q = "$bad/etc/libvirt/qemu"
@@ -192,7 +193,7 @@ Describe 'Bad libvirt XML never fails a read' {
     }
 }
 
-Describe 'No libvirt' {
+Describe 'No libvirt' -Tag Ssh {
     It 'a host root without libvirt files has no guests and no error' {
         $dir = Join-Path $treeBase 'nolibvirt'
         $kernel = [VfioAp.Core.Simulation.ScenarioLibrary]::Load('seed')
@@ -204,7 +205,7 @@ Describe 'No libvirt' {
     }
 }
 
-Describe 'Kernel-log evidence for a failed reset' {
+Describe 'Kernel-log evidence for a failed reset' -Tag Ssh {
     BeforeAll {
         # The seed host where the last reset of 04.0022 failed while every queue stays bound: sysfs cannot show it, the
         # simulated kernel logs it as vfio_ap's apq_status_check does.

@@ -1,10 +1,10 @@
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:Cmdlets = (Get-Module VfioAp).ExportedCmdlets.Keys | Sort-Object | ForEach-Object { @{ Name = $_ } }
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:Common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters |
         Where-Object { $_ -notin 'WhatIf', 'Confirm' }
 }

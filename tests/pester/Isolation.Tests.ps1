@@ -4,9 +4,11 @@
 # The other module's assemblies are real NuGet packages (tests/pester/PesterPackage.csproj); SSH.NET 2024.2.0 is only
 # loaded and its types checked, never used for a connection.
 
+# Every Describe is tagged Ssh and Fuse (this file's BeforeAll starts sshd and a SimFs mount) and Slow (each test
+# starts pwsh processes).
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
 
     $folders = (Get-Content (Join-Path $PSScriptRoot 'obj/project.assets.json') -Raw | ConvertFrom-Json).packageFolders.PSObject.Properties.Name
     function script:PackageFile([string] $RelativePath) {
@@ -55,7 +57,7 @@ AfterAll {
     Stop-TestSshd $bed
 }
 
-Describe 'Another module''s SSH.NET in the same session' {
+Describe 'Another module''s SSH.NET in the same session' -Tag Ssh, Fuse, Slow {
     It 'lays out VfioAp.Ssh and SSH.NET in lib/dependencies, away from the cmdlet assembly' {
         $lib = Join-Path $RepoRoot 'ps-module/VfioAp/lib'
         foreach ($dll in 'VfioAp.Ssh.dll', 'Renci.SshNet.dll', 'BouncyCastle.Cryptography.dll') {
@@ -136,7 +138,7 @@ try { New-ApSession -HostName 127.0.0.1 -Port $($bed.Port) -UserName root -KeyFi
     }
 }
 
-Describe 'Another module''s Newtonsoft.Json in the same session' {
+Describe 'Another module''s Newtonsoft.Json in the same session' -Tag Ssh, Fuse, Slow {
     It '(c) does not ship Newtonsoft.Json: its JSON binds to pwsh''s own 13.x' {
         Get-ChildItem (Join-Path $RepoRoot 'ps-module/VfioAp/lib') -Recurse -Filter 'Newtonsoft.Json.dll' | Should -BeNullOrEmpty
         $r = Invoke-Isolated @"

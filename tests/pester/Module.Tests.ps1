@@ -1,12 +1,12 @@
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:CmdletTypeCases = [VfioAp.PowerShell.Sessions.ApSession].Assembly.GetTypes() |
         Where-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
         ForEach-Object { @{ Type = $_; Name = $_.Name } }
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:Manifest = Import-PowerShellDataFile $ModuleManifest
     $script:Module = Get-Module VfioAp
     $script:CmdletTypes = [VfioAp.PowerShell.Sessions.ApSession].Assembly.GetTypes() |

@@ -3,7 +3,7 @@
 # knows only that folder (and $PSHOME/Modules for PowerShell's own modules) imports and uses it.
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:Version = (Import-PowerShellDataFile $ModuleManifest).ModuleVersion
     $script:Feed = Join-Path $TestDrive 'feed'
     $script:Installed = Join-Path $TestDrive 'modules'
@@ -24,7 +24,7 @@ AfterAll {
     if (Get-PSResourceRepository -Name $RepositoryName -ErrorAction SilentlyContinue) { Unregister-PSResourceRepository -Name $RepositoryName }
 }
 
-Describe 'The package' {
+Describe 'The package' -Tag Slow {
     It 'is VfioAp.<version>.nupkg in the file repository' {
         Split-Path $Package -Leaf | Should -Be "VfioAp.$Version.nupkg"
         $Package | Should -Exist
@@ -64,7 +64,7 @@ Describe 'The package' {
     }
 }
 
-Describe 'Installed with Save-PSResource' {
+Describe 'Installed with Save-PSResource' -Tag Slow {
     It 'lands in <folder>/VfioAp/<version> and passes Test-ModuleManifest' {
         $manifest = Join-Path $Installed "VfioAp/$Version/VfioAp.psd1"
         $manifest | Should -Exist

@@ -1,7 +1,8 @@
 # Export-, Import- and Compare-VfioApMdev on the simulated seed host, with the real mdevctl (Debian's 1.2.0) reading and
-# writing the definitions. Expected matrices come from the spec's seed example (§7/§8), not from the module's output.
+# writing the definitions. Expected matrices come from the seed example (about_VfioAp_Apcb: WORKED EXAMPLES, "The seed
+# host"), not from the module's output.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:SeedAdapters = @(4, 5)
     $script:SeedDomains = @(4, 0x22, 0x35)
 
@@ -394,7 +395,7 @@ Describe 'Views of the persistence objects' {
     }
 }
 
-Describe 'mdevctl start re-creates a persisted mdev on a FUSE-mounted simulated host' {
+Describe 'mdevctl start re-creates a persisted mdev on a FUSE-mounted simulated host' -Tag Fuse {
     # The whole boot path with real parts: the definition Export-VfioApMdev -Persist wrote, the real mdevctl start
     # (create, then each assign attribute in order), and a simulated kernel served by VfioAp.SimFs over FUSE. mdevctl
     # reads /sys/class/mdev_bus and /sys/bus/mdev/devices, which the simulated tree does not have, so in mdevctl's
@@ -407,7 +408,7 @@ Describe 'mdevctl start re-creates a persisted mdev on a FUSE-mounted simulated 
         if (-not $SimFsSkip -and -not (Get-Command fusermount3 -ErrorAction SilentlyContinue)) { $script:SimFsSkip = 'fusermount3 (fuse3) is not installed' }
         $script:SimFs = $null
         if (-not $SimFsSkip) {
-            # The seed host of spec §8 before its mdev was created.
+            # The seed host (about_VfioAp_Kernel: SCENARIO FILES) before its mdev was created.
             $scenario = Write-ScenarioFile -Name 'seed-without-mdev' -Json @'
 {
   "name": "seed-without-mdev",
@@ -440,7 +441,7 @@ Describe 'mdevctl start re-creates a persisted mdev on a FUSE-mounted simulated 
         }
     }
 
-    It 'ends with the seed mdev and the guest matrix of spec §7' {
+    It 'ends with the seed mdev and the guest matrix of the seed example' {
         if ($SimFsSkip) { Set-ItResult -Skipped -Because $SimFsSkip; return }
         $root = New-MdevctlRoot
         Get-VfioApMdev -Session (New-ApSession -Simulation seed) | Export-VfioApMdev -Persist -MdevctlRoot $root

@@ -1,9 +1,9 @@
 # Persistence over SSH to the test bed: OpenSSH's sshd on loopback serving a SimFs (FUSE) mount of the seed host.
 # The round trip export -> remove -> import -Apply goes through the SSH transport; the expected matrix and guest
-# matrix are the spec's seed example (§7), not the module's output.
+# matrix are the seed example's (about_VfioAp_Apcb: WORKED EXAMPLES, "The seed host"), not the module's output.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
     $script:bed = Start-TestSshd
     Confirm-TestSshdHostKey $bed
     $script:mount = Start-TestSimFs seed
@@ -16,7 +16,7 @@ AfterAll {
     Stop-TestSshd $bed
 }
 
-Describe 'Export, remove and import -Apply over SSH' {
+Describe 'Export, remove and import -Apply over SSH' -Tag Ssh, Fuse {
     It 'brings the seed mdev back exactly, with the guest APCB the kernel computes' {
         $before = Get-VfioApMdev -Session $remote
         $before.Uuid | Should -Be $SeedUuid

@@ -4,7 +4,7 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:seed = New-ApSession -Simulation seed
     $script:tree = New-SysfsTree $seed.Kernel -Name seed
     $script:treeSession = New-ApSession -SysfsRoot $tree -ComputerName seed

@@ -6,8 +6,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
     $script:bed = Start-TestSshd
     $script:mounts = @{}
     function script:MountOf([string] $Scenario) {
@@ -22,7 +22,7 @@ AfterAll {
     Stop-TestSshd $bed
 }
 
-Describe 'Host keys' {
+Describe 'Host keys' -Tag Ssh, Fuse {
     It 'refuses an unknown host key with its SHA256 fingerprint and says how to accept it' {
         $s = New-TestSshSession $bed -SysfsRoot (MountOf seed).Root -ErrorVariable err -ErrorAction SilentlyContinue
         $s | Should -BeNullOrEmpty
@@ -85,7 +85,7 @@ Describe 'Host keys' {
     }
 }
 
-Describe 'Cmdlets over SSH give what the same scenario gives in memory (<Scenario>)' -ForEach $SmallScenarios {
+Describe 'Cmdlets over SSH give what the same scenario gives in memory (<Scenario>)' -ForEach $SmallScenarios -Tag Ssh, Fuse {
     BeforeAll {
         Confirm-TestSshdHostKey $bed
         $script:remote = New-TestSshSession $bed -SysfsRoot (MountOf $Scenario).Root -Extra @{ ComputerName = "z-$Scenario" }
@@ -103,7 +103,7 @@ Describe 'Cmdlets over SSH give what the same scenario gives in memory (<Scenari
     }
 }
 
-Describe 'One remote command per read-only cmdlet on large hosts (<Scenario>)' -ForEach @(@{ Scenario = 'large-60x85' }, @{ Scenario = 'large-256x256' }) {
+Describe 'One remote command per read-only cmdlet on large hosts (<Scenario>)' -ForEach @(@{ Scenario = 'large-60x85' }, @{ Scenario = 'large-256x256' }) -Tag Ssh, Fuse, Slow {
     BeforeAll {
         Confirm-TestSshdHostKey $bed
         $script:remote = New-TestSshSession $bed -SysfsRoot (MountOf $Scenario).Root -Extra @{ ComputerName = "z-$Scenario"; CommandTimeout = 1800 }
@@ -128,7 +128,7 @@ Describe 'One remote command per read-only cmdlet on large hosts (<Scenario>)' -
     }
 }
 
-Describe 'Fan-out over three SSH hosts with one down' {
+Describe 'Fan-out over three SSH hosts with one down' -Tag Ssh, Fuse {
     BeforeAll {
         $script:beds = @(Start-TestSshd; Start-TestSshd; Start-TestSshd)
         $script:names = 'fan-seed', 'fan-kdoc', 'fan-over'
@@ -160,7 +160,7 @@ Describe 'Fan-out over three SSH hosts with one down' {
     }
 }
 
-Describe 'Remove-ApSession' {
+Describe 'Remove-ApSession' -Tag Ssh, Fuse {
     It 'closes the SSH connection' {
         Confirm-TestSshdHostKey $bed
         $s = New-TestSshSession $bed -SysfsRoot (MountOf seed).Root
@@ -175,7 +175,7 @@ Describe 'Remove-ApSession' {
     }
 }
 
-Describe 'Set-VfioApMatrix over SSH changes the SimFs host as it changes the scenario in memory' {
+Describe 'Set-VfioApMatrix over SSH changes the SimFs host as it changes the scenario in memory' -Tag Ssh, Fuse {
     BeforeAll {
         # A mount of its own: the writes must not reach the mounts other tests compare.
         Confirm-TestSshdHostKey $bed

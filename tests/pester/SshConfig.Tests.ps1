@@ -1,8 +1,8 @@
 # New-ApSession -HostName with the admin's own SSH setup: a temporary HOME holding .ssh/config and known_hosts, and a
 # real ssh-agent started by the test; the sshd test bed serves the seed scenario on a SimFs (FUSE) mount.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
     $script:bed = Start-TestSshd
     $script:seed = Start-TestSimFs seed
     $script:savedHome = $env:HOME
@@ -83,7 +83,7 @@ AfterAll {
     Stop-TestSshd $bed
 }
 
-Describe 'ssh_config aliases' {
+Describe 'ssh_config aliases' -Tag Ssh, Fuse {
     It 'reads the seed host through the alias zlpar1 (HostName, Port, User, IdentityFile, two UserKnownHostsFile)' {
         $s = Open zlpar1 -WarningVariable 'w' -WarningAction 'SilentlyContinue'
         $s.Kind | Should -Be 'Ssh'
@@ -147,7 +147,7 @@ Describe 'ssh_config aliases' {
     }
 }
 
-Describe 'ssh-agent' {
+Describe 'ssh-agent' -Tag Ssh, Fuse {
     BeforeAll {
         $script:agentDir = Join-Path $TestDrive 'agent'
         $null = New-Item -ItemType Directory $agentDir

@@ -5,8 +5,8 @@
 # tasks the same run needs minutes and connect timeouts fire. "Hosts" are connections to one loopback sshd (each
 # session is its own SSH connection, key exchange and login); a second sshd that is stopped plays the host that is down.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
     $script:bed = Start-TestSshd
     Confirm-TestSshdHostKey $bed
     $script:down = Start-TestSshd
@@ -65,7 +65,7 @@ AfterAll {
     Remove-SysfsTree $tree
 }
 
-Describe 'A fleet with the thread pool pinned to two threads' {
+Describe 'A fleet with the thread pool pinned to two threads' -Tag Ssh, Slow {
     It 'opens 20 sessions with the default timeouts and reads them all, one remote command per host and cmdlet' {
         $before = Get-TestSshdCommandCount $bed
         $r = Invoke-PinnedPool ($ChildPrologue + "`n" + @'

@@ -3,8 +3,8 @@
 # the bastion is an inetd-style sshd (sshd -i) started inside it per connection by systemd-socket-activate listening
 # on 127.0.0.1 of this machine. So the bastion's forwarding reaches the target and nothing else does.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
     $script:ns = 'sshcfg-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
     $null = Invoke-TestTool ip @('netns', 'add', $ns)
     $null = Invoke-TestTool ip @('-n', $ns, 'link', 'set', 'lo', 'up')
@@ -87,7 +87,7 @@ AfterAll {
     if ($ns) { & ip netns del $ns }
 }
 
-Describe 'Jump hosts' {
+Describe 'Jump hosts' -Tag Ssh, Fuse, Slow {
     It 'cannot reach the target without the bastion' {
         $null = New-ApSession -HostName 127.0.0.2 -Port $target.Port -UserName root -KeyFile $key -KnownHostsFile $kh -SshConfigFile none -SysfsRoot $seed.Root -ConnectTimeout 5 -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.SshConnectFailed,*'

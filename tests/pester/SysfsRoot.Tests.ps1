@@ -7,7 +7,7 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:Pairs = @{}
     foreach ($scenario in 'seed', 'kernel-doc') {
         $sim = New-ApSession -Simulation $scenario

@@ -1,15 +1,16 @@
 BeforeDiscovery {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     $script:ScenarioCases = [VfioAp.Core.Simulation.ScenarioLibrary]::BuiltInNames | Where-Object { $_ -ne 'large-256x256' } | ForEach-Object { @{ Name = $_ } }
 }
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'Scenarios.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
 }
 AfterAll { Get-ApSession | Remove-ApSession }
 
-Describe 'Get-VfioApApcb on the seed host (spec §7)' {
+# about_VfioAp_Apcb: WORKED EXAMPLES, "The seed host": adapter 05 is dropped because queue 05.0035 is not bound.
+Describe 'Get-VfioApApcb on the seed host' {
     BeforeAll {
         $script:apcb = Get-VfioApApcb -Session (New-ApSession -Simulation seed)
     }
@@ -113,7 +114,8 @@ Describe 'When the kernel dropped an adapter whose queues are all bound' {
     }
 }
 
-Describe 'Domains cut by the host configuration (spec §7, over-provisioned domain)' {
+# about_VfioAp_Apcb: WORKED EXAMPLES, "An over-provisioned domain": a domain outside the host configuration is cut.
+Describe 'Domains cut by the host configuration (over-provisioned domain)' {
     It 'cuts domain 0047 without dropping an adapter' {
         $apcb = Get-VfioApApcb -Session (New-ApSession -Simulation (Write-ScenarioFile -Name over -Json $OverProvisionedJson))
         @($apcb.Apqns | ForEach-Object ToString) | Should -Be @('05.0004', '06.0004')

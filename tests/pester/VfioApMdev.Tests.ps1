@@ -1,6 +1,6 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'Scenarios.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
     $script:seed = New-ApSession -Simulation seed
 }
 AfterAll { Get-ApSession | Remove-ApSession }

@@ -3,8 +3,8 @@
 # in POSIX sh. Every change holds the host's AP configuration lock (s390-tools' util_lockfile protocol), re-checks
 # what it was planned from, and is planned again when another writer got there first: no reported success is lost.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'SshTestBed.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
     Import-Module $ModuleManifest -Force
 
     function script:Start-Writer([string] $Script) {
@@ -36,7 +36,7 @@ BeforeAll {
 
 AfterAll { Get-ApSession | Remove-ApSession }
 
-Describe 'Writers in separate processes through one SimFs mount' {
+Describe 'Writers in separate processes through one SimFs mount' -Tag Fuse, Slow {
     BeforeEach {
         $script:mount = Start-TestSimFs seed
         $script:s = New-ApSession -SysfsRoot $mount.Root
@@ -123,7 +123,7 @@ Describe 'Writers in separate processes through one SimFs mount' {
     }
 }
 
-Describe 'The lock held by someone else' {
+Describe 'The lock held by someone else' -Tag Fuse, Slow {
     BeforeAll {
         $script:mount = Start-TestSimFs seed
         $script:s = New-ApSession -SysfsRoot $mount.Root
@@ -271,7 +271,7 @@ rm -f "$T"; echo "held $$"; sleep 3
     }
 }
 
-Describe 'A lock directory that cannot be written' {
+Describe 'A lock directory that cannot be written' -Tag Fuse {
     It 'gives VfioAp.LockUnavailable with the errno and writes nothing (a read-only run/lock under a host root)' {
         # A host root: <dir>/sys is the sysfs (a SimFs mount), so the lock is <dir>/run/lock/s390apconfig.lock.
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('vfioap-lock-ro-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
@@ -306,7 +306,7 @@ Describe 'A lock directory that cannot be written' {
     }
 }
 
-Describe 'Writers over SSH to the sshd test bed' {
+Describe 'Writers over SSH to the sshd test bed' -Tag Ssh, Fuse, Slow {
     BeforeAll {
         $script:bed = Start-TestSshd
         Confirm-TestSshdHostKey $bed

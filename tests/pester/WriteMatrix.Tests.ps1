@@ -1,6 +1,6 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'WriteScenarios.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'WriteScenarios.psm1') -Force
 }
 AfterAll { Get-ApSession | Remove-ApSession }
 
@@ -10,7 +10,7 @@ Describe 'Set-VfioApMatrix -Adapter 6 on the seed host (issue 5, first Must show
         $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module ./ps-module/VfioAp/VfioAp.psd1
-. ./tests/pester/WriteScenarios.ps1
+Import-Module ./tests/pester/WriteScenarios.psm1
 `$s = New-ApSession -Simulation seed
 `$before = Get-KernelText `$s
 `$trips = `$s.RoundTrips

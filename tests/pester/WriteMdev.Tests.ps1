@@ -1,6 +1,6 @@
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.ps1')
-    . (Join-Path $PSScriptRoot 'WriteScenarios.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'WriteScenarios.psm1') -Force
 }
 AfterAll { Get-ApSession | Remove-ApSession }
 

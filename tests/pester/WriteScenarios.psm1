@@ -1,9 +1,16 @@
-# Dot-sourced by the Write*.Tests.ps1 files: scenarios for the write cmdlets and helpers that look at the simulated
-# kernel directly (never through the cmdlets under test). The scenarios are the spec's worked examples (§7) or the
-# seed with stated additions; expected results follow from the spec's rules.
+# Imported by the Write*.Tests.ps1 files after VfioAp.TestHelpers.psm1 (which loads the module under test, whose
+# types the compiled helpers below reference):
+#     Import-Module (Join-Path $PSScriptRoot 'WriteScenarios.psm1') -Force
+# Scenarios for the write cmdlets and helpers that look at the simulated kernel directly (never through the cmdlets
+# under test). The scenarios are the worked examples (about_VfioAp_Apcb: WORKED EXAMPLES) or the seed with stated
+# additions; expected results follow from the kernel's rules (about_VfioAp_Kernel: WRITE SYNTAX, REFUSALS AND ERRNOS).
 
 # The seed host plus card 06 and domain 0010 in the host configuration. apmask and aqmask are the seed's, so 06.0010
 # belongs to the default drivers (cex4queue); 04.0010, 05.0010 and 06.0004 are vfio_ap's.
+# A module's functions do not inherit the caller's preferences: the runner (Invoke-VfioApPester.ps1) stops on any
+# error, and so do these helpers, as they did when the test files dot-sourced them.
+$ErrorActionPreference = 'Stop'
+
 $script:SeedPlusJson = @'
 {
   "name": "seed-plus",
@@ -114,3 +121,6 @@ public static class WriteInterloper
 }
 '@
 }
+
+Export-ModuleMember -Variable SeedPlusJson, SeedPlusGuestMatrixOnlyJson, SeedPlusLegacyJson, SeedSmallJson, Guest1, Guest2, Guest3 `
+    -Function Get-KernelText, Get-KernelMatrix, New-SecondSession

@@ -1,6 +1,8 @@
-# Scenario documents the tests write to files. Each is the spec's worked example (shared/spec/vfio-ap.md §7, §8) or
-# that example with one stated change; the expected results in the tests follow from the spec's rule, not from the
-# module's output.
+# Scenario documents the tests write to files, imported by the files that use them:
+#     Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
+# Each is a worked example (about_VfioAp_Apcb: WORKED EXAMPLES, written as about_VfioAp_Kernel: SCENARIO FILES) or
+# that example with one stated change; the expected results in the tests follow from the filter's rule
+# (about_VfioAp_Apcb: THE RULE), not from the module's output.
 $script:SeedJson = @'
 {
   "name": "seed",
@@ -23,7 +25,8 @@ $script:ResetFailedJson = $SeedJson.Replace('"queues": { "05.0035": { "driver": 
 # bound (such kernels required bound queues to assign).
 $script:LegacyJson = $SeedJson.Replace('"queues": { "05.0035": { "driver": null } },', '"kernel": { "apConfig": false, "guestMatrix": false },').Replace('"name": "seed"', '"name": "legacy"')
 
-# Spec §7 "Over-provisioned domain": domain 0047 is assigned but not in the host configuration.
+# about_VfioAp_Apcb: WORKED EXAMPLES, "An over-provisioned domain": domain 0047 is assigned but not in the host
+# configuration.
 $script:OverProvisionedJson = @'
 {
   "name": "over-provisioned",
@@ -52,3 +55,5 @@ $script:GuestsJson = @'
               { "name": "vm3", "state": "running" } ]
 }
 '@
+
+Export-ModuleMember -Variable SeedJson, ResetFailedJson, LegacyJson, OverProvisionedJson, GuestsJson

@@ -1,6 +1,16 @@
-# The SSH test bed for Pester, dot-sourced by Ssh*.Tests.ps1: OpenSSH's sshd on 127.0.0.1 with generated keys and its
-# own config (key login only, LogLevel VERBOSE to a log file), and SimFs (FUSE) mounts of scenarios for it to serve.
-# Everything is started by the tests and stopped in AfterAll, and every process is ended by its own id.
+# The SSH test bed for Pester, imported by the files that use sshd or SimFs (their Describes carry the tags Ssh and
+# Fuse) and by the benchmarks in tests/VfioAp.Benchmarks:
+#     Import-Module (Join-Path $PSScriptRoot 'SshTestBed.psm1') -Force
+# OpenSSH's sshd on 127.0.0.1 with generated keys and its own config (key login only, LogLevel VERBOSE to a log file),
+# and SimFs (FUSE) mounts of scenarios for it to serve. Everything is started by the tests and stopped in AfterAll,
+# and every process is ended by its own id.
+
+# A module's functions do not inherit the caller's preferences: the runner (Invoke-VfioApPester.ps1) stops on any
+# error, and so do these helpers, as they did when the test files dot-sourced them.
+$ErrorActionPreference = 'Stop'
+
+# Where the SimFs build lives: this file is tests/pester/SshTestBed.psm1.
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
 function Invoke-TestTool {
     <# Runs a program and returns its stdout; throws with its stderr when it fails. #>
@@ -176,3 +186,7 @@ function Stop-TestSimFs {
     }
     if ((Test-Path $Mount.Root) -and -not (Get-ChildItem $Mount.Root -Force)) { Remove-Item $Mount.Root -Force }
 }
+
+Export-ModuleMember -Function Invoke-TestTool, Get-FreeTcpPort, Start-TestSshd, Start-TestSshdProcess, Stop-TestSshdProcess,
+    Stop-TestSshd, Add-TestSshdHostKey, Confirm-TestSshdHostKey, Get-TestSshdFingerprint, Get-TestSshdCommandCount,
+    New-TestSshSession, Start-TestSimFs, Stop-TestSimFs

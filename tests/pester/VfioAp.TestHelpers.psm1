@@ -1,17 +1,28 @@
-# Dot-sourced by every test file's BeforeAll: imports the module as built (ps-module/VfioAp) and gives the helpers
-# the tests share. Values the tests check come from the spec's worked examples (shared/spec/vfio-ap.md §7), never
-# from the module's own output.
+# The helpers every Pester file shares, imported by each file's BeforeAll (and its BeforeDiscovery where the test cases
+# come from the module, as in Help.Tests.ps1):
+#     Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
+# Importing it imports the module under test as built (ps-module/VfioAp) into the global scope, where the test files'
+# scripts see its cmdlets. Values the tests check come from the worked examples (about_VfioAp_Apcb: WORKED EXAMPLES)
+# and the scenario files (about_VfioAp_Kernel: SCENARIO FILES), never from the module's own output.
+# A module's functions do not see the calling test file's variables: everything they need is a parameter, or Pester's
+# global $TestDrive.
+
+# A module's functions do not inherit the caller's preferences: the runner (Invoke-VfioApPester.ps1) stops on any
+# error, and so do these helpers, as they did when the test files dot-sourced them.
+$ErrorActionPreference = 'Stop'
+
 $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $script:ModuleManifest = Join-Path $RepoRoot 'ps-module/VfioAp/VfioAp.psd1'
-Import-Module $ModuleManifest -Force -ErrorAction Stop
+Import-Module $ModuleManifest -Force -Global -ErrorAction Stop
 
-# The mdev of the seed scenario (spec §8).
+# The mdev of the seed scenario (about_VfioAp_Kernel: SCENARIO FILES; about_VfioAp_Apcb: WORKED EXAMPLES, "The seed host").
 $script:SeedUuid = [guid]'62177883-f1bb-47f0-914d-32a22e3a8804'
 
 function Write-ScenarioFile {
-    <# Writes a scenario JSON file under $TestDrive and returns its path. #>
-    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Json)
-    $path = Join-Path $TestDrive "$Name.json"
+    <# Writes a scenario JSON file under the test's TestDrive (or -Directory) and returns its path. #>
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Json, [string] $Directory = $global:TestDrive)
+    if (-not $Directory) { throw 'Write-ScenarioFile runs inside a Pester test (TestDrive) or needs -Directory.' }
+    $path = Join-Path $Directory "$Name.json"
     Set-Content -Path $path -Value $Json -Encoding utf8NoBOM -NoNewline
     $path
 }
@@ -65,3 +76,6 @@ function Remove-SysfsTree {
     # Directory.Delete removes symlinks as links and never follows them.
     if ($Path -and [System.IO.Directory]::Exists($Path)) { [System.IO.Directory]::Delete($Path, $true) }
 }
+
+Export-ModuleMember -Variable RepoRoot, ModuleManifest, SeedUuid -Function Write-ScenarioFile, ConvertTo-Comparable,
+    Invoke-ChildPwsh, New-SysfsTree, Remove-SysfsTree
