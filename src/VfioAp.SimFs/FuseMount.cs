@@ -108,7 +108,7 @@ namespace VfioAp.SimFs
             _args->Argc = argv.Length;
             _args->Argv = vector;
 
-            var table = SysfsFuseOperations.Table();
+            var table = FuseEntryPoints.Table();
             _fuse = LibFuse.New(_args, &table, (nuint)sizeof(FuseOperations), GCHandle.ToIntPtr(_self));
             if (_fuse == IntPtr.Zero)
                 throw new FuseMountException($"libfuse refused the options '{string.Join(" ", argv)}' (fuse_new failed; libfuse printed the reason on stderr).");

@@ -14,7 +14,7 @@ namespace VfioAp.SimFs
             "so that cat, echo and ls behave as under /sys on a real host, errnos included. Runs in the foreground; prints\n" +
             "'mounted <scenario> at <mountpoint>' once the tree is served, and unmounts on SIGINT, SIGTERM or SIGHUP.\n" +
             "\n" +
-            "  --scenario <name|file>  a built-in scenario name or a scenario JSON file (spec/vfio-ap.md)\n" +
+            "  --scenario <name|file>  a built-in scenario name or a scenario JSON file (Get-Help about_VfioAp_Kernel: SCENARIO FILES)\n" +
             "  --allow-other           let other users (e.g. an sshd session user) see the mount; non-root needs\n" +
             "                          'user_allow_other' in /etc/fuse.conf\n" +
             "  --kernel legacy         an older kernel: no mdev ap_config and guest_matrix attributes (default: current)\n" +

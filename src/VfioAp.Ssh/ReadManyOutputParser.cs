@@ -44,13 +44,9 @@ namespace VfioAp.Ssh
         private readonly RecentStrings _names = new RecentStrings();
         private readonly RecentStrings _values = new RecentStrings();
         private string _dir = "";
-        private string? _pendingPath;
-        private SysfsQueryKind _pendingKind;
-        private StringBuilder? _content;
-        private string? _singleLine;
-        private int _lines;
-        private bool _hasError;
-        private Errno _error;
+        private readonly PendingRecord _pending;
+
+        public ReadManyOutputParser() { _pending = new PendingRecord(_values); }
         private int _linkPathsLeft;
         private int _linkTargetsLeft;
         private readonly List<string> _linkPaths = new List<string>();
@@ -64,13 +60,7 @@ namespace VfioAp.Ssh
         private bool _inContent;
         private StringBuilder? _token;
         private bool _tokenBroken;
-        private string[] _members = Array.Empty<string>();
-        private readonly List<string> _groupDirs = new List<string>();
-        private bool _collecting;
-        private int _expMember;
-        private int _expDir;
-        private readonly List<(int Member, int Dir)> _gaps = new List<(int, int)>();
-        private int _gapPos;
+        private readonly ToolReadGroup _group = new ToolReadGroup();
 
         /// <summary>The tools the script read with: "" (builtins only), "g" (grep for files), "gk" (and find for links).</summary>
         public string? Tools { get; private set; }
@@ -125,16 +115,21 @@ namespace VfioAp.Ssh
             {
                 case '|':
                 case '~':
-                    if (_pendingPath is null || _pendingKind != SysfsQueryKind.Content) throw Protocol("content outside a file record");
+                    if (_pending.Path is null || _pending.Kind != SysfsQueryKind.Content) throw Protocol("content outside a file record");
                     AppendContent(buf, start + 1, length - 1, tag == '|');
                     return;
                 case '!':
-                    if (_pendingPath is null) throw Protocol("an error outside a file record");
-                    _hasError = true;
-                    _error = StrerrorText.TryParse(new string(buf, start + 1, length - 1), out var errno) ? errno : Errno.EIO;
+                    if (_pending.Path is null) throw Protocol("an error outside a file record");
+                    _pending.Fail(StrerrorText.TryParse(new string(buf, start + 1, length - 1), out var errno) ? errno : Errno.EIO);
                     return;
             }
             FlushPending();
+            Record(tag, buf, start, length);
+        }
+
+        /// <summary>A record that starts something new (the previous file record is closed).</summary>
+        private void Record(char tag, char[] buf, int start, int length)
+        {
             switch (tag)
             {
                 case 'V':
@@ -146,23 +141,17 @@ namespace VfioAp.Ssh
                     break;
                 case 'D':
                     _dir = new string(buf, start + 1, length - 1);
-                    if (_collecting) _groupDirs.Add(_dir);
+                    if (_group.Collecting) _group.AddDirectory(_dir);
                     break;
                 case 'T':
                     Tools = new string(buf, start + 1, length - 1);
                     break;
                 case 'P':
-                    _members = new string(buf, start + 1, length - 1).Split('/');
-                    _groupDirs.Clear();
-                    _collecting = true;
+                    _group.Begin(new string(buf, start + 1, length - 1));
                     break;
                 case 'F':
-                    if (!_collecting) throw Protocol("a file section without its P record");
-                    _collecting = false;
-                    _expMember = 0;
-                    _expDir = 0;
-                    _gaps.Clear();
-                    _gapPos = 0;
+                    if (!_group.Collecting) throw Protocol("a file section without its P record");
+                    _group.StartFiles();
                     BeginNul(links: false);
                     break;
                 case 'K':
@@ -178,16 +167,7 @@ namespace VfioAp.Ssh
                     Begin(new string(buf, start + 1, length - 1), SysfsQueryKind.Link);
                     break;
                 case 'L':
-                    int n = 0;
-                    for (int i = start + 1; i < start + length; i++)
-                    {
-                        char c = buf[i];
-                        if (c < '0' || c > '9' || n > 100000000) throw Protocol("a bad link count");
-                        n = n * 10 + (c - '0');
-                    }
-                    if (n <= 0) throw Protocol("a bad link count");
-                    _linkPathsLeft = n;
-                    _linkTargetsLeft = n;
+                    _linkPathsLeft = _linkTargetsLeft = LinkCount(buf, start + 1, length - 1);
                     break;
                 case 'Z':
                     Completed = true;
@@ -195,6 +175,19 @@ namespace VfioAp.Ssh
                 default:
                     throw Protocol("an unknown record tag");
             }
+        }
+
+        private int LinkCount(char[] buf, int start, int length)
+        {
+            int n = 0;
+            for (int i = start; i < start + length; i++)
+            {
+                char c = buf[i];
+                if (c < '0' || c > '9' || n > 100000000) throw Protocol("a bad link count");
+                n = n * 10 + (c - '0');
+            }
+            if (n <= 0) throw Protocol("a bad link count");
+            return n;
         }
 
         /// <summary>Ends the stream: closes the last record. Check <see cref="Completed"/> after to know whether the output was whole.</summary>
@@ -246,10 +239,10 @@ namespace VfioAp.Ssh
                     _tokenBroken = false;
                     if (!_inContent)
                     {
-                        if (_nulLinks) _pendingPath = text;
+                        if (_nulLinks) _pending.Path = text;
                         else
                         {
-                            Expect(text);
+                            if (!_group.Expect(text)) throw Protocol("a file the script did not ask for");
                             Begin(text, SysfsQueryKind.Content);
                         }
                         _inContent = true;
@@ -258,9 +251,9 @@ namespace VfioAp.Ssh
                     {
                         // A link target with a line break: as the builtin read says, it cannot be reported.
                         _entries.Add(broken
-                            ? new SysfsEntry(_pendingPath!, SysfsQueryKind.Link, null, Errno.EIO)
-                            : new SysfsEntry(_pendingPath!, SysfsQueryKind.Link, _values.Get(buf, i, nul - i), Errno.None));
-                        _pendingPath = null;
+                            ? new SysfsEntry(_pending.Path!, SysfsQueryKind.Link, null, Errno.EIO)
+                            : new SysfsEntry(_pending.Path!, SysfsQueryKind.Link, _values.Get(buf, i, nul - i), Errno.None));
+                        _pending.Path = null;
                         _inContent = false;
                     }
                     i = nul + 1;
@@ -292,41 +285,9 @@ namespace VfioAp.Ssh
                 _mode = Mode.Lines;
                 return;
             }
-            // Every file asked for and not yet seen is a gap: empty, missing, or one grep has a message for.
-            while (_expMember < _members.Length && _groupDirs.Count > 0)
-            {
-                _gaps.Add((_expMember, _expDir));
-                Step();
-            }
+            _group.EndFiles();
             _mode = Mode.ToolMessages;
         }
-
-        private void Step()
-        {
-            if (++_expDir == _groupDirs.Count)
-            {
-                _expDir = 0;
-                _expMember++;
-            }
-        }
-
-        /// <summary>grep prints files in the order asked; the ones it skipped (empty, failed) before <paramref name="path"/> are gaps.</summary>
-        private void Expect(string path)
-        {
-            while (_expMember < _members.Length && _groupDirs.Count > 0)
-            {
-                bool match = IsPath(path, _groupDirs[_expDir], _members[_expMember]);
-                if (!match) _gaps.Add((_expMember, _expDir));
-                Step();
-                if (match) return;
-            }
-            throw Protocol("a file the script did not ask for");
-        }
-
-        private static bool IsPath(string path, string dir, string member) =>
-            path.Length == dir.Length + 1 + member.Length && path[dir.Length] == '/' &&
-            string.CompareOrdinal(path, 0, dir, 0, dir.Length) == 0 &&
-            string.CompareOrdinal(path, dir.Length + 1, member, 0, member.Length) == 0;
 
         /// <summary>"grep: &lt;path&gt;: &lt;strerror&gt;": the gaps before that path were empty files.</summary>
         private void ToolMessage(string line)
@@ -342,13 +303,7 @@ namespace VfioAp.Ssh
                 _entries.Add(new SysfsEntry(path, SysfsQueryKind.Content, null, Errno.ENOENT));
                 return;
             }
-            int k = _gapPos;
-            while (k < _gaps.Count && !IsPath(path, _groupDirs[_gaps[k].Dir], _members[_gaps[k].Member])) k++;
-            if (k < _gaps.Count)
-            {
-                for (; _gapPos < k; _gapPos++) AddEmpty(_gaps[_gapPos]);
-                _gapPos = k + 1;
-            }
+            _group.MessageFor(path, _entries);
             if (text == "No such file or directory") return;
             // A file that failed after part of it was printed: its record is replaced (the last entry for a path wins).
             _entries.Add(new SysfsEntry(path, SysfsQueryKind.Content, null, StrerrorText.TryParse(text, out var errno) ? errno : Errno.EIO));
@@ -356,101 +311,18 @@ namespace VfioAp.Ssh
 
         private void EndGroup()
         {
-            for (; _gapPos < _gaps.Count; _gapPos++) AddEmpty(_gaps[_gapPos]);
-            _gaps.Clear();
+            _group.End(_entries);
             _mode = Mode.Lines;
         }
 
-        private void AddEmpty((int Member, int Dir) gap) =>
-            _entries.Add(new SysfsEntry(string.Concat(_groupDirs[gap.Dir], "/", _members[gap.Member]), SysfsQueryKind.Content, "", Errno.None));
+        private void Begin(string path, SysfsQueryKind kind) => _pending.Begin(path, kind);
 
-        private void Begin(string path, SysfsQueryKind kind)
-        {
-            _pendingPath = path;
-            _pendingKind = kind;
-            _lines = 0;
-            _singleLine = null;
-            _content?.Clear();
-            _hasError = false;
-            _error = Errno.None;
-        }
+        private void AppendContent(char[] buf, int start, int length, bool newline) => _pending.Append(buf, start, length, newline);
 
-        private void AppendContent(char[] buf, int start, int length, bool newline)
-        {
-            // Most sysfs attributes are one line: keep it (shared when it repeats) and build a string only for longer files.
-            if (_lines == 0 && newline)
-            {
-                _singleLine = _values.GetWithNewline(buf, start, length);
-                _lines = 1;
-                return;
-            }
-            _content ??= new StringBuilder();
-            if (_lines == 1 && _singleLine != null)
-            {
-                _content.Append(_singleLine);
-                _singleLine = null;
-            }
-            _content.Append(buf, start, length);
-            if (newline) _content.Append('\n');
-            _lines++;
-        }
-
-        private void FlushPending()
-        {
-            if (_pendingPath is null) return;
-            if (_hasError)
-                _entries.Add(new SysfsEntry(_pendingPath, _pendingKind, null, _error));
-            else if (_pendingKind == SysfsQueryKind.Content)
-            {
-                string value = _lines == 0 ? "" : _singleLine ?? _content!.ToString();
-                _entries.Add(new SysfsEntry(_pendingPath, SysfsQueryKind.Content, value, Errno.None));
-            }
-            else
-                _entries.Add(new SysfsEntry(_pendingPath, _pendingKind, null, Errno.EIO));
-            _pendingPath = null;
-        }
+        private void FlushPending() => _pending.Flush(_entries);
 
         private static string Combine(string dir, string name) =>
             name.Length == 0 ? dir : dir.Length == 0 || dir == "." ? name : string.Concat(dir, "/", name);
-
-        /// <summary>The last few distinct short strings seen, found again without allocating.</summary>
-        private sealed class RecentStrings
-        {
-            private const int Size = 16;
-            private const int MaxLength = 64;
-            private readonly string[] _items = new string[Size];
-            private readonly bool[] _withNewline = new bool[Size];
-            private int _count;
-            private int _next;
-
-            public string Get(char[] buf, int start, int length) => Find(buf, start, length, false);
-
-            /// <summary>The segment followed by '\n'.</summary>
-            public string GetWithNewline(char[] buf, int start, int length) => Find(buf, start, length, true);
-
-            private string Find(char[] buf, int start, int length, bool newline)
-            {
-                if (length > MaxLength) return Make(buf, start, length, newline);
-                int want = newline ? length + 1 : length;
-                for (int i = 0; i < _count; i++)
-                {
-                    var s = _items[i];
-                    if (s.Length != want || _withNewline[i] != newline) continue;
-                    int k = 0;
-                    while (k < length && s[k] == buf[start + k]) k++;
-                    if (k == length) return s;
-                }
-                var made = Make(buf, start, length, newline);
-                _items[_next] = made;
-                _withNewline[_next] = newline;
-                _next = (_next + 1) % Size;
-                if (_count < Size) _count++;
-                return made;
-            }
-
-            private static string Make(char[] buf, int start, int length, bool newline) =>
-                newline ? new string(buf, start, length) + "\n" : new string(buf, start, length);
-        }
 
         private FormatException Protocol(string what) =>
             new FormatException($"The remote read script's output has {what} at line {_lineNo}; the remote shell did not run the script as written (is /bin/sh a POSIX shell?).");

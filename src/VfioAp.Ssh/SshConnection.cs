@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -106,39 +107,8 @@ namespace VfioAp.Ssh
         /// </summary>
         public (int? ExitStatus, string Stderr) Run(string commandText, string? stdin, LineHandler onLine, TimeSpan timeout)
         {
-            // A connection that died while idle (host rebooted, NAT forgot it) only shows when a channel is opened. Nothing
-            // has run on the host at that point, so it is safe to connect again once and open the channel there.
-            SshCommand cmd;
-            Task exec;
             var cts = new CancellationTokenSource();
-            for (int attempt = 0; ; attempt++)
-            {
-                EnsureConnected();
-                try
-                {
-                    cmd = _client!.CreateCommand(commandText, Utf8);
-                }
-                catch (Exception ex) when (ex is SshConnectionException || ex is ObjectDisposedException)
-                {
-                    Drop();
-                    if (attempt == 0) continue;
-                    cts.Dispose();
-                    throw Lost(ex);
-                }
-                try
-                {
-                    exec = cmd.ExecuteAsync(cts.Token);
-                    break;
-                }
-                catch (Exception ex) when (ex is SshConnectionException || ex is SshException || ex is ObjectDisposedException || ex is SocketException || ex is InvalidOperationException)
-                {
-                    cmd.Dispose();
-                    Drop();
-                    if (attempt == 0) continue;
-                    cts.Dispose();
-                    throw Lost(ex);
-                }
-            }
+            var (cmd, exec) = Start(commandText, cts);
             using (cmd)
             using (cts)
             {
@@ -148,37 +118,11 @@ namespace VfioAp.Ssh
                     var bytes = Utf8.GetBytes(stdin);
                     input.Write(bytes, 0, bytes.Length);
                 }
-                int timedOut = 0;
-                // A command that fails (connection lost) must not leave the read below waiting for an EOF that never comes.
-                _ = exec.ContinueWith(t => CloseQuietly(cmd.OutputStream), CancellationToken.None,
-                    TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                using (var timer = new Timer(_ =>
-                {
-                    // The remote command outlived its timeout: stop it, and drop the connection so the read below ends.
-                    // This callback runs on a pool thread: it only signals. Closing the connection waits for SSH.NET's
-                    // receive thread to end, so that happens on a thread of its own (see the class comment).
-                    Interlocked.Exchange(ref timedOut, 1);
-                    CloseQuietly(cmd.OutputStream);
-                    new Thread(() =>
-                    {
-                        try { cts.Cancel(); } catch (Exception ex) when (ex is AggregateException || ex is ObjectDisposedException) { }
-                        Drop();
-                    }) { IsBackground = true, Name = "VfioAp SSH timeout" }.Start();
-                }, null, WaitSpan(timeout), Timeout.InfiniteTimeSpan))
-                {
-                    // Read on the caller's thread: a fan-out over many hosts then needs no thread-pool thread per host.
-                    try
-                    {
-                        var reader = new LfLineReader(cmd.OutputStream);
-                        while (reader.ReadLine(out var buffer, out int start, out int length)) onLine(buffer, start, length);
-                    }
-                    catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is SshException || ex is InvalidOperationException)
-                    {
-                        // The stream broke under us (timeout, lost connection): the caller reports what did arrive.
-                    }
-                }
+                // Set by the timeout's callback, which may still run while the command is awaited below.
+                var timedOut = new StrongBox<int>();
+                ReadOutput(cmd, exec, cts, onLine, timeout, timedOut);
                 bool ranToEnd = WaitQuietly(exec, TimeSpan.FromSeconds(30)) && exec.Status == TaskStatus.RanToCompletion;
-                if (!ranToEnd && (Volatile.Read(ref timedOut) == 1 || exec.IsCanceled))
+                if (!ranToEnd && (Volatile.Read(ref timedOut.Value) == 1 || exec.IsCanceled))
                 {
                     Drop();
                     throw new SshHostException(Host, SshFailure.Timeout,
@@ -199,6 +143,79 @@ namespace VfioAp.Ssh
                 catch (Exception ex) when (ex is ObjectDisposedException || ex is IOException) { }
                 int? status = cmd.ExitStatus;
                 return (status, stderr);
+            }
+        }
+
+        /// <summary>
+        /// Opens the command's channel. A connection that died while idle (host rebooted, NAT forgot it) only shows
+        /// when a channel is opened; nothing has run on the host at that point, so it is safe to connect again once and
+        /// open the channel there. On failure <paramref name="cts"/> is disposed.
+        /// </summary>
+        private (SshCommand, Task) Start(string commandText, CancellationTokenSource cts)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                EnsureConnected();
+                SshCommand cmd;
+                try
+                {
+                    cmd = _client!.CreateCommand(commandText, Utf8);
+                }
+                catch (Exception ex) when (ex is SshConnectionException || ex is ObjectDisposedException)
+                {
+                    Drop();
+                    if (attempt == 0) continue;
+                    cts.Dispose();
+                    throw Lost(ex);
+                }
+                try
+                {
+                    return (cmd, cmd.ExecuteAsync(cts.Token));
+                }
+                catch (Exception ex) when (ex is SshConnectionException || ex is SshException || ex is ObjectDisposedException || ex is SocketException || ex is InvalidOperationException)
+                {
+                    cmd.Dispose();
+                    Drop();
+                    if (attempt == 0) continue;
+                    cts.Dispose();
+                    throw Lost(ex);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Hands each stdout line to <paramref name="onLine"/> on the caller's thread until the output ends, the
+        /// command fails or its timeout stops it (which sets <paramref name="timedOut"/> to 1).
+        /// </summary>
+        private void ReadOutput(SshCommand cmd, Task exec, CancellationTokenSource cts, LineHandler onLine, TimeSpan timeout, StrongBox<int> timedOut)
+        {
+            // A command that fails (connection lost) must not leave the read below waiting for an EOF that never comes.
+            _ = exec.ContinueWith(t => CloseQuietly(cmd.OutputStream), CancellationToken.None,
+                TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            using (var timer = new Timer(_ =>
+            {
+                // The remote command outlived its timeout: stop it, and drop the connection so the read below ends.
+                // This callback runs on a pool thread: it only signals. Closing the connection waits for SSH.NET's
+                // receive thread to end, so that happens on a thread of its own (see the class comment).
+                Interlocked.Exchange(ref timedOut.Value, 1);
+                CloseQuietly(cmd.OutputStream);
+                new Thread(() =>
+                {
+                    try { cts.Cancel(); } catch (Exception ex) when (ex is AggregateException || ex is ObjectDisposedException) { }
+                    Drop();
+                }) { IsBackground = true, Name = "VfioAp SSH timeout" }.Start();
+            }, null, WaitSpan(timeout), Timeout.InfiniteTimeSpan))
+            {
+                // Read on the caller's thread: a fan-out over many hosts then needs no thread-pool thread per host.
+                try
+                {
+                    var reader = new LfLineReader(cmd.OutputStream);
+                    while (reader.ReadLine(out var buffer, out int start, out int length)) onLine(buffer, start, length);
+                }
+                catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is SshException || ex is InvalidOperationException)
+                {
+                    // The stream broke under us (timeout, lost connection): the caller reports what did arrive.
+                }
             }
         }
 

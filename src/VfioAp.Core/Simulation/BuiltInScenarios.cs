@@ -8,8 +8,9 @@ using Newtonsoft.Json.Linq;
 namespace VfioAp.Core.Simulation
 {
     /// <summary>
-    /// The scenarios the module ships. The small ones are the worked examples of spec §7, kept as JSON text so they
-    /// go through the same reader as users' files; the large ones are generated (deterministically) as JSON too.
+    /// The scenarios the module ships: mostly data. The small ones are the worked examples of
+    /// about_VfioAp_Apcb: WORKED EXAMPLES, kept as JSON text so they go through the same reader as users' files; the
+    /// large ones are generated (deterministically) as JSON too.
     /// </summary>
     internal static class BuiltInScenarios
     {
@@ -28,7 +29,10 @@ namespace VfioAp.Core.Simulation
             }
         }
 
-        /// <summary>Spec §7 "Seed" (from the review of "s390/vfio-ap: initialize the guest apcb").</summary>
+        /// <summary>
+        /// about_VfioAp_Apcb: WORKED EXAMPLES, "The seed host" (from the review of "s390/vfio-ap: initialize the guest
+        /// apcb"): 05.0035 is not bound to vfio_ap, so adapter 05 is filtered from the guest.
+        /// </summary>
         private const string Seed = """
             {
               "name": "seed",
@@ -46,7 +50,7 @@ namespace VfioAp.Core.Simulation
             """;
 
         /// <summary>
-        /// The example of the kernel's Documentation/arch/s390/vfio-ap.rst: adapters 05 (CEX5C) and 06 (CEX5A),
+        /// about_VfioAp_Apcb: WORKED EXAMPLES, "The kernel documentation example" (Documentation/arch/s390/vfio-ap.rst): adapters 05 (CEX5C) and 06 (CEX5A),
         /// domains 4, 0x47, 0xab, 0xff, three guests. Assigning adapter 6 to guest 2's mdev then fails with
         /// EADDRINUSE because 06.0047 and 06.00ff belong to guest 3.
         /// </summary>
@@ -66,7 +70,10 @@ namespace VfioAp.Core.Simulation
             }
             """;
 
-        /// <summary>Spec §7 "Over-provisioned domain": domain 0x47 is assigned but not (yet) in the host configuration.</summary>
+        /// <summary>
+        /// about_VfioAp_Apcb: WORKED EXAMPLES, "An over-provisioned domain": domain 0x47 is assigned but not (yet) in
+        /// the host configuration, so it is cut and no adapter is dropped.
+        /// </summary>
         private const string OverProvisioned = """
             {
               "name": "over-provisioned",

@@ -8,47 +8,6 @@ using System.Text.RegularExpressions;
 
 namespace VfioAp.Ssh.Config
 {
-    /// <summary>A line of an ssh_config file this reader cannot accept (ssh refuses the same files).</summary>
-    public sealed class SshConfigException : Exception
-    {
-        public SshConfigException(string file, int line, string message)
-            : base(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}")
-        {
-            File = file;
-            Line = line;
-        }
-
-        public string File { get; }
-        public int Line { get; }
-        /// <summary>The configuration asks to skip the host-key check (StrictHostKeyChecking no/off), which this module refuses.</summary>
-        public bool DisablesHostKeyCheck { get; internal set; }
-    }
-
-    /// <summary>Who is asking and which values the caller gives explicitly (they win, and the tokens %r and %p use them).</summary>
-    public sealed class SshConfigContext
-    {
-        public SshConfigContext(string home, string localUser)
-        {
-            Home = home;
-            LocalUser = localUser;
-        }
-
-        /// <summary>The local home directory: ~ and %d; relative Include paths of the user's file are under its .ssh.</summary>
-        public string Home { get; }
-        /// <summary>%u, and the remote user when neither the caller nor the config gives one.</summary>
-        public string LocalUser { get; }
-        public string? UserOverride { get; set; }
-        public int? PortOverride { get; set; }
-
-        /// <summary>The current user's context: HOME (or the profile folder) and the login name.</summary>
-        public static SshConfigContext Current()
-        {
-            var home = Environment.GetEnvironmentVariable("HOME");
-            if (string.IsNullOrEmpty(home)) home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            return new SshConfigContext(home!, Environment.UserName);
-        }
-    }
-
     /// <summary>
     /// Reads OpenSSH client configuration files the way ssh does (ssh_config(5)) for the keywords this module uses:
     /// keywords in any case (host patterns case-sensitive, as ssh matches them), <c>Keyword value</c> or <c>Keyword=value</c>, double- or single-quoted arguments, Host
