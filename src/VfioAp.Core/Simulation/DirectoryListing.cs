@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using VfioAp.Core.Sysfs;
+using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Simulation
 {

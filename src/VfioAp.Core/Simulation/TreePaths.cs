@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Simulation
