@@ -262,7 +262,7 @@ namespace VfioAp.PowerShell.Commands
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {
-                WriteError(HostFailure.From(ex, session).ToErrorRecord(uuid));
+                WriteError(session.FailureOf(ex).ToErrorRecord(uuid));
                 return null;
             }
         }

@@ -59,7 +59,7 @@ namespace VfioAp.PowerShell.Commands
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {
-                WriteError(HostFailure.From(ex, session).ToErrorRecord(session));
+                WriteError(session.FailureOf(ex).ToErrorRecord(session));
                 return null;
             }
         }

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;
-using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Errors
 {
@@ -15,19 +14,23 @@ namespace VfioAp.PowerShell.Errors
     /// </summary>
     internal static class HostFailure
     {
-        public static VfioApException From(Exception error, ApSession session)
+        /// <param name="error">What went wrong.</param>
+        /// <param name="host">The host's name as the session shows it.</param>
+        /// <param name="sysfsRoot">The session's sysfs root, when it is not /sys.</param>
+        /// <param name="isSysfsRootSession">The session reads a tree given by -SysfsRoot (the advice differs).</param>
+        /// <remarks>Takes the session's parts, not the session: errors sit below sessions.</remarks>
+        public static VfioApException From(Exception error, string host, string? sysfsRoot, bool isSysfsRootSession)
         {
-            var host = session.ComputerName;
             switch (error)
             {
                 case VfioApException v:
                     return v;
                 case SshHostException ssh:
-                    return FromSsh(ssh, session.ComputerName, session.SysfsRoot);
+                    return FromSsh(ssh, host, sysfsRoot);
                 case HostReadException h when IsMissingBus(h):
                     return new VfioApException(VfioApErrorId.NoApBus, ErrorCategory.ResourceUnavailable, h.Message,
-                        session.Kind == ApSessionKind.SysfsRoot
-                            ? $"Check that '{session.SysfsRoot}' is a sysfs root (it must contain bus/ap), e.g. a tree exported from a simulated host."
+                        isSysfsRootSession
+                            ? $"Check that '{sysfsRoot}' is a sysfs root (it must contain bus/ap), e.g. a tree exported from a simulated host."
                             : "Run on an IBM Z or LinuxONE Linux whose kernel has the AP bus, or pass -Session: New-ApSession -Simulation seed for a simulated host, or a session to a remote host.",
                         host, h.Path, h.Error == Errno.None ? Errno.ENOENT : h.Error, h);
                 case HostReadException h:
@@ -37,17 +40,17 @@ namespace VfioAp.PowerShell.Errors
                         host, h.Path, h.Error, h);
                 case UnauthorizedAccessException u:
                     return new VfioApException(VfioApErrorId.HostReadFailed, ErrorCategory.PermissionDenied,
-                        $"Host '{host}': permission denied reading sysfs under {session.SysfsRoot ?? "/sys"}: {u.Message}",
-                        "Run as a user who can read sysfs (root on most distributions).", host, session.SysfsRoot, Errno.EACCES, u);
+                        $"Host '{host}': permission denied reading sysfs under {sysfsRoot ?? "/sys"}: {u.Message}",
+                        "Run as a user who can read sysfs (root on most distributions).", host, sysfsRoot, Errno.EACCES, u);
                 case IOException io:
                     return new VfioApException(VfioApErrorId.HostReadFailed, ErrorCategory.ReadError,
-                        $"Host '{host}': reading sysfs under {session.SysfsRoot ?? "/sys"} failed: {io.Message}",
-                        "Check the host and run the command again.", host, session.SysfsRoot, Errno.EIO, io);
+                        $"Host '{host}': reading sysfs under {sysfsRoot ?? "/sys"} failed: {io.Message}",
+                        "Check the host and run the command again.", host, sysfsRoot, Errno.EIO, io);
                 default:
                     return new VfioApException(VfioApErrorId.HostReadFailed, ErrorCategory.NotSpecified,
                         $"Host '{host}': reading the AP configuration failed: {error.GetType().Name}: {error.Message}",
                         "Run the command again with -Verbose; if it persists, report it with the exception ($Error[0].Exception.InnerException).",
-                        host, session.SysfsRoot, Errno.None, error);
+                        host, sysfsRoot, Errno.None, error);
             }
         }
 

@@ -64,7 +64,7 @@ namespace VfioAp.PowerShell.Hosting
         {
             if (outcome.Failure is null) return true;
             if (_failedHosts.Add(outcome.Session))
-                WriteError(HostFailure.From(outcome.Failure, outcome.Session).ToErrorRecord(outcome.Session));
+                WriteError(outcome.Session.FailureOf(outcome.Failure).ToErrorRecord(outcome.Session));
             return false;
         }
     }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
+using VfioAp.PowerShell.Errors;
 
 namespace VfioAp.PowerShell.Sessions
 {
@@ -90,5 +91,9 @@ namespace VfioAp.PowerShell.Sessions
             if (System.Threading.Interlocked.Exchange(ref _closed, 1) != 0) return;
             Sysfs.Dispose();
         }
+
+        /// <summary>What went wrong on this host, as the module's exception with a stable id.</summary>
+        internal VfioApException FailureOf(Exception error) =>
+            HostFailure.From(error, ComputerName, SysfsRoot, Kind == ApSessionKind.SysfsRoot);
     }
 }
