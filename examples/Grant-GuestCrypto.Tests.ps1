@@ -3,7 +3,7 @@
     The Grant-GuestCrypto runbook, tested on a simulated host: reserve, create, assign, verify; and on failure, the host
     as it was.
 .DESCRIPTION
-    The host is the spec's seed example with one more card (06) and one more domain (0010) in its configuration.
+    The host is the seed example (about_VfioAp_Apcb: WORKED EXAMPLES) with one more card (06) and one more domain (0010) in its configuration.
     apmask and aqmask are the seed's, so 06.0010 still belongs to the host's default drivers, while 04.0010 and
     05.0010 are vfio_ap's (apmask lacks 04 and 05); queue 05.0035 is unbound.
 #>

@@ -12,7 +12,7 @@ namespace VfioAp.PowerShell.Commands
     /// <summary>Get-ApQueue: the AP queues (APQNs) of each host and how each stands for pass-through.</summary>
     [Cmdlet(VerbsCommon.Get, "ApQueue")]
     [OutputType(typeof(ApQueue))]
-    public sealed class GetApQueueCommand : ApSessionCmdlet
+    public sealed class GetApQueueCommand : GuestFilteringCmdlet
     {
         /// <summary>Only queues of these adapters.</summary>
         [Parameter(Position = 0)]
@@ -44,14 +44,9 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
-        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [AllowNull, AllowEmptyCollection]
-        public string[]? Guest { get; set; }
-
         protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
 
-        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(m => m.ToString("D")))) + "|" + GuestFilter.Key(Guest);
+        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(m => m.ToString("D")))) + "|" + GuestKey;
 
         protected override HostQuery CreateQuery()
         {
@@ -60,7 +55,7 @@ namespace VfioAp.PowerShell.Commands
             var apqns = Apqn is null ? null : new HashSet<Apqn>(Apqn);
             bool? bound = MyInvocation.BoundParameters.ContainsKey(nameof(Bound)) ? Bound.IsPresent : (bool?)null;
             var mdevs = Mdev is null ? null : new HashSet<Guid>(Mdev);
-            var guests = GuestFilter.From(Guest);
+            var guests = GuestFilterOrNull;
             return (snapshot, _) => snapshot.Queues.Where(q =>
                 (guests is null || guests.Matches(q.Guest)) &&
                 (adapters is null || adapters.Value.Contains(q.Adapter))

@@ -15,34 +15,19 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "VfioApApcb")]
     [OutputType(typeof(Apcb))]
-    public sealed class GetVfioApApcbCommand : ApSessionCmdlet
+    public sealed class GetVfioApApcbCommand : MdevFilteringCmdlet
     {
         private readonly MdevLookup _lookup = new MdevLookup();
-
-        /// <summary>Only these mdevs (UUID in any standard form, or mdev objects from the pipeline).</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Uuid")]
-        [MdevIdTransformation]
-        [ArgumentCompleter(typeof(MdevIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        public Guid[]? Mdev { get; set; }
-
-        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [AllowNull, AllowEmptyCollection]
-        public string[]? Guest { get; set; }
 
         internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs | SnapshotParts.Guests | SnapshotParts.KernelLog;
 
         protected override SnapshotParts Parts => ApcbParts;
 
-        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")))) + "|" + GuestFilter.Key(Guest);
-
         protected override HostQuery CreateQuery()
         {
             var uuids = Mdev?.ToArray();
             var lookup = _lookup;
-            var guests = GuestFilter.From(Guest);
+            var guests = GuestFilterOrNull;
             return (snapshot, _) => lookup.Select(snapshot, uuids).Where(m => guests is null || guests.Matches(m.Guests)).Select(m => ApcbReport.Build(snapshot, m));
         }
 

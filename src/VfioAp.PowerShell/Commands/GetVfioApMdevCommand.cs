@@ -11,7 +11,7 @@ namespace VfioAp.PowerShell.Commands
     /// <summary>Get-VfioApMdev: the vfio_ap mediated devices of each host with their matrices and guest matrices.</summary>
     [Cmdlet(VerbsCommon.Get, "VfioApMdev")]
     [OutputType(typeof(VfioApMdev))]
-    public sealed class GetVfioApMdevCommand : ApSessionCmdlet
+    public sealed class GetVfioApMdevCommand : GuestFilteringCmdlet
     {
         private readonly MdevLookup _lookup = new MdevLookup();
 
@@ -23,21 +23,16 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Uuid { get; set; }
 
-        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [AllowNull, AllowEmptyCollection]
-        public string[]? Guest { get; set; }
-
         // Queue details give each mdev's InUse (a queue's vfio_ap status "in use" means a guest runs on it).
         protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
 
-        protected override string QueryKey => (Uuid is null ? "" : string.Join(",", Uuid.Select(u => u.ToString("D")))) + "|" + GuestFilter.Key(Guest);
+        protected override string QueryKey => (Uuid is null ? "" : string.Join(",", Uuid.Select(u => u.ToString("D")))) + "|" + GuestKey;
 
         protected override HostQuery CreateQuery()
         {
             var uuids = Uuid?.ToArray();
             var lookup = _lookup;
-            var guests = GuestFilter.From(Guest);
+            var guests = GuestFilterOrNull;
             return (snapshot, _) => lookup.Select(snapshot, uuids).Where(m => guests is null || guests.Matches(m.Guests));
         }
 

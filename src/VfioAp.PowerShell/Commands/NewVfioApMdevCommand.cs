@@ -5,9 +5,8 @@ using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
-using VfioAp.PowerShell.Sessions;
-
 using VfioAp.PowerShell.Arguments;
+using VfioAp.PowerShell.Sessions;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -17,36 +16,26 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "VfioApMdev", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(VfioApMdev))]
-    public sealed class NewVfioApMdevCommand : ApChangeCmdlet
+    public sealed class NewVfioApMdevCommand : ApChangeCmdlet, IDynamicParameters
     {
+        private readonly MatrixIdParameters _matrix = new MatrixIdParameters();
+
         /// <summary>The new mdev's UUID; default: a new random one (per host).</summary>
         [Parameter(Position = 0)]
         public Guid Uuid { get; set; }
 
-        /// <summary>The first matrix's adapters.</summary>
-        [Parameter]
-        [ApIdTransformation]
-        [AllowEmptyCollection]
-        public ApId[]? Adapter { get; set; }
 
-        /// <summary>The first matrix's usage domains.</summary>
-        [Parameter]
-        [DomainIdTransformation]
-        [AllowEmptyCollection]
-        public DomainId[]? Domain { get; set; }
 
-        /// <summary>The first matrix's control domains.</summary>
-        [Parameter]
-        [DomainIdTransformation]
-        [AllowEmptyCollection]
-        public DomainId[]? ControlDomain { get; set; }
+
+        /// <summary>The first matrix: -Adapter, -Domain, -ControlDomain (declared once, for Set- and Test-VfioApMatrix too).</summary>
+        public object GetDynamicParameters() => _matrix;
 
         protected override SnapshotParts Parts => MatrixPlanner.VerifyParts | SnapshotParts.Guests;  // libvirt's files name the VM in refusals
 
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
             var uuid = MyInvocation.BoundParameters.ContainsKey(nameof(Uuid)) ? Uuid : Guid.NewGuid();
-            var initial = new ApMatrix(Mask(Adapter?.Select(a => (int)a)), Mask(Domain?.Select(d => (int)d)), Mask(ControlDomain?.Select(d => (int)d)));
+            var initial = _matrix.ToMatrix();
             var what = $"Creating mdev {uuid:D}{(initial.IsEmpty ? "" : " with " + initial)}";
             // ap_config is a per-mdev attribute: whether the kernel has it is known from any existing mdev.
             bool apConfig = snapshot.Mdevs.Any(m => m.HasApConfig);
@@ -70,6 +59,5 @@ namespace VfioAp.PowerShell.Commands
                     MatrixValidator.ValidateCreate(fresh, uuid, initial).Where(f => f.Severity == FindingSeverity.Error).ToList(), what));
         }
 
-        private static ApMask Mask(IEnumerable<int>? ids) => ids is null ? ApMask.Empty : ApMask.Of(ids);
     }
 }

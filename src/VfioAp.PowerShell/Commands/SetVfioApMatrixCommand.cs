@@ -17,41 +17,17 @@ namespace VfioAp.PowerShell.Commands
     /// write where the kernel has it, else unassigns then assigns. Refused before writing when the kernel would refuse;
     /// applied, verified and rolled back on failure in one round trip.
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "VfioApMatrix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = AddSet)]
+    [Cmdlet(VerbsCommon.Set, "VfioApMatrix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = MatrixEditParameters.AddSet)]
     [OutputType(typeof(VfioApMdev))]
-    public sealed class SetVfioApMatrixCommand : MdevChangeCmdlet
+    public sealed class SetVfioApMatrixCommand : MdevChangeCmdlet, IDynamicParameters
     {
-        private const string AddSet = "Add", RemoveSet = "Remove", ReplaceSet = "Replace";
+        private readonly MatrixEditParameters _matrix = new MatrixEditParameters();
 
-        /// <summary>Adapters (APIDs): 5, 0x05, '05', arrays and ranges.</summary>
-        [Parameter]
-        [ApIdTransformation]
-        [AllowEmptyCollection]
-        public ApId[]? Adapter { get; set; }
 
-        /// <summary>Usage domains (APQIs).</summary>
-        [Parameter]
-        [DomainIdTransformation]
-        [AllowEmptyCollection]
-        public DomainId[]? Domain { get; set; }
 
-        /// <summary>Control domains.</summary>
-        [Parameter]
-        [DomainIdTransformation]
-        [AllowEmptyCollection]
-        public DomainId[]? ControlDomain { get; set; }
 
-        /// <summary>Add the ids to the matrix (the default).</summary>
-        [Parameter(ParameterSetName = AddSet)]
-        public SwitchParameter Add { get; set; }
 
-        /// <summary>Remove the ids from the matrix.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = RemoveSet)]
-        public SwitchParameter Remove { get; set; }
 
-        /// <summary>Replace the kinds of ids given; a kind not given is kept.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ReplaceSet)]
-        public SwitchParameter Replace { get; set; }
 
         /// <summary>Also make the kernel filter the guest APCB anew where it keeps adapters out that its filter now admits.</summary>
         [Parameter]
@@ -61,24 +37,27 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>-Adapter, -Domain, -ControlDomain and -Add/-Remove/-Replace (declared once, for Test-VfioApMatrix too).</summary>
+        public object GetDynamicParameters() => _matrix;
+
         protected override SnapshotParts Parts => MatrixPlanner.VerifyParts | SnapshotParts.Guests;  // libvirt's files name the VM in refusals
 
         protected override void BeginProcessing()
         {
-            if (Adapter is null && Domain is null && ControlDomain is null && !Refilter)
+            if (_matrix.NoneGiven && !Refilter)
                 ThrowTerminatingError(new VfioApException(VfioApErrorId.NothingToChange, ErrorCategory.InvalidArgument,
                     "Set-VfioApMatrix needs something to change: -Adapter, -Domain, -ControlDomain or -Refilter.",
                     "Give the ids to add (or -Remove, -Replace), e.g. Set-VfioApMatrix -Mdev <uuid> -Adapter 6.").ToErrorRecord(null));
         }
 
-        private MatrixChange Change => Remove ? MatrixChange.Remove : Replace ? MatrixChange.Replace : MatrixChange.Add;
+        private MatrixChange Change => _matrix.Change;
 
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
             var change = Change;
-            ApMask? adapters = Adapter is null ? null : ApMask.Of(Adapter.Select(a => (int)a));
-            ApMask? domains = Domain is null ? null : ApMask.Of(Domain.Select(d => (int)d));
-            ApMask? controls = ControlDomain is null ? null : ApMask.Of(ControlDomain.Select(d => (int)d));
+            ApMask? adapters = _matrix.Adapters;
+            ApMask? domains = _matrix.Domains;
+            ApMask? controls = _matrix.ControlDomains;
             bool refilter = Refilter.IsPresent, passThru = PassThru.IsPresent;
             var changes = new List<HostChange>();
             // The change as asked, applied to any matrix: what the plan verifies, and what a re-plan after a conflict starts from.

@@ -17,22 +17,9 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "VfioApApcb")]
     [OutputType(typeof(bool), typeof(ApcbDifference))]
-    public sealed class TestVfioApApcbCommand : ApSessionCmdlet
+    public sealed class TestVfioApApcbCommand : MdevFilteringCmdlet
     {
         private readonly MdevLookup _lookup = new MdevLookup();
-
-        /// <summary>Test only these mdevs, one answer each.</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Uuid")]
-        [MdevIdTransformation]
-        [ArgumentCompleter(typeof(MdevIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        public Guid[]? Mdev { get; set; }
-
-        /// <summary>Only what belongs to these libvirt domains (wildcards allowed, e.g. db*); binds the Guest property of Get-VfioApGuest's objects from the pipeline.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [AllowNull, AllowEmptyCollection]
-        public string[]? Guest { get; set; }
 
         /// <summary>Return an ApcbDifference for each disagreement instead of $true/$false.</summary>
         [Parameter]
@@ -40,14 +27,12 @@ namespace VfioAp.PowerShell.Commands
 
         protected override SnapshotParts Parts => GetVfioApApcbCommand.ApcbParts;
 
-        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")))) + "|" + GuestFilter.Key(Guest);
-
         protected override HostQuery CreateQuery()
         {
             var uuids = Mdev?.ToArray();
             var lookup = _lookup;
             bool detailed = Detailed.IsPresent;
-            var guests = GuestFilter.From(Guest);
+            var guests = GuestFilterOrNull;
             return (snapshot, _) => Test(snapshot, lookup.Select(snapshot, uuids).Where(m => guests is null || guests.Matches(m.Guests)).ToList(), perMdev: uuids is not null, detailed);
         }
 

@@ -16,11 +16,11 @@ namespace VfioAp.PowerShell.Commands
     /// in another mdev (which), APQNs owned by the default drivers, and what the guest would lose and why. $true when the
     /// kernel would take it; -Detailed returns every finding.
     /// </summary>
-    [Cmdlet(VerbsDiagnostic.Test, "VfioApMatrix", DefaultParameterSetName = AddSet)]
+    [Cmdlet(VerbsDiagnostic.Test, "VfioApMatrix", DefaultParameterSetName = MatrixEditParameters.AddSet)]
     [OutputType(typeof(bool), typeof(MatrixFinding))]
-    public sealed class TestVfioApMatrixCommand : ApSessionCmdlet
+    public sealed class TestVfioApMatrixCommand : ApSessionCmdlet, IDynamicParameters
     {
-        private const string AddSet = "Add", RemoveSet = "Remove", ReplaceSet = "Replace";
+        private readonly MatrixEditParameters _matrix = new MatrixEditParameters();
         private readonly MdevLookup _lookup = new MdevLookup();
 
         /// <summary>The existing mdevs the matrix is for; without it, a new mdev.</summary>
@@ -31,39 +31,18 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
-        /// <summary>Adapters.</summary>
-        [Parameter]
-        [ApIdTransformation]
-        [AllowEmptyCollection]
-        public ApId[]? Adapter { get; set; }
 
-        /// <summary>Usage domains.</summary>
-        [Parameter]
-        [DomainIdTransformation]
-        [AllowEmptyCollection]
-        public DomainId[]? Domain { get; set; }
 
-        /// <summary>Control domains.</summary>
-        [Parameter]
-        [DomainIdTransformation]
-        [AllowEmptyCollection]
-        public DomainId[]? ControlDomain { get; set; }
 
-        /// <summary>The ids join the mdev's matrix (the default).</summary>
-        [Parameter(ParameterSetName = AddSet)]
-        public SwitchParameter Add { get; set; }
 
-        /// <summary>The ids leave the mdev's matrix.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = RemoveSet)]
-        public SwitchParameter Remove { get; set; }
 
-        /// <summary>The kinds of ids given replace the mdev's.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ReplaceSet)]
-        public SwitchParameter Replace { get; set; }
 
         /// <summary>Return every finding (errors and what the guest would lose) instead of $true/$false.</summary>
         [Parameter]
         public SwitchParameter Detailed { get; set; }
+
+        /// <summary>-Adapter, -Domain, -ControlDomain and -Add/-Remove/-Replace (declared once, for Set-VfioApMatrix too).</summary>
+        public object GetDynamicParameters() => _matrix;
 
         protected override SnapshotParts Parts => MatrixPlanner.VerifyParts | SnapshotParts.Guests;  // libvirt's files name the VM in refusals
 
@@ -71,10 +50,10 @@ namespace VfioAp.PowerShell.Commands
 
         protected override HostQuery CreateQuery()
         {
-            var change = Remove ? MatrixChange.Remove : Replace ? MatrixChange.Replace : MatrixChange.Add;
-            ApMask? adapters = Adapter is null ? null : ApMask.Of(Adapter.Select(a => (int)a));
-            ApMask? domains = Domain is null ? null : ApMask.Of(Domain.Select(d => (int)d));
-            ApMask? controls = ControlDomain is null ? null : ApMask.Of(ControlDomain.Select(d => (int)d));
+            var change = _matrix.Change;
+            ApMask? adapters = _matrix.Adapters;
+            ApMask? domains = _matrix.Domains;
+            ApMask? controls = _matrix.ControlDomains;
             var uuids = Mdev?.ToArray();
             var lookup = _lookup;
             bool detailed = Detailed.IsPresent;

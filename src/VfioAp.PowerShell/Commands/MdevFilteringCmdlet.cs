@@ -1,0 +1,24 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using VfioAp.PowerShell.Arguments;
+
+namespace VfioAp.PowerShell.Commands
+{
+    /// <summary>
+    /// Base of the read cmdlets that answer per mdev (Get-VfioApApcb, Test-VfioApApcb): -Mdev, first position, bound
+    /// from the pipeline by the Mdev or Uuid property of any VfioAp object, and -Guest, declared here once.
+    /// </summary>
+    public abstract class MdevFilteringCmdlet : GuestFilteringCmdlet
+    {
+        /// <summary>Only these mdevs (UUID in any standard form, or mdev objects from the pipeline).</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Uuid")]
+        [MdevIdTransformation]
+        [ArgumentCompleter(typeof(MdevIdCompleter))]
+        [ValidateNotNullOrEmpty]
+        public Guid[]? Mdev { get; set; }
+
+        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")))) + "|" + GuestKey;
+    }
+}
