@@ -62,11 +62,21 @@ namespace VfioAp.Core.Sysfs
             return q;
         }
 
-        public static HostSnapshot Read(ISysfs sysfs, SnapshotParts parts = SnapshotParts.All)
+        public static HostSnapshot Read(ISysfs sysfs, SnapshotParts parts = SnapshotParts.All) => ReadWithAnswers(sysfs, parts).Snapshot;
+
+        /// <summary>
+        /// One batch and the snapshot built from it, with the batch's answers kept: a change planned from the snapshot
+        /// re-checks those answers under the host's lock.
+        /// </summary>
+        public static (HostSnapshot Snapshot, SysfsReadResult Answers) ReadWithAnswers(ISysfs sysfs, SnapshotParts parts)
         {
-            var result = sysfs.ReadMany(QueriesFor(parts));
-            return Build(sysfs.HostName, sysfs.Root, result, parts, (sysfs as IHostRooted)?.HostRoot);
+            var answers = sysfs.ReadMany(QueriesFor(parts));
+            return (Build(sysfs, answers, parts), answers);
         }
+
+        /// <summary>Builds the snapshot of a batch read through <paramref name="sysfs"/> (its host name, root and host root).</summary>
+        public static HostSnapshot Build(ISysfs sysfs, SysfsReadResult r, SnapshotParts parts) =>
+            Build(sysfs.HostName, sysfs.Root, r, parts, (sysfs as IHostRooted)?.HostRoot);
 
         /// <summary>Builds the snapshot from a batch's answers. Public so transports can be tested on recorded answers.</summary>
         public static HostSnapshot Build(string host, string root, SysfsReadResult r, SnapshotParts parts, string? hostRoot = null) =>

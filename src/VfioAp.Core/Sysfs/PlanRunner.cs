@@ -190,7 +190,7 @@ namespace VfioAp.Core.Sysfs
             if (read is null) return null;
             try
             {
-                return HostReader.Build(sysfs.HostName, sysfs.Root, read, parts);
+                return HostReader.Build(sysfs, read, parts);
             }
             catch (HostReadException ex)
             {

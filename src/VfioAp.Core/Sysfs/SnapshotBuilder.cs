@@ -7,7 +7,7 @@ using VfioAp.Core.Rules;
 namespace VfioAp.Core.Sysfs
 {
     /// <summary>
-    /// One snapshot built from one batch's answers (<see cref="HostReader.Build"/>), part by part in the order each
+    /// One snapshot built from one batch's answers (<see cref="HostReader.Build(string, string, SysfsReadResult, SnapshotParts, string)"/>), part by part in the order each
     /// needs the others: the guests (mdevs and queues carry the name of the VM that holds them), the bus, the mdevs
     /// (queues say which mdev holds them and whether they are in its guest), the queues, the cards, the guests' APQNs,
     /// the kernel log's evidence.

@@ -33,7 +33,6 @@ namespace VfioAp.PowerShell.Commands
         public int LockTimeout { get; set; } = 30;
 
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private readonly HashSet<ApSession> _readHosts = new HashSet<ApSession>();
 
         /// <summary>Ctrl+C: a wait for the lock ends at once with nothing written; a plan already running finishes (or is rolled back).</summary>
         protected override void StopProcessing() => _stop.Cancel();
@@ -60,7 +59,6 @@ namespace VfioAp.PowerShell.Commands
             foreach (var session in open)
             {
                 if (!reads.TryGetValue(session, out var read)) continue;
-                _readHosts.Add(session);
                 foreach (var planned in Plan(read.Snapshot, session))
                 {
                     var change = planned.WithRead(read.Raw);
@@ -89,15 +87,14 @@ namespace VfioAp.PowerShell.Commands
             var reads = new Dictionary<ApSession, (HostSnapshot, SysfsReadResult)>();
             if (sessions.Count == 0) return reads;
             var parts = Parts;
-            var queries = HostReader.QueriesFor(parts);
             using var fanOut = new HostFanOut(ThrottleLimit);
             foreach (var s in sessions)
             {
                 var session = s;
                 fanOut.Enqueue(session, () =>
                 {
-                    var raw = session.Sysfs.ReadMany(queries);
-                    return new object[] { Remember(session, HostReader.Build(session.Sysfs.HostName, session.Sysfs.Root, raw, parts), parts), raw };
+                    var (snapshot, raw) = HostReader.ReadWithAnswers(session.Sysfs, parts);
+                    return new object[] { Remember(session, snapshot, parts), raw };
                 });
             }
             string title = MyInvocation.MyCommand.Name + ": reading hosts";
@@ -218,7 +215,7 @@ namespace VfioAp.PowerShell.Commands
 
         protected override void EndProcessing()
         {
-            EndOfHosts(_readHosts);
+            EndOfHosts(HostsRead);
         }
 
         protected override void ReleaseResources() => _stop.Dispose();

@@ -78,9 +78,7 @@ namespace VfioAp.PowerShell.Commands
                 // uses the read made under the lock in the conflicting round trip.
                 if (attempt > 1 && (held = HoldLocally(current.Session)) != null)
                 {
-                    var sysfs = current.Session.Sysfs;
-                    var raw = sysfs.ReadMany(HostReader.QueriesFor(_parts));
-                    var fresh = HostReader.Build(sysfs.HostName, sysfs.Root, raw, _parts);
+                    var (fresh, raw) = HostReader.ReadWithAnswers(current.Session.Sysfs, _parts);
                     if (!Replanned(result, current.Replan!(fresh), fresh, raw)) return null;
                     current = result.Change;
                 }
@@ -124,7 +122,7 @@ namespace VfioAp.PowerShell.Commands
         private IDisposable? HoldLocally(ApSession session) => session.Sysfs switch
         {
             LocalSysfs local => ApConfigLock.Acquire(session.ComputerName, local.LockPath, _lockTimeout, _cancel, _waiting),
-            Core.Simulation.SimulatedSysfs sim => SimulatedHostLock.For(sim.Kernel).Acquire(session.ComputerName, _lockTimeout, _cancel, _waiting),
+            SimulatedSysfs sim => SimulatedHostLock.For(sim.Kernel).Acquire(session.ComputerName, _lockTimeout, _cancel, _waiting),
             _ => null,
         };
     }

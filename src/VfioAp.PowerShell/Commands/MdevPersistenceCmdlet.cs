@@ -53,9 +53,9 @@ namespace VfioAp.PowerShell.Commands
             {
                 WriteVerbose($"{session.ComputerName}: reading {parts} in one batch");
                 // The raw answers are kept: a change planned from this read re-checks them under the host's lock.
-                var raw = session.Sysfs.ReadMany(HostReader.QueriesFor(parts));
+                var (snapshot, raw) = HostReader.ReadWithAnswers(session.Sysfs, parts);
                 _reads[session] = raw;
-                return Remember(session, HostReader.Build(session.Sysfs.HostName, session.Sysfs.Root, raw, parts), parts);
+                return Remember(session, snapshot, parts);
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {

@@ -28,7 +28,6 @@ namespace VfioAp.PowerShell.Hosting
         private HostFanOut? _fanOut;
         private readonly Dictionary<ApSession, Lazy<HostSnapshot>> _snapshots = new Dictionary<ApSession, Lazy<HostSnapshot>>();
         private readonly HashSet<(ApSession Session, string Key)> _requests = new HashSet<(ApSession, string)>();
-        private readonly HashSet<ApSession> _readHosts = new HashSet<ApSession>();
         private readonly HashSet<ApSession> _warnedHosts = new HashSet<ApSession>();
 
         /// <summary>Which parts of a host the cmdlet needs (one batch of glob reads whatever the host's size).</summary>
@@ -42,9 +41,6 @@ namespace VfioAp.PowerShell.Hosting
         /// A session already asked the same thing in this invocation is not asked again: its results would repeat.
         /// </summary>
         protected virtual string QueryKey => string.Empty;
-
-        /// <summary>Hosts whose snapshot was read successfully in this invocation (for "not found on any host" errors).</summary>
-        protected IReadOnlyCollection<ApSession> HostsRead => _readHosts;
 
         /// <summary>Called on the pipeline thread after every host has finished, before the cmdlet ends.</summary>
         protected virtual void EndOfHosts() { }
@@ -104,7 +100,6 @@ namespace VfioAp.PowerShell.Hosting
         private void Write(HostOutcome outcome)
         {
             var session = outcome.Session;
-            _readHosts.Add(session);
             // What the read could not understand (a malformed domain XML, an unreadable file): once per host and invocation.
             if (_warnedHosts.Add(session) && _snapshots.TryGetValue(session, out var read) && read.IsValueCreated)
                 foreach (var warning in read.Value.Warnings)

@@ -13,6 +13,7 @@ namespace VfioAp.PowerShell.Hosting
     public abstract class ParallelHostCmdlet : HostCmdlet
     {
         private readonly HashSet<ApSession> _failedHosts = new HashSet<ApSession>();
+        private readonly HashSet<ApSession> _readHosts = new HashSet<ApSession>();
 
         /// <summary>How many hosts are read (and changed) at the same time.</summary>
         [Parameter]
@@ -59,10 +60,17 @@ namespace VfioAp.PowerShell.Hosting
                 WriteProgress(new ProgressRecord(ProgressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
 
+        /// <summary>Hosts whose work (their read, and a reading cmdlet's query) succeeded in this invocation, for "not found on any host" errors.</summary>
+        protected IReadOnlyCollection<ApSession> HostsRead => _readHosts;
+
         /// <summary>False, after writing its error record (once per host and invocation), for a host whose work failed.</summary>
         private protected bool Succeeded(HostOutcome outcome)
         {
-            if (outcome.Failure is null) return true;
+            if (outcome.Failure is null)
+            {
+                _readHosts.Add(outcome.Session);
+                return true;
+            }
             if (_failedHosts.Add(outcome.Session))
                 WriteError(outcome.Session.FailureOf(outcome.Failure).ToErrorRecord(outcome.Session));
             return false;
