@@ -87,12 +87,19 @@ public class PlanPropertyTests
 
     /// <summary>
     /// A host where everything is vfio_ap's and the mdev holds every queue, some of them unbound (so the kernel drops
-    /// their adapters), and a goal that removes some adapters and domains or changes anything: the cases where the
-    /// kernel's guest matrix is left unfiltered are common here, not rare.
+    /// their adapters), and a goal that removes some adapters and domains or changes anything. A random domain mask
+    /// rarely removes exactly the domains of the unbound queues — the one removal after which the kernel's unfiltered
+    /// guest matrix lacks an adapter the filter would now admit — so half the removals are drawn as exactly that
+    /// (<c>Heal</c>): the refilter path is then common by construction (one case in eleven), not a one-in-twenty
+    /// accident that a fixed count of hits missed on an unlucky CI run (7 of 400).
     /// </summary>
-    private static readonly Gen<(KernelKind Kind, int Cards, int Domains, int[] Unbound, int RemoveA, int RemoveD, bool Any)> RefilterCases =
-        Gen.Select(Gen.Int[0, 3], Gen.Int[1, 5], Gen.Int[1, 5], Gen.Int[0, 24].Array[0, 4], Gen.Int[0, 31], Gen.Int[0, 31], Gen.Int[0, 3],
-                   (k, c, d, u, ra, rd, any) => (k == 0 ? KernelKind.Current : k == 3 ? KernelKind.Legacy : KernelKind.GuestMatrixOnly, c, d, u, ra, rd, any == 0));
+    private static readonly Gen<(KernelKind Kind, int Cards, int Domains, int[] Unbound, int RemoveA, int RemoveD, bool Any, bool Heal)> RefilterCases =
+        Gen.Select(Gen.Int[0, 3], Gen.Int[1, 5], Gen.Int[1, 5], Gen.Int[0, 24].Array[0, 4], Gen.Int[0, 31], Gen.Int[0, 31], Gen.Int[0, 3], Gen.Bool,
+                   (k, c, d, u, ra, rd, any, heal) => (k == 0 ? KernelKind.Current : k == 3 ? KernelKind.Legacy : KernelKind.GuestMatrixOnly, c, d, u, ra, rd, any == 0, heal));
+
+    /// <summary>The domain indices (bits) of the unbound queues: removing exactly these makes their adapters whole again.</summary>
+    private static int DomainsOfUnbound(int[] unbound, int cards, int domains) =>
+        unbound.Aggregate(0, (bits, u) => bits | 1 << (u / cards % domains));
 
     [Fact]
     public void With_refilter_the_kernels_guest_matrix_ends_as_the_filter_gives_it()
@@ -116,7 +123,8 @@ public class PlanPropertyTests
             var before = HostReader.Read(fs, MatrixPlanner.VerifyParts);
             var m = before.FindMdev(id)!;
             var removeA = ApMask.Of(cards.Where((_, i) => ((t.RemoveA >> i) & 1) == 1));
-            var removeD = ApMask.Of(domains.Where((_, i) => ((t.RemoveD >> i) & 1) == 1));
+            int removeDBits = t.Heal ? DomainsOfUnbound(t.Unbound, t.Cards, t.Domains) : t.RemoveD;
+            var removeD = ApMask.Of(domains.Where((_, i) => ((removeDBits >> i) & 1) == 1));
             var desired = t.Any
                 ? new ApMatrix(full.Adapters.Except(removeA) | ApMask.Of(0x30), full.Domains.Except(removeD), full.ControlDomains)
                 : MatrixPlanner.Desired(m.Matrix, MatrixChange.Remove, removeA, removeD, null);
@@ -133,6 +141,7 @@ public class PlanPropertyTests
             if (t.Kind == KernelKind.GuestMatrixOnly && predicted.Domains.IsEmpty) return;
             Assert.True(MatrixPlanner.VerifyGuestMatrix(after, id) is null, $"{t}: {MatrixPlanner.VerifyGuestMatrix(after, id)}; plan {string.Join("; ", plan.Writes)}");
         }, iter: 400);
+        // 28 to 47 of 400 over 40 runs (without Heal: 7 to 30), so 10 fails when the generator loses the case, not by luck.
         Assert.True(stale >= 10, $"only {stale} of {cases} cases needed a refilter");
     }
 
