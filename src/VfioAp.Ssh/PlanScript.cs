@@ -91,38 +91,32 @@ c() {
         /// <summary>The exit status of a <see cref="Locked"/> script whose lock was not taken (EX_TEMPFAIL).</summary>
         public const int LockExitCode = 75;
 
-        public static string Build(string root, IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter = null) =>
-            Build(root, writes, readAfter, null, null, 0);
-
         /// <summary>
-        /// The plan under the host's lock at <paramref name="lockPath"/> (null: no lock, as a plain write): the lock is
+        /// The plan under the host's lock at <paramref name="lockPath"/> (there is no plan script without it): the lock is
         /// taken (waiting up to <paramref name="lockTimeoutSeconds"/>), each precondition's file compared by its
         /// <c>cksum</c> (C&lt;path&gt; for each that changed, and then no write runs), the writes, the reads, and the release.
         /// </summary>
         public static string Build(string root, IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter,
-                                   string? lockPath, IReadOnlyList<SysfsPrecondition>? preconditions, int lockTimeoutSeconds)
+                                   string lockPath, IReadOnlyList<SysfsPrecondition>? preconditions, int lockTimeoutSeconds)
         {
             if (writes is null) throw new ArgumentNullException(nameof(writes));
+            if (lockPath is null) throw new ArgumentNullException(nameof(lockPath));
+            RemotePathRules.CheckRoot(lockPath);
             var sb = new StringBuilder(4096 + writes.Count * 80);
             sb.Append(ReadManyScript.Prologue);
             sb.Append("cd -- ").Append(PosixQuote.Quote(root)).Append(" || { printf 'R\\nZ\\n'; exit 0; }\n");
             sb.Append(Step);
-            bool locked = lockPath != null;
-            if (locked)
+            sb.Append(Lock);
+            sb.Append("L=").Append(PosixQuote.Quote(lockPath)).Append("; TO=").Append(lockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append("lk || { printf 'Z\\n'; exit 0; }\n");
+            sb.Append("k=0\n");
+            foreach (var p in preconditions ?? Array.Empty<SysfsPrecondition>())
             {
-                RemotePathRules.CheckRoot(lockPath!);
-                sb.Append(Lock);
-                sb.Append("L=").Append(PosixQuote.Quote(lockPath!)).Append("; TO=").Append(lockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                sb.Append("lk || { printf 'Z\\n'; exit 0; }\n");
-                sb.Append("k=0\n");
-                foreach (var p in preconditions ?? Array.Empty<SysfsPrecondition>())
-                {
-                    RemotePathRules.CheckRelative(p.Path, allowGlob: false);
-                    sb.Append("c ").Append(PosixQuote.Quote(p.Path)).Append(' ')
-                      .Append(PosixQuote.Quote(p.Expected is null ? "-" : PosixCksum.Of(p.Expected))).Append('\n');
-                }
-                sb.Append("[ $k = 0 ] &&\n");
+                RemotePathRules.CheckRelative(p.Path, allowGlob: false);
+                sb.Append("c ").Append(PosixQuote.Quote(p.Path)).Append(' ')
+                  .Append(PosixQuote.Quote(p.Expected is null ? "-" : PosixCksum.Of(p.Expected))).Append('\n');
             }
+            sb.Append("[ $k = 0 ] &&\n");
             // w 0 … && w 1 … && : — the chain stops at the first failed step and the script goes on to the reads.
             for (int i = 0; i < writes.Count; i++)
             {
@@ -139,7 +133,7 @@ c() {
                 ReadManyScript.AppendReads(sb, readAfter);
             }
             // Released before the last record: once Z is read, the next plan may take the lock.
-            if (locked) sb.Append("lr; trap - EXIT\n");
+            sb.Append("lr; trap - EXIT\n");
             sb.Append("printf 'Z\\n'\n");
             return sb.ToString();
         }

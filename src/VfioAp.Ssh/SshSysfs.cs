@@ -121,15 +121,6 @@ namespace VfioAp.Ssh
             return r;
         }
 
-        /// <summary>One write as a one-step plan. A write cut off by a lost connection or a timeout throws: no errno describes it.</summary>
-        public Errno Write(string path, string value)
-        {
-            var result = RunPlanOnce(new[] { new SysfsWrite(path, value) }, null, null, out var interruption);
-            if (interruption != null)
-                throw new SshHostException(_connection.Host, interruption.Failure, result.Message ?? interruption.Message, interruption);
-            return result.Succeeded ? Errno.None : result.Error;
-        }
-
         /// <summary>The host's AP configuration lock for this session's root, on the remote host (see <see cref="ApConfigLock.PathFor"/>).</summary>
         public string LockPath => ApConfigLock.PathFor(Root);
 
@@ -140,25 +131,18 @@ namespace VfioAp.Ssh
         public PlanRunResult RunPlan(PlanRequest request)
         {
             if (request is null) throw new ArgumentNullException(nameof(request));
-            return RunPlanOnce(request.Writes, request.ReadAfter, request, out _);
-        }
-
-        private PlanRunResult RunPlanOnce(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter, PlanRequest? locked, out SshHostException? interruption)
-        {
-            interruption = null;
-            if (writes is null) throw new ArgumentNullException(nameof(writes));
+            var writes = request.Writes;
+            var readAfter = request.ReadAfter;
             if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
-            int lockSeconds = locked is null ? 0 : (int)Math.Ceiling(locked.LockTimeout.TotalSeconds);
-            var script = locked is null
-                ? PlanScript.Build(Root, writes, readAfter)
-                : PlanScript.Build(Root, writes, readAfter, LockPath, locked.Preconditions, lockSeconds);
+            int lockSeconds = (int)Math.Ceiling(request.LockTimeout.TotalSeconds);
+            var script = PlanScript.Build(Root, writes, readAfter, LockPath, request.Preconditions, lockSeconds);
             var parser = new PlanOutputParser();
-            if (locked?.Waiting is { } waiting)
-                parser.Waiting = (holder, seconds) => waiting(new LockWait(HostName, LockPath, holder, TimeSpan.FromSeconds(seconds), locked.LockTimeout));
+            if (request.Waiting is { } waiting)
+                parser.Waiting = (holder, seconds) => waiting(new LockWait(HostName, LockPath, holder, TimeSpan.FromSeconds(seconds), request.LockTimeout));
             int? status;
             string stderr;
             // The remote wait for the lock counts on top of the command timeout.
-            var timeout = locked is null ? _options.CommandTimeout : _options.CommandTimeout + TimeSpan.FromSeconds(lockSeconds);
+            var timeout = _options.CommandTimeout + TimeSpan.FromSeconds(lockSeconds);
             System.Threading.Interlocked.Increment(ref _roundTrips);
             try
             {
@@ -166,15 +150,14 @@ namespace VfioAp.Ssh
             }
             catch (SshHostException ex) when (ex.Failure == SshFailure.ConnectionLost || ex.Failure == SshFailure.Timeout)
             {
-                interruption = ex;
                 return Interrupted(writes, parser, ex);
             }
             parser.Finish();
             if (!parser.Started) throw ScriptDidNotStart(stderr, status);
-            if (locked != null && !parser.RootMissing)
+            if (!parser.RootMissing)
             {
                 if (parser.LockTimedOutHolder is { } holder)
-                    throw ApConfigLockException.TimedOut(HostName, LockPath, holder, locked.LockTimeout);
+                    throw ApConfigLockException.TimedOut(HostName, LockPath, holder, request.LockTimeout);
                 if (parser.LockError is { } lockError)
                     throw ApConfigLockException.CannotCreate(HostName, LockPath, StrerrorText.TryParse(lockError, out var le) ? le : Errno.EIO,
                         $"creating it on the remote host ('{lockError}')");
@@ -196,17 +179,11 @@ namespace VfioAp.Ssh
                 else if (!Enum.IsDefined(typeof(Errno), parser.Error) || parser.ErrorText != null && !StrerrorText.TryParse(parser.ErrorText, out _))
                     message = $"Host {_connection.Host}: writing '{w.Value}' to {Join(w.Path)} failed: '{parser.ErrorText}'." + Applied(writes, parser.Applied);
                 if (!parser.Completed)
-                {
-                    interruption = CutShort(status, stderr);
-                    return Interrupted(writes, parser, interruption);
-                }
+                    return Interrupted(writes, parser, CutShort(status, stderr));
                 return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message, parser.After);
             }
             if (!parser.Completed)
-            {
-                interruption = CutShort(status, stderr);
-                return Interrupted(writes, parser, interruption);
-            }
+                return Interrupted(writes, parser, CutShort(status, stderr));
             return PlanRunResult.Success(parser.Applied, parser.After);
         }
 

@@ -69,7 +69,7 @@ public sealed class LocalSysfsTests : IDisposable
         Assert.Equal(Errno.EISDIR, result.Error);
         Assert.Equal("0x5\n", File.ReadAllText(Path.Combine(_root, "a")));
         Assert.Equal("", File.ReadAllText(Path.Combine(_root, "c")));
-        Assert.Equal(Errno.ENOENT, fs.Write("missing", "1"));
+        Assert.Equal(Errno.ENOENT, fs.WriteAsPlan("missing", "1"));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public class PersistenceSimulatedHostTests
         Assert.Equal(SeedMatrix, live.Matrix);
         store.Files.Apply(store.PlanPersist(MdevctlStore.Merge(store.ReadAll(), new[] { (live.Uuid, live.Matrix) }, null)));
 
-        Assert.Equal(Errno.None, sysfs.Write(SysfsLayout.MdevAttribute(Seed, "remove"), "1"));
+        Assert.Equal(Errno.None, sysfs.WriteAsPlan(SysfsLayout.MdevAttribute(Seed, "remove"), "1"));
         Assert.Null(HostReader.Read(sysfs, All).FindMdev(Seed));
 
         var host = HostReader.Read(sysfs, All);

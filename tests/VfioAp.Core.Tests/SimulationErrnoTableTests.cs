@@ -419,8 +419,8 @@ public class SimulationErrnoTableTests
         var k = Host();
         var m = k.CreateMdev(A);
         using var user = new SimulatedSysfs(k) { AsRoot = false };
-        Assert.Equal(Errno.EACCES, user.Write(Sim.Mdev(m, "assign_adapter"), "0x5"));
-        Assert.Equal(Errno.EACCES, user.Write(SysfsLayout.ApMask, "-7"));
+        Assert.Equal(Errno.EACCES, user.WriteAsPlan(Sim.Mdev(m, "assign_adapter"), "0x5"));
+        Assert.Equal(Errno.EACCES, user.WriteAsPlan(SysfsLayout.ApMask, "-7"));
         Assert.Equal("", k.Matrix(m));
         var r = user.ReadMany(new[] { new SysfsQuery(Sim.Mdev(m, "assign_adapter")), new SysfsQuery(SysfsLayout.ApMask) });
         Assert.Equal(Errno.EACCES, r[Sim.Mdev(m, "assign_adapter")]!.Error);

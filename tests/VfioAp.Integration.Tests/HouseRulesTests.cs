@@ -2,6 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Reflection;
+using VfioAp.Core.Model;
+using VfioAp.Core.Simulation;
+using VfioAp.Core.Sysfs;
 using VfioAp.Integration.Tests.House;
 
 namespace VfioAp.Integration.Tests
@@ -48,6 +52,57 @@ namespace VfioAp.Integration.Tests
             Assert.Contains(uses, u => u.Assembly == "VfioAp.Ssh" && u.Target.FullName == "VfioAp.Core.Sysfs.ISysfs");
             var problems = rules.Violations(uses);
             Assert.True(problems.Count == 0, Report(problems));
+        }
+
+        /// <summary>
+        /// The top of the repository is the layout the README describes: the four folders, the solution, README and
+        /// LICENSE, and dotfiles (.ci, .config, .gitignore). Build outputs .gitignore names (artifacts/ of the package
+        /// build, BenchmarkDotNet.Artifacts/) may appear in a working tree; anything else dropped there — a help
+        /// example's output, a scratch script — fails here instead of being committed.
+        /// </summary>
+        [Fact]
+        public void The_top_of_the_repository_holds_only_the_layout()
+        {
+            var root = RepoRoot();
+            var allowed = new[] { "LICENSE", "README.md", "VfioAp.PowerShell.sln", "examples", "ps-module", "src", "tests" };
+            var ignored = File.ReadAllLines(Path.Combine(root, ".gitignore"))
+                .Select(l => l.Trim().Trim('/')).Where(l => l.Length > 0 && l.IndexOfAny(new[] { '/', '*', '#' }) < 0).ToHashSet(StringComparer.Ordinal);
+            Assert.Contains("artifacts", ignored);
+            var top = Directory.EnumerateFileSystemEntries(root).Select(e => Path.GetFileName(e)!)
+                .Where(n => !n.StartsWith(".", StringComparison.Ordinal) && !ignored.Contains(n))
+                .OrderBy(n => n, StringComparer.Ordinal).ToList();
+            Assert.Equal(allowed, top);
+        }
+
+        /// <summary>
+        /// Nothing lost with company: a host's sysfs is written only through <see cref="ISysfs.RunPlan"/> (the host's
+        /// lock, the preconditions re-checked under it, the verifying reads), and no transport the module ships keeps
+        /// a side door beside it — a public single write that would skip all three.
+        /// </summary>
+        [Fact]
+        public void Sysfs_is_written_only_through_a_locked_plan()
+        {
+            var members = typeof(ISysfs).GetMethods().Select(m => m.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            Assert.Equal(new[] { "ReadMany", "RunPlan", "get_HostName", "get_Root" }, members);
+            var transports = Assemblies.Select(Assembly.Load).SelectMany(LoadableTypes)
+                .Where(t => typeof(ISysfs).IsAssignableFrom(t) && !t.IsInterface).ToList();
+            Assert.Contains(typeof(LocalSysfs), transports);
+            Assert.Contains(typeof(SimulatedSysfs), transports);
+            Assert.Contains(typeof(VfioAp.Ssh.SshSysfs), transports);
+            var doors = transports
+                .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+                    .Where(m => m.Name.StartsWith("Write", StringComparison.Ordinal) || m.ReturnType == typeof(Errno))
+                    .Select(m => t.FullName + "." + m.Name))
+                .ToList();
+            Assert.True(doors.Count == 0, "writes beside RunPlan: " + string.Join(", ", doors));
+        }
+
+        // The cmdlet assembly's types that derive from PowerShell's cannot load here (no System.Management.Automation
+        // in this test host); the rest can, and an ISysfs among them would be one of those.
+        private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+        {
+            try { return assembly.GetTypes(); }
+            catch (ReflectionTypeLoadException ex) { return ex.Types.Where(t => t != null)!; }
         }
 
         [Fact]

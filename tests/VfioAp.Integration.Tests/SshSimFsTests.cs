@@ -103,7 +103,7 @@ namespace VfioAp.Integration.Tests
                 Assert.Equal(Describe(local.After), Describe(remote.After));
             }
             // A single Write is the kernel's errno too.
-            Assert.Equal(Errno.ENODEV, ssh.Write(SysfsLayout.MdevAttribute(held.Uuid, "assign_domain"), "0x100"));
+            Assert.Equal(Errno.ENODEV, ssh.WriteAsPlan(SysfsLayout.MdevAttribute(held.Uuid, "assign_domain"), "0x100"));
         }
     }
 }

@@ -64,7 +64,7 @@ namespace VfioAp.Integration.Tests
             // The password goes to sudo's stdin only; the command line carries none.
             Assert.DoesNotContain(_user.Password, ssh.CommandText(":"));
             Assert.StartsWith("exec sudo -S -p '' -- /bin/sh -c ", ssh.CommandText(":"));
-            Assert.Equal(Errno.None, ssh.Write(SysfsLayout.ApMask, "0x1"));
+            Assert.Equal(Errno.None, ssh.WriteAsPlan(SysfsLayout.ApMask, "0x1"));
             Assert.Equal("0x1\n", _tree.Read(SysfsLayout.ApMask));
             var r = ssh.ReadMany(new[] { new SysfsQuery("bus/ap/wo_attribute") });
             Assert.True(r["bus/ap/wo_attribute"]!.Ok);
@@ -89,7 +89,7 @@ namespace VfioAp.Integration.Tests
             o.SudoPassword = "wrong-password";
             o.CommandTimeout = TimeSpan.FromSeconds(60);
             using var ssh = SshSysfs.Connect(o);
-            var ex = Assert.Throws<SshHostException>(() => ssh.Write(SysfsLayout.ApMask, "0x1"));
+            var ex = Assert.Throws<SshHostException>(() => ssh.WriteAsPlan(SysfsLayout.ApMask, "0x1"));
             Assert.Equal(SshFailure.SudoFailed, ex.Failure);
             Assert.Contains("password", ex.Message);
             Assert.DoesNotContain("wrong-password", ex.Message);

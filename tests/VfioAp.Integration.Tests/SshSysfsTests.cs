@@ -178,12 +178,12 @@ namespace VfioAp.Integration.Tests
             Assert.Equal(Errno.ENOENT, missing.Error);
             Assert.Equal(0, missing.FailedStep);
             Assert.False(File.Exists(remoteTree.Full("bus/ap/not_there")));
-            Assert.Equal(Errno.ENOENT, local.Write("bus/ap/not_there", "1"));
+            Assert.Equal(Errno.ENOENT, local.WriteAsPlan("bus/ap/not_there", "1"));
 
-            // Write is a one-step plan.
-            Assert.Equal(Errno.None, ssh.Write(SysfsLayout.ApMask, "0xff"));
+            // A single write is a one-step plan, and says the kernel's errno.
+            Assert.Equal(Errno.None, ssh.WriteAsPlan(SysfsLayout.ApMask, "0xff"));
             Assert.Equal("0xff\n", remoteTree.Read(SysfsLayout.ApMask));
-            Assert.Equal(Errno.ENOSPC, ssh.Write("bus/ap/full", "1"));
+            Assert.Equal(Errno.ENOSPC, ssh.WriteAsPlan("bus/ap/full", "1"));
         }
 
         [Theory]
@@ -207,7 +207,6 @@ namespace VfioAp.Integration.Tests
             using var ssh = SshSysfs.Connect(_sshd.Options(tree.Root));
             int before = _sshd.CommandCount();
             Assert.ThrowsAny<ArgumentException>(() => ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(path, value) })));
-            Assert.ThrowsAny<ArgumentException>(() => ssh.Write(path, value));
             Assert.Equal(before, _sshd.CommandCount());
             Assert.Equal(SysfsFormat.FormatMask(ApMask.Full), tree.Read(SysfsLayout.ApMask));
         }
@@ -278,7 +277,7 @@ namespace VfioAp.Integration.Tests
                 DrainFifo(fifo);
             }
             // The next call opens a new connection.
-            Assert.Equal(Errno.None, ssh.Write(SysfsLayout.ApMask, "0x3"));
+            Assert.Equal(Errno.None, ssh.WriteAsPlan(SysfsLayout.ApMask, "0x3"));
         }
 
         [Fact]
@@ -301,15 +300,19 @@ namespace VfioAp.Integration.Tests
                 Assert.Equal(Errno.ETIMEDOUT, r.Error);
                 Assert.Equal(1, r.Applied);
                 Assert.Contains("did not finish in time", r.Message);
-                // A single write has no errno to say "cut off": it throws, naming the timeout.
-                var ex = Assert.Throws<SshHostException>(() => ssh.Write("bus/ap/stuck", "0x3"));
-                Assert.Equal(SshFailure.Timeout, ex.Failure);
+                // The cut-off plan's remote shell still hangs in its write, so it still holds the host's lock: the next
+                // plan waits, gives up naming that holder, and writes nothing.
+                var held = Assert.Throws<VfioAp.Core.Locking.ApConfigLockException>(() =>
+                    ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.ApMask, "0x3") }, lockTimeout: TimeSpan.FromSeconds(1))));
+                Assert.Contains("is held by pid", held.Message);
+                Assert.Contains("Nothing was written", held.Message);
+                Assert.Equal(SysfsFormat.FormatMask(ApMask.Full), tree.Read(SysfsLayout.ApMask));
             }
             finally
             {
                 DrainFifo(fifo);
             }
-            Assert.Equal(Errno.None, ssh.Write(SysfsLayout.ApMask, "0x3"));
+            Assert.Equal(Errno.None, ssh.WriteAsPlan(SysfsLayout.ApMask, "0x3"));
         }
 
         /// <summary>Opens the FIFO for reading so a remote writer blocked on it finishes and exits.</summary>
@@ -330,7 +333,7 @@ namespace VfioAp.Integration.Tests
             var r = ssh.ReadMany(HostReader.QueriesFor(SnapshotParts.All));
             using var local = new LocalSysfs(tree.Root);
             Assert.Equal(Describe(local.ReadMany(HostReader.QueriesFor(SnapshotParts.All))), Describe(r));
-            Assert.Equal(Errno.None, ssh.Write(SysfsLayout.ApMask, "0x3"));
+            Assert.Equal(Errno.None, ssh.WriteAsPlan(SysfsLayout.ApMask, "0x3"));
             Assert.Equal("0x3\n", tree.Read(SysfsLayout.ApMask));
             Assert.StartsWith("exec sudo -n -- /bin/sh -c ", ssh.CommandText(":"));
         }

@@ -44,7 +44,6 @@ public sealed class SlowSysfs : ISysfs
         }
         finally { _probe.Leave(); }
     }
-    public Errno Write(string path, string value) => _inner.Write(path, value);
     public PlanRunResult RunPlan(PlanRequest request) => _inner.RunPlan(request);
     public void Dispose() => _inner.Dispose();
 }

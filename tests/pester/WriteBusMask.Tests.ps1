@@ -47,7 +47,7 @@ Describe 'Set-ApBusMask' {
         # adapter 04 back (apmask +4 first, then aqmask +0x10). Meanwhile the seed mdev gets domain 0010.
         Set-ApBusMask -Session $s -Domain 0x10 -Owner VfioAp
         $masks = $s.Kernel.Read('bus/ap/apmask') + $s.Kernel.Read('bus/ap/aqmask')
-        $s.Sysfs.FailWrite([WriteInterloper]::Before($s2.Sysfs, "devices/vfio_ap/matrix/$SeedUuid/assign_domain", '0x10'))
+        $s.Sysfs.FailWrite([WriteInterloper]::Before($s2.Kernel, "devices/vfio_ap/matrix/$SeedUuid/assign_domain", '0x10'))
         try { Set-ApBusMask -Session $s -ApMask '+4' -AqMask '+0x10' -ErrorVariable err -ErrorAction SilentlyContinue }
         finally { $s.Sysfs.FailWrite($null) }
         $e = $err[0]

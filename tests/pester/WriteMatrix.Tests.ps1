@@ -151,10 +151,10 @@ Describe 'Refusals leave both mdevs exactly as they were (issue 5, second Must s
         $s = New-ApSession -Simulation (Write-ScenarioFile -Name plus -Json $SeedPlusJson)
         $other = [guid]'bbbbbbbb-0000-4000-8000-00000000000b'
         $s2 = New-SecondSession $s
-        $s2.Sysfs.Write('devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create', "$other") | Should -Be 'None'
-        $s2.Sysfs.Write("devices/vfio_ap/matrix/$other/assign_domain", '0x4') | Should -Be 'None'
+        Invoke-ShellEcho $s2 'devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create' "$other" | Should -Be 'None'
+        Invoke-ShellEcho $s2 "devices/vfio_ap/matrix/$other/assign_domain" '0x4' | Should -Be 'None'
         $seedBefore = Get-KernelMatrix $s $SeedUuid
-        $s.Sysfs.FailWrite([WriteInterloper]::Before($s2.Sysfs, "devices/vfio_ap/matrix/$other/assign_adapter", '0x6'))
+        $s.Sysfs.FailWrite([WriteInterloper]::Before($s2.Kernel, "devices/vfio_ap/matrix/$other/assign_adapter", '0x6'))
         try {
             Set-VfioApMatrix -Session $s -Mdev $SeedUuid -Adapter 6 -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         }

@@ -47,11 +47,11 @@ Describe 'New-VfioApMdev' {
         $s = New-ApSession -Simulation (Write-ScenarioFile -Name legacy -Json $SeedPlusLegacyJson)
         $s2 = New-SecondSession $s
         $other = [guid]'bbbbbbbb-0000-4000-8000-00000000000b'
-        $s2.Sysfs.Write('devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create', "$other") | Should -Be 'None'
-        $s2.Sysfs.Write("devices/vfio_ap/matrix/$other/assign_domain", '4') | Should -Be 'None'
+        Invoke-ShellEcho $s2 'devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create' "$other" | Should -Be 'None'
+        Invoke-ShellEcho $s2 "devices/vfio_ap/matrix/$other/assign_domain" '4' | Should -Be 'None'
         $before = Get-KernelText $s
         $uuid = [guid]'c0c0c0c0-0000-4000-8000-000000000002'
-        $s.Sysfs.FailWrite([WriteInterloper]::Before($s2.Sysfs, "devices/vfio_ap/matrix/$other/assign_adapter", '6'))
+        $s.Sysfs.FailWrite([WriteInterloper]::Before($s2.Kernel, "devices/vfio_ap/matrix/$other/assign_adapter", '6'))
         try { New-VfioApMdev -Session $s -Uuid $uuid -Adapter 6 -Domain 4 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty }
         finally { $s.Sysfs.FailWrite($null) }
         $e = $err[0]
@@ -61,7 +61,7 @@ Describe 'New-VfioApMdev' {
         $e.Exception.Message | Should -Match "Rolled back: undo: remove mdev $uuid; the host is as it was before\."
         $s.Kernel.Mdevs | Should -Not -Contain $uuid
         # Everything but the interloper's own change is as before.
-        $s2.Sysfs.Write("devices/vfio_ap/matrix/$other/unassign_adapter", '6') | Should -Be 'None'
+        Invoke-ShellEcho $s2 "devices/vfio_ap/matrix/$other/unassign_adapter" '6' | Should -Be 'None'
         Get-KernelText $s | Should -BeExactly $before
     }
 

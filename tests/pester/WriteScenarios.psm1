@@ -68,6 +68,17 @@ function Get-KernelMatrix {
     $Session.Kernel.Read("devices/vfio_ap/matrix/$($Mdev.ToString('D'))/matrix")
 }
 
+function Invoke-ShellEcho {
+    <#
+    Another admin's plain `echo Value > Path` on the session's simulated host: straight to the kernel, without the
+    host's lock (a shell knows nothing of it). Returns the kernel's errno name ('None' when the write was taken).
+    #>
+    param([Parameter(Mandatory)] $Session, [Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Value)
+    try { $Session.Kernel.Write($Path, "$Value`n"); 'None' }
+    catch [VfioAp.Core.Sysfs.SysfsException] { $_.Exception.Error.ToString() }
+    catch { if ($_.Exception.InnerException -is [VfioAp.Core.Sysfs.SysfsException]) { $_.Exception.InnerException.Error.ToString() } else { throw } }
+}
+
 function New-SecondSession {
     <# A second session on the same simulated kernel: another admin's shell on the same host. #>
     param([Parameter(Mandatory)] $Session, [string] $Name = 'second')
@@ -77,8 +88,9 @@ function New-SecondSession {
 
 if (-not ('WriteInterloper' -as [type])) {
     # A fault rule for SimulatedSysfs.FailWrite: just before the first write of the session's next plan, another
-    # session writes something (and the plan's own write then goes ahead). Compiled, so it runs on the worker
-    # thread that applies the plan without needing a PowerShell runspace there.
+    # admin's plain `echo` writes something — straight to the kernel, without the host's lock, as a shell that does
+    # not know the lock would (the plan's own write then goes ahead). Compiled, so it runs on the worker thread that
+    # applies the plan without needing a PowerShell runspace there.
     $core = [VfioAp.Core.Sysfs.ISysfs].Assembly.Location
     Add-Type -ReferencedAssemblies $core, 'netstandard', 'System.Runtime', 'System.Threading', 'System.Collections' -TypeDefinition @'
 using System;
@@ -94,7 +106,6 @@ public sealed class LostAnswerSysfs : ISysfs
     public string HostName => _inner.HostName;
     public string Root => _inner.Root;
     public SysfsReadResult ReadMany(System.Collections.Generic.IReadOnlyList<SysfsQuery> queries) => _inner.ReadMany(queries);
-    public Errno Write(string path, string value) => _inner.Write(path, value);
     public PlanRunResult RunPlan(PlanRequest request)
     {
         _inner.RunPlan(request);
@@ -105,15 +116,15 @@ public sealed class LostAnswerSysfs : ISysfs
 
 public static class WriteInterloper
 {
-    public static Func<SysfsWrite, int, Errno?> Before(ISysfs other, string path, string value)
+    public static Func<SysfsWrite, int, Errno?> Before(ISysfsTree kernel, string path, string value)
     {
         int done = 0;
         return (write, index) =>
         {
             if (Interlocked.Exchange(ref done, 1) == 0)
             {
-                var e = other.Write(path, value);
-                if (e != Errno.None) throw new InvalidOperationException("the interloper's own write failed: " + e);
+                try { kernel.Write(path, value + "\n"); }
+                catch (SysfsException e) { throw new InvalidOperationException("the interloper's own write failed: " + e.Error, e); }
             }
             return null;
         };
@@ -123,4 +134,4 @@ public static class WriteInterloper
 }
 
 Export-ModuleMember -Variable SeedPlusJson, SeedPlusGuestMatrixOnlyJson, SeedPlusLegacyJson, SeedSmallJson, Guest1, Guest2, Guest3 `
-    -Function Get-KernelText, Get-KernelMatrix, New-SecondSession
+    -Function Get-KernelText, Get-KernelMatrix, New-SecondSession, Invoke-ShellEcho

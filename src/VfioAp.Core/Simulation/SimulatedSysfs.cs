@@ -65,15 +65,6 @@ namespace VfioAp.Core.Simulation
             return ReadBatch(queries);
         }
 
-        public Errno Write(string path, string value)
-        {
-            CheckOpen();
-            Interlocked.Increment(ref _roundTrips);
-            var write = new SysfsWrite(path, value);
-            var injected = Injected(write, 0, null);
-            return injected != Errno.None ? injected : WriteOne(path, value);
-        }
-
         private PlanRunResult RunWrites(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter)
         {
             CheckOpen();

@@ -20,15 +20,13 @@ namespace VfioAp.Core.Sysfs
         /// <summary>Expands each query's pattern (<c>*</c> matches within one path segment, as a shell glob) and reads every match.</summary>
         SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries);
 
-        /// <summary>Writes one attribute as <c>echo value &gt; path</c> would; returns <see cref="Errno.None"/> or the errno.</summary>
-        Errno Write(string path, string value);
-
         /// <summary>
         /// Runs a plan under the host's AP configuration lock, in one round trip: take the lock (or throw
         /// <see cref="Locking.ApConfigLockException"/>, nothing written), re-read the request's preconditions and, when one
         /// changed, write nothing and answer <see cref="PlanRunResult.Conflicts"/>; else the writes in order, stopping at the
         /// first failure; then (written or not) the request's reads, so a plan is applied and verified in one SSH
-        /// command; then release. There is no door to run writes without the lock and the preconditions.
+        /// command; then release. There is no door to run writes without the lock and the preconditions: even a single
+        /// write is a one-step plan, so nothing this module writes can slip between another writer's read and write.
         /// </summary>
         PlanRunResult RunPlan(PlanRequest request);
     }

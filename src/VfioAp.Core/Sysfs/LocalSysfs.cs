@@ -95,12 +95,6 @@ namespace VfioAp.Core.Sysfs
             return reader.ReadToEnd();
         }
 
-        public Errno Write(string path, string value)
-        {
-            RoundTrips++;
-            return WriteOne(path, value);
-        }
-
         private Errno WriteOne(string path, string value)
         {
             // Like `echo value > attr`: one write(2) of the whole value with its newline, so the kernel's store sees it at once.
