@@ -4,6 +4,7 @@ using System.Linq;
 using VfioAp.Core.Model;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
+using VfioAp.Core.Tests;
 using VfioAp.Ssh;
 using Xunit.Abstractions;
 

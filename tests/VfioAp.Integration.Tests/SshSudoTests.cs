@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.Core.Tests;
 using VfioAp.Ssh;
 
 namespace VfioAp.Integration.Tests

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
+using VfioAp.Core.Tests;
 using VfioAp.Ssh;
 
 namespace VfioAp.Integration.Tests

@@ -37,7 +37,7 @@ namespace VfioAp.PowerShell.Arguments
             var sessions = LanguagePrimitives.GetEnumerable(given) is IEnumerable many
                 ? many.Cast<object>().Select(o => (o as PSObject)?.BaseObject ?? o).OfType<ApSession>().ToList()
                 : new[] { (given as PSObject)?.BaseObject ?? given }.OfType<ApSession>().ToList();
-            return sessions.Count > 0 ? sessions : ApSessionRegistry.All().Where(s => s.State != ApSessionState.Closed);
+            return sessions.Count > 0 ? sessions : ApSessionRegistry.Open();
         }
     }
 }

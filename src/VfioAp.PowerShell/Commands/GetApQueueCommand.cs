@@ -46,7 +46,7 @@ namespace VfioAp.PowerShell.Commands
 
         protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
 
-        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(m => m.ToString("D")))) + "|" + GuestKey;
+        protected override string QueryKey => MdevKey(Mdev) + "|" + GuestKey;
 
         protected override HostQuery CreateQuery()
         {

@@ -26,7 +26,7 @@ namespace VfioAp.PowerShell.Commands
         // Queue details give each mdev's InUse (a queue's vfio_ap status "in use" means a guest runs on it).
         protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
 
-        protected override string QueryKey => (Uuid is null ? "" : string.Join(",", Uuid.Select(u => u.ToString("D")))) + "|" + GuestKey;
+        protected override string QueryKey => MdevKey(Uuid) + "|" + GuestKey;
 
         protected override HostQuery CreateQuery()
         {

@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Management.Automation;
 using VfioAp.PowerShell.Arguments;
 
@@ -19,6 +18,6 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
-        protected override string QueryKey => (Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")))) + "|" + GuestKey;
+        protected override string QueryKey => MdevKey(Mdev) + "|" + GuestKey;
     }
 }

@@ -31,12 +31,6 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public Guid[]? Mdev { get; set; }
 
-
-
-
-
-
-
         /// <summary>Return every finding (errors and what the guest would lose) instead of $true/$false.</summary>
         [Parameter]
         public SwitchParameter Detailed { get; set; }
@@ -46,7 +40,7 @@ namespace VfioAp.PowerShell.Commands
 
         protected override SnapshotParts Parts => MatrixPlanner.VerifyParts | SnapshotParts.Guests;  // libvirt's files name the VM in refusals
 
-        protected override string QueryKey => Mdev is null ? "" : string.Join(",", Mdev.Select(u => u.ToString("D")));
+        protected override string QueryKey => MdevKey(Mdev);
 
         protected override HostQuery CreateQuery()
         {

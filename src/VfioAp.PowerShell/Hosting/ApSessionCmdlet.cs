@@ -42,6 +42,9 @@ namespace VfioAp.PowerShell.Hosting
         /// </summary>
         protected virtual string QueryKey => string.Empty;
 
+        /// <summary>Part of <see cref="QueryKey"/>: the mdev UUIDs of this call (-Mdev/-Uuid, often bound from the pipeline).</summary>
+        protected static string MdevKey(Guid[]? mdevs) => mdevs is null ? "" : string.Join(",", mdevs.Select(u => u.ToString("D")));
+
         /// <summary>Called on the pipeline thread after every host has finished, before the cmdlet ends.</summary>
         protected virtual void EndOfHosts() { }
 

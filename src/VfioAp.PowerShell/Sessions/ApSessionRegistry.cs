@@ -27,6 +27,9 @@ namespace VfioAp.PowerShell.Sessions
             lock (Gate) return Sessions.Values.ToList();
         }
 
+        /// <summary>The sessions not closed yet (what Tab completion offers).</summary>
+        public static IReadOnlyList<ApSession> Open() => All().Where(s => s.State != ApSessionState.Closed).ToList();
+
         public static ApSession? Find(int id)
         {
             lock (Gate) return Sessions.TryGetValue(id, out var s) ? s : null;

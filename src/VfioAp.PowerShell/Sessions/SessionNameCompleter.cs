@@ -17,9 +17,8 @@ namespace VfioAp.PowerShell.Sessions
                                                               CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             var word = (wordToComplete ?? "").Trim('\'', '"');
-            foreach (var session in ApSessionRegistry.All())
+            foreach (var session in ApSessionRegistry.Open())
             {
-                if (session.State == ApSessionState.Closed) continue;
                 if (!session.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase) && word != session.Id.ToString()) continue;
                 yield return new CompletionResult($"(Get-ApSession -Id {session.Id})", session.Name, CompletionResultType.ParameterValue,
                     $"Session {session.Id} '{session.Name}': {session.Kind} {session.ComputerName}");
