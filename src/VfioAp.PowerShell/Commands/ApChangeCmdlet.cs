@@ -1,28 +1,28 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Text;
 using System.Threading;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
-using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
+using VfioAp.PowerShell.Threading;
 
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>
     /// Base of the cmdlets that change hosts. For each pipeline record it reads every session's snapshot (in parallel,
     /// one batch each), then on the pipeline thread lets the cmdlet check and plan the change for each host — refusing
-    /// bad input before anything is written — and asks ShouldProcess with every sysfs write of the plan listed
-    /// (-WhatIf shows them and stops there), then applies the approved plans (in parallel, one round trip each that
-    /// writes and verifies), and reports each host's outcome: the cmdlet's output, or an error record with a stable id
-    /// saying which write failed with which errno, what it means, and what was applied and rolled back.
+    /// bad input before anything is written — and asks ShouldProcess with every step of the plan listed (-WhatIf shows
+    /// them and stops there), then hands the approved plans to the change engine (in parallel, one engine per host),
+    /// and reports each host's outcome: the cmdlet's output, or an error record with a stable id saying which step
+    /// failed with which errno, what it means, and what was applied and rolled back.
     /// Same -Session, -InputObject and -ThrottleLimit as the reading cmdlets.
     /// </summary>
     public abstract class ApChangeCmdlet : ParallelHostCmdlet
@@ -72,145 +72,93 @@ namespace VfioAp.PowerShell.Commands
                         approved.Add(change);
                 }
             }
-            // 3. Apply (in parallel, one round trip per plan unless a conflict or a rollback needs more) and report.
-            foreach (var result in ApplyAll(approved)) Report(result);
+            // 3. Apply (in parallel, one engine per host) and report.
+            foreach (var (change, result) in ApplyAll(approved)) Report(change, result);
             if (_stop.IsCancellationRequested) throw new PipelineStoppedException();
         }
 
-        /// <summary>
-        /// Reads the hosts on up to -ThrottleLimit threads; a host that fails is reported once and left out. Ctrl+C does
-        /// not abandon the wait: a plan in flight finishes, or is rolled back, before the pipeline stops, so no host is
-        /// left half-changed by an interrupted cmdlet.
-        /// </summary>
+        /// <summary>Reads the hosts on up to -ThrottleLimit threads; a host that fails is reported once and left out.</summary>
         private Dictionary<ApSession, (HostSnapshot Snapshot, SysfsReadResult Raw)> ReadAll(IReadOnlyList<ApSession> sessions)
         {
             var reads = new Dictionary<ApSession, (HostSnapshot, SysfsReadResult)>();
             if (sessions.Count == 0) return reads;
             var parts = Parts;
-            using var fanOut = new HostFanOut(ThrottleLimit);
+            using var fanOut = new WorkerFanOut<ApSession, (HostSnapshot Snapshot, SysfsReadResult Raw)>(ThrottleLimit, "VfioAp host read");
             foreach (var s in sessions)
             {
                 var session = s;
                 fanOut.Enqueue(session, () =>
                 {
                     var (snapshot, raw) = HostReader.ReadWithAnswers(session.Sysfs, parts);
-                    return new object[] { Remember(session, snapshot, parts), raw };
+                    return (Remember(session, snapshot, parts), raw);
                 });
             }
             string title = MyInvocation.MyCommand.Name + ": reading hosts";
             foreach (var outcome in Outcomes(fanOut, wait: true, title))
-                if (Succeeded(outcome)) reads[outcome.Session] = ((HostSnapshot)outcome.Results![0], (SysfsReadResult)outcome.Results[1]);
+                if (Succeeded(outcome)) reads[outcome.Key] = outcome.Value;
             EndProgress(fanOut, title);
             return reads;
         }
 
         /// <summary>
-        /// Runs the approved changes on dedicated threads (at most -ThrottleLimit at once, never the thread pool), while
-        /// the pipeline thread shows each wait for a host's lock with Write-Progress and collects the results in order.
+        /// Runs the approved changes through the change engine, one host per worker (at most -ThrottleLimit at once,
+        /// never the thread pool), while the pipeline thread shows each wait for a host's lock with Write-Progress. Ctrl+C
+        /// does not abandon the workers: a wait for the lock ends at once, a plan in flight finishes or is rolled back, so
+        /// no host is left half-changed by an interrupted cmdlet.
         /// </summary>
-        private List<ChangeResult> ApplyAll(IReadOnlyList<HostChange> approved)
+        private List<(HostChange Change, ChangeResult Result)> ApplyAll(IReadOnlyList<HostChange> approved)
         {
-            var results = new List<ChangeResult>();
+            var results = new List<(HostChange, ChangeResult)>();
             if (approved.Count == 0) return results;
             var bySession = approved.GroupBy(c => c.Session).ToList();
-            var pending = new ConcurrentQueue<IGrouping<ApSession, HostChange>>(bySession);
-            using var events = new BlockingCollection<object>();
-            var runner = new ChangeRunner(Parts, TimeSpan.FromSeconds(LockTimeout), _stop.Token, wait => events.Add(wait));
-            int workers = Math.Min(ThrottleLimit, bySession.Count);
-            for (int i = 0; i < workers; i++)
+            var timeout = TimeSpan.FromSeconds(LockTimeout);
+            bool progressShown = false;
+            string title = MyInvocation.MyCommand.Name + ": waiting for the AP configuration lock";
+            using var fanOut = new WorkerFanOut<ApSession, List<(HostChange, ChangeResult)>>(ThrottleLimit, "VfioAp apply");
+            foreach (var group in bySession)
             {
-                new Thread(() =>
-                {
-                    while (pending.TryDequeue(out var group))
-                        events.Add(group.Select(runner.Apply).ToList());
-                }) { IsBackground = true, Name = "VfioAp apply" }.Start();
+                var changes = group.ToList();
+                var engine = new ChangeEngine(group.Key.Reach.Changes, Parts, timeout, _stop.Token,
+                    wait => fanOut.Post(() => { progressShown = true; ShowWait(title, wait); }));
+                fanOut.Enqueue(group.Key, () => changes.Select(c => (c, engine.Apply(c.Planned))).ToList());
             }
-            var byHost = Collect(events, bySession.Count);
+            var byHost = new Dictionary<ApSession, List<(HostChange, ChangeResult)>>();
+            while (fanOut.TryTake(wait: true, out var done))
+                if (done!.Failure is null) byHost[done.Key] = done.Value;
+                else WriteError(done.Key.FailureOf(done.Failure).ToErrorRecord(done.Key));
+            if (progressShown) WriteProgress(new ProgressRecord(ProgressId + 1, title, "Done") { RecordType = ProgressRecordType.Completed });
             foreach (var g in bySession)
                 if (byHost.TryGetValue(g.Key, out var list)) results.AddRange(list);
             return results;
         }
 
-        /// <summary>The workers' results per host; meanwhile each wait for a host's lock is shown with Write-Progress.</summary>
-        private Dictionary<ApSession, List<ChangeResult>> Collect(BlockingCollection<object> events, int hosts)
-        {
-            int hostsDone = 0;
-            bool progressShown = false;
-            string title = MyInvocation.MyCommand.Name + ": waiting for the AP configuration lock";
-            var byHost = new Dictionary<ApSession, List<ChangeResult>>();
-            // Ctrl+C does not abandon the workers: a wait for the lock ends at once, a plan in flight finishes or is rolled back.
-            foreach (var e in events.GetConsumingEnumerable())
+        private void ShowWait(string title, LockWait wait) =>
+            WriteProgress(new ProgressRecord(ProgressId + 1, title, wait.ToString())
             {
-                if (e is LockWait wait)
-                {
-                    progressShown = true;
-                    WriteProgress(new ProgressRecord(ProgressId + 1, title, wait.ToString())
-                    {
-                        PercentComplete = wait.Timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(100, wait.Waited.TotalMilliseconds * 100 / wait.Timeout.TotalMilliseconds),
-                        SecondsRemaining = (int)Math.Max(0, (wait.Timeout - wait.Waited).TotalSeconds),
-                    });
-                    continue;
-                }
-                var list = (List<ChangeResult>)e;
-                if (list.Count > 0) byHost[list[0].Change.Session] = list;
-                if (++hostsDone == hosts) break;
-            }
-            if (progressShown) WriteProgress(new ProgressRecord(ProgressId + 1, title, "Done") { RecordType = ProgressRecordType.Completed });
-            return byHost;
-        }
+                PercentComplete = wait.Timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(100, wait.Waited.TotalMilliseconds * 100 / wait.Timeout.TotalMilliseconds),
+                SecondsRemaining = (int)Math.Max(0, (wait.Timeout - wait.Waited).TotalSeconds),
+            });
 
-        private void Report(ChangeResult result)
+        private void Report(HostChange change, ChangeResult result)
         {
-            var change = result.Change;
             var host = change.Session.ComputerName;
-            if (result.Outcome != null)
+            var plan = result.Change.Plan;
+            if (result.Outcome is { Succeeded: true } outcome)
             {
-                Report(change, result.Outcome);
+                WriteVerbose($"Host '{host}': {plan.Summary}: {plan.Steps.Count} step(s) applied and verified in {outcome.RoundTrips} round trip(s).");
+                if (change.Warnings != null)
+                    foreach (var w in change.Warnings(outcome)) WriteWarning(w);
+                WriteOutput(change, outcome);
                 return;
             }
             if (result.NothingLeft)
             {
-                WriteVerbose($"Host '{host}': planned again after another writer's change: {change.Plan.Summary}.");
+                WriteVerbose($"Host '{host}': planned again after another writer's change: {plan.Summary}.");
                 WriteOutput(change, null);
                 return;
             }
-            if (result.Refused is { } refused)
-            {
-                if (refused.Problem != null)
-                    WriteError(new VfioApException(VfioApErrorId.ConcurrentChange, ErrorCategory.ResourceBusy,
-                        $"Host '{host}': {refused.Problem} (changed by another writer while this change waited its turn). Nothing was written.",
-                        "Read the host again (Get-VfioApMdev) and decide whether the change is still wanted.", host).ToErrorRecord(change.ErrorTarget));
-                else
-                    WriteRefusals(refused.Refusals, result.RefusedSnapshot!, refused.What + " (planned again after another writer's change)", change.ErrorTarget, change.Session, refused.Plan);
-                return;
-            }
-            if (result.Conflicts != null)
-            {
-                WriteError(new VfioApException(VfioApErrorId.ConcurrentChange, ErrorCategory.ResourceBusy,
-                    $"Host '{host}': {change.Plan.Summary}: other writers changed {string.Join(", ", result.Conflicts.Select(p => change.Session.Sysfs.Root.TrimEnd('/') + "/" + p))} " +
-                    $"each time before this change got the host's AP configuration lock ({result.Attempts} tries, each planned again from a fresh read). Nothing was written.",
-                    "Run the command again when the other writers are done; Get-VfioApMdev shows the host as it is now.", host).ToErrorRecord(change.ErrorTarget));
-                return;
-            }
-            var failure = result.Failure!;
-            if (failure is ApConfigLockException lockFailure)
-            {
-                if (lockFailure.Failure == ApConfigLockFailure.Cancelled) return;
-                WriteError(LockFailure.ToException(lockFailure, change.Plan.Summary).ToErrorRecord(change.ErrorTarget));
-                return;
-            }
-            Lost(change, failure);
-        }
-
-        /// <summary>The plan's round trip broke off: what was applied is not known, so say so and how to find out.</summary>
-        private void Lost(HostChange change, Exception failure)
-        {
-            var host = change.Session.ComputerName;
-            WriteError(new VfioApException(VfioApErrorId.WriteFailed, ErrorCategory.WriteError,
-                $"Host '{host}': {change.Plan.Summary}: the round trip that writes and verifies the plan failed ({failure.GetType().Name}: {failure.Message}); " +
-                "some of its writes may have been applied and none was rolled back.",
-                "Read the host again (Get-VfioApMdev, Get-ApBusConfig), then run the command again: it writes only what is still missing.",
-                host, null, Errno.None, failure).ToErrorRecord(change.ErrorTarget));
+            var errors = ChangeFailure.Of(result, host, change.Session.Sysfs.Root, plan.Summary, change.ErrorTarget as Guid?, out _);
+            foreach (var e in errors) WriteError(e.ToErrorRecord(change.ErrorTarget));
         }
 
         protected override void EndProcessing()
@@ -220,32 +168,15 @@ namespace VfioAp.PowerShell.Commands
 
         protected override void ReleaseResources() => _stop.Dispose();
 
-        /// <summary>The -WhatIf / -Confirm text: the plan and every write with what it does.</summary>
+        /// <summary>The -WhatIf / -Confirm text: the plan and each of its steps as the shell command an admin would type, with what it does.</summary>
         private static string Describe(HostChange change)
         {
-            var root = change.Session.Sysfs.Root.TrimEnd('/');
+            var root = change.Session.Sysfs.Root;
             var text = new StringBuilder();
             text.Append($"Host '{change.Session.ComputerName}': {change.Plan.Summary}:");
-            foreach (var w in change.Plan.Writes)
-                text.Append($"\n  echo {w.Value} > {root}/{w.Path}    # {w.Description}");
+            foreach (var step in change.Plan.Steps)
+                text.Append($"\n  {step.ShellForm(root)}    # {step.Description}");
             return text.ToString();
-        }
-
-        private void Report(HostChange change, PlanOutcome outcome)
-        {
-            var host = change.Session.ComputerName;
-            if (outcome.Succeeded)
-            {
-                WriteVerbose($"Host '{host}': {change.Plan.Summary}: {outcome.Plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
-                if (change.Warnings != null)
-                    foreach (var w in change.Warnings(outcome)) WriteWarning(w);
-                WriteOutput(change, outcome);
-                return;
-            }
-            var failure = FailedPlan.Describe(outcome, change.Before);
-            WriteError(PlanErrors.ToException(failure).ToErrorRecord(change.ErrorTarget));
-            if (outcome.RollbackFailed)
-                WriteError(PlanErrors.RollbackFailed(host, $"the failed change '{change.Plan.Summary}'", outcome, failure).ToErrorRecord(change.ErrorTarget));
         }
 
         private void WriteOutput(HostChange change, PlanOutcome? outcome)
@@ -264,9 +195,8 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>Refusals found before writing, each naming the write the kernel would have refused where one can be named.</summary>
         private protected void WriteRefusals(IReadOnlyList<MatrixFinding> errors, HostSnapshot snapshot, string what, object target, ApSession session, WritePlan plan)
         {
-            var root = session.Sysfs.Root.TrimEnd('/') + "/";
-            foreach (var (finding, write) in RefusedWrite.For(errors, snapshot, target is Guid g ? g : (Guid?)null, plan))
-                WriteRefusal(finding, snapshot, what, target, write is null ? null : root + write.Path, write?.Value);
+            foreach (var e in ChangeFailure.Refusals(errors, snapshot, what, session.Sysfs.Root, target is Guid g ? g : (Guid?)null, plan))
+                WriteError(e.ToErrorRecord(target));
         }
     }
 }
