@@ -61,9 +61,21 @@ namespace VfioAp.Core.Changes
                 return new PlanOutcome(plan, sysfs, run, afterRun, verification, Array.Empty<RollbackStep>(), restore, afterRun, roundTrips);
             }
 
+            var (steps, after, extraTrips) = Rollback(sysfs, undo, undoPreconditions, verifyQueries, parts, options, afterRun);
+            string? restored = after is null ? "the host could not be read back after the rollback" : plan.VerifyRestored(after);
+            return new PlanOutcome(plan, sysfs, run, afterRun, verification, steps, restored, after, roundTrips + extraTrips);
+        }
+
+        /// <summary>
+        /// Runs the undo steps, each round trip under the lock; an undo step that fails does not stop the rest (tried in
+        /// further round trips), a lost connection or a host changed by someone else since the writes does.
+        /// </summary>
+        private static (List<RollbackStep> Steps, HostSnapshot? After, int RoundTrips) Rollback(ISysfs sysfs, IReadOnlyList<PlanStep> undo,
+            IReadOnlyList<SysfsPrecondition> undoPreconditions, IReadOnlyList<SysfsQuery> verifyQueries, SnapshotParts parts, PlanRunOptions options, HostSnapshot? afterRun)
+        {
             var steps = new List<RollbackStep>();
             HostSnapshot? after = afterRun;
-            int next = 0;
+            int next = 0, roundTrips = 0;
             while (next < undo.Count)
             {
                 var remaining = undo.Skip(next).ToList();
@@ -103,8 +115,7 @@ namespace VfioAp.Core.Changes
                     break;
                 }
             }
-            string? restored = after is null ? "the host could not be read back after the rollback" : plan.VerifyRestored(after);
-            return new PlanOutcome(plan, sysfs, run, afterRun, verification, steps, restored, after, roundTrips);
+            return (steps, after, roundTrips);
         }
 
         /// <summary>What the file steps were planned from: each file's text then (or its absence), compared under the lock.</summary>

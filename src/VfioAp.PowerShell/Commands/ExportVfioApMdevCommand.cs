@@ -12,6 +12,8 @@ using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
 
+using VfioAp.PowerShell.Hosting;
+
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>The formats Export-VfioApMdev writes and Import-VfioApMdev reads.</summary>

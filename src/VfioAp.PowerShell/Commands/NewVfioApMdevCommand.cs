@@ -9,6 +9,8 @@ using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Sessions;
 
+using VfioAp.PowerShell.Hosting;
+
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>

@@ -10,6 +10,8 @@ using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
 
+using VfioAp.PowerShell.Hosting;
+
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>

@@ -11,6 +11,8 @@ using VfioAp.PowerShell.Sessions;
 
 using VfioAp.PowerShell.Arguments;
 
+using VfioAp.PowerShell.Hosting;
+
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>

@@ -59,7 +59,7 @@ namespace VfioAp.PowerShell.Errors
             // The plan's round trip broke off: what was applied is not known, so say so and how to find out.
             return new[] { new VfioApException(VfioApErrorId.WriteFailed, ErrorCategory.WriteError,
                 $"Host '{host}': {plan.Summary}: the round trip that writes and verifies the plan failed ({failure.GetType().Name}: {failure.Message}); " +
-                "some of its steps may have been applied and none was rolled back.",
+                "some of its writes may have been applied and none was rolled back.",
                 "Read the host again (Get-VfioApMdev, Get-ApBusConfig), then run the command again: it writes only what is still missing.",
                 host, null, Errno.None, failure) };
         }

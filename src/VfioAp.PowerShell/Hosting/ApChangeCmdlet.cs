@@ -10,11 +10,10 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
 using VfioAp.PowerShell.Threading;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// Base of the cmdlets that change hosts. For each pipeline record it reads every session's snapshot (in parallel,
@@ -145,7 +144,7 @@ namespace VfioAp.PowerShell.Commands
             var plan = result.Change.Plan;
             if (result.Outcome is { Succeeded: true } outcome)
             {
-                WriteVerbose($"Host '{host}': {plan.Summary}: {plan.Steps.Count} step(s) applied and verified in {outcome.RoundTrips} round trip(s).");
+                WriteVerbose($"Host '{host}': {plan.Summary}: {plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
                 if (change.Warnings != null)
                     foreach (var w in change.Warnings(outcome)) WriteWarning(w);
                 WriteOutput(change, outcome);

@@ -6,7 +6,7 @@ using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// One planned change of one host as a cmdlet hands it to the change engine: the engine's part

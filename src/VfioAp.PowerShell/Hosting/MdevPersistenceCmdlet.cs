@@ -8,10 +8,9 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// What Export-, Import- and Compare-VfioApMdev share: the hosts of the invocation (sessions, or this machine),
