@@ -71,6 +71,23 @@ namespace VfioAp.Core.Model
         /// <summary>Why the kernel log is not there ("kernel log not readable …"), or null.</summary>
         public string? KernelLogNote { get; init; }
 
+        /// <summary>
+        /// Which parts of the host the snapshot was read with. A cmdlet reads only what its objects need, so a list of
+        /// a part not read is empty, not the host's: <see cref="Require"/> refuses to derive anything from it.
+        /// Snapshots made by hand (tests, the simulator's own) hold everything.
+        /// </summary>
+        public SnapshotParts Parts { get; init; } = SnapshotParts.All;
+
+        /// <summary>True when every part of <paramref name="parts"/> was read.</summary>
+        public bool Has(SnapshotParts parts) => (Parts & parts) == parts;
+
+        /// <summary>Throws when a part <paramref name="purpose"/> derives from was not read: a bug of the caller's part list, never a host's fault.</summary>
+        public void Require(SnapshotParts parts, string purpose)
+        {
+            if (!Has(parts))
+                throw new InvalidOperationException($"The snapshot of host '{ComputerName}' was read without {parts & ~Parts}, which {purpose} needs.");
+        }
+
         /// <summary>The domains whose XML references the mdev, active ones first.</summary>
         public IEnumerable<LibvirtGuest> GuestsOf(Guid mdev) =>
             Guests.Where(g => g.Mdevs.Contains(mdev)).OrderBy(g => !g.IsActive).ThenBy(g => g.Name, StringComparer.Ordinal);

@@ -54,19 +54,55 @@ namespace VfioAp.Core.Model
         public static bool TryParseQueueName(string name, out Apqn apqn)
         {
             apqn = default;
-            if (name.Length != 7 || name[2] != '.') return false;
+            return name.Length == 7 && TryParseQueueName(name, 0, out apqn);
+        }
+
+        private static bool TryParseQueueName(string s, int start, out Apqn apqn)
+        {
+            apqn = default;
+            if (s.Length < start + 7 || s[start + 2] != '.') return false;
             int v = 0;
-            for (int i = 0; i < 7; i++)
+            for (int i = start; i < start + 7; i++)
             {
-                if (i == 2) continue;
-                int d = KernelNumber.Digit(name[i]);
-                if (d < 0 || d > 15 || char.IsUpper(name[i])) return false;
+                if (i == start + 2) continue;
+                int d = KernelNumber.Digit(s[i]);
+                if (d < 0 || d > 15 || char.IsUpper(s[i])) return false;
                 v = v * 16 + d;
             }
             int adapter = v >> 16, domain = v & 0xffff;
             if (domain > DomainId.Max) return false;
             apqn = new Apqn(adapter, domain);
             return true;
+        }
+
+        // "devices/ap/cardXX/XX.YYYY": the card name at 11, the queue name at 18, an attribute after 26.
+        private const string CardPrefix = ApDevices + "/card";
+        private const int QueueNameAt = 18, QueueDirLength = 25;
+
+        /// <summary>
+        /// A queue directory path <c>devices/ap/cardXX/XX.YYYY</c> whose two ids agree. Read without allocating: a
+        /// large host's batch holds 65,536 of them and five times as many attribute paths.
+        /// </summary>
+        public static bool TryParseQueueDir(string path, out Apqn apqn) =>
+            TryParseQueuePrefix(path, out apqn) && path.Length == QueueDirLength;
+
+        /// <summary>The queue a path <c>devices/ap/cardXX/XX.YYYY/attribute</c> belongs to, and whether the attribute is <paramref name="attribute"/> (null: any).</summary>
+        public static bool TryParseQueueAttribute(string path, string? attribute, out Apqn apqn)
+        {
+            if (!TryParseQueuePrefix(path, out apqn) || path.Length <= QueueDirLength + 1 || path[QueueDirLength] != '/') return false;
+            if (attribute is null) return path.IndexOf('/', QueueDirLength + 1) < 0;
+            return path.Length == QueueDirLength + 1 + attribute.Length
+                && string.CompareOrdinal(path, QueueDirLength + 1, attribute, 0, attribute.Length) == 0;
+        }
+
+        private static bool TryParseQueuePrefix(string path, out Apqn apqn)
+        {
+            apqn = default;
+            if (path.Length < QueueDirLength || string.CompareOrdinal(path, 0, CardPrefix, 0, CardPrefix.Length) != 0 || path[QueueNameAt - 1] != '/')
+                return false;
+            int hi = KernelNumber.Digit(path[CardPrefix.Length]), lo = KernelNumber.Digit(path[CardPrefix.Length + 1]);
+            if (hi < 0 || hi > 15 || lo < 0 || lo > 15) return false;
+            return TryParseQueueName(path, QueueNameAt, out apqn) && apqn.Adapter == new ApId(hi * 16 + lo);
         }
 
         /// <summary>The last segment of a path or symlink target (<c>../../bus/ap/drivers/vfio_ap</c> → <c>vfio_ap</c>).</summary>

@@ -18,6 +18,7 @@ namespace VfioAp.Core.Rules
         {
             if (snapshot is null) throw new ArgumentNullException(nameof(snapshot));
             if (mdev is null) throw new ArgumentNullException(nameof(mdev));
+            snapshot.Require(SnapshotParts.QueueBindings | SnapshotParts.Mdevs, "the guest APCB rule");
 
             var prediction = ApcbFilter.Predict(mdev.Matrix, snapshot.HostConfig, snapshot);
             var host = snapshot.ComputerName;

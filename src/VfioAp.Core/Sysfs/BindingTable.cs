@@ -8,14 +8,15 @@ namespace VfioAp.Core.Sysfs
     {
         private readonly QueueBinding[] _binding = new QueueBinding[65536];
         private readonly ApMask[] _usable = new ApMask[256];
-        private readonly Dictionary<int, string> _drivers;
+        private readonly QueueFileTable _files;
 
-        public BindingTable(List<Apqn> queues, Dictionary<int, string> drivers)
+        public BindingTable(List<Apqn> queues, QueueFileTable files)
         {
-            _drivers = drivers;
+            _files = files;
             foreach (var q in queues)
             {
-                var b = !drivers.TryGetValue(q.QueueId, out var d) ? QueueBinding.Unbound
+                var d = files.DriverOf(q);
+                var b = d is null ? QueueBinding.Unbound
                     : d == SysfsLayout.VfioApDriver ? QueueBinding.VfioAp : QueueBinding.OtherDriver;
                 _binding[q.QueueId] = b;
                 if (b == QueueBinding.VfioAp) _usable[q.Adapter.Value] = _usable[q.Adapter.Value].With(q.Domain.Value);
@@ -25,7 +26,7 @@ namespace VfioAp.Core.Sysfs
         public ApMask UsableDomains(ApId adapter) => _usable[adapter.Value];
 
         public QueueBinding BindingOf(Apqn apqn) => _binding[apqn.QueueId];
-        public string? DriverOf(Apqn apqn) => _drivers.TryGetValue(apqn.QueueId, out var d) ? d : null;
+        public string? DriverOf(Apqn apqn) => _files.DriverOf(apqn);
         public bool ResetFailed(Apqn apqn) => false;
     }
 }

@@ -34,12 +34,13 @@ namespace VfioAp.Core.Sysfs
             if ((parts & SnapshotParts.Bus) != 0) q.Add(new SysfsQuery(SysfsLayout.Bindings));
             if ((parts & (SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails)) != 0)
             {
-                q.Add(new SysfsQuery(CardGlob + "/hwtype"));
                 q.Add(new SysfsQuery(QueueGlob, SysfsQueryKind.Exists));
                 q.Add(new SysfsQuery(QueueGlob + "/driver", SysfsQueryKind.Link));
             }
+            // A card's attributes only for cards: a queue list or an APCB needs none of them.
             if ((parts & SnapshotParts.Cards) != 0)
             {
+                q.Add(new SysfsQuery(CardGlob + "/hwtype"));
                 foreach (var a in new[] { "type", "online", "config", "chkstop", "ap_functions", "depth" })
                     q.Add(new SysfsQuery(CardGlob + "/" + a));
                 q.Add(new SysfsQuery(CardGlob + "/driver", SysfsQueryKind.Link));
@@ -62,6 +63,19 @@ namespace VfioAp.Core.Sysfs
             return q;
         }
 
+        /// <summary>
+        /// The parts a batch of <see cref="QueriesFor"/>(<paramref name="asked"/>) holds in full, which the snapshot
+        /// records (<see cref="HostSnapshot.Parts"/>): cards are counted from the queue bindings, and a queue's details
+        /// name the mdev that holds it, so those are read with them.
+        /// </summary>
+        public static SnapshotParts PartsRead(SnapshotParts asked)
+        {
+            var read = asked;
+            if ((asked & (SnapshotParts.Cards | SnapshotParts.QueueDetails)) != 0) read |= SnapshotParts.QueueBindings;
+            if ((asked & SnapshotParts.QueueDetails) != 0) read |= SnapshotParts.Mdevs;
+            return read;
+        }
+
         public static HostSnapshot Read(ISysfs sysfs, SnapshotParts parts = SnapshotParts.All) => ReadWithAnswers(sysfs, parts).Snapshot;
 
         /// <summary>
@@ -81,23 +95,6 @@ namespace VfioAp.Core.Sysfs
         /// <summary>Builds the snapshot from a batch's answers. Public so transports can be tested on recorded answers.</summary>
         public static HostSnapshot Build(string host, string root, SysfsReadResult r, SnapshotParts parts, string? hostRoot = null) =>
             new SnapshotBuilder(host, root, r, parts, hostRoot).Build();
-
-        /// <summary>A queue directory path <c>devices/ap/cardXX/XX.YYYY</c> whose two ids agree.</summary>
-        internal static bool TryQueueDir(string path, out Apqn apqn)
-        {
-            apqn = default;
-            var parts = path.Split('/');
-            return parts.Length == 4 && SysfsLayout.TryParseCardName(parts[2], out var card)
-                && SysfsLayout.TryParseQueueName(parts[3], out apqn) && apqn.Adapter == card;
-        }
-
-        /// <summary>The queue an attribute path <c>devices/ap/cardXX/XX.YYYY/attr</c> belongs to.</summary>
-        internal static bool TryQueueOf(string path, out Apqn apqn)
-        {
-            apqn = default;
-            int last = path.LastIndexOf('/');
-            return last > 0 && TryQueueDir(path.Substring(0, last), out apqn);
-        }
 
         internal static string Join(string root, string path) => root.TrimEnd('/') + "/" + path;
     }

@@ -11,7 +11,8 @@ namespace VfioAp.Core.Sysfs
 {
     /// <summary>
     /// A sysfs tree on this machine: <c>/sys</c> itself, a tree exported from the simulator, or a FUSE mount of one.
-    /// One <see cref="ReadMany"/> call lists each directory at most once, however many queries pass through it.
+    /// One <see cref="ReadMany"/> call lists each directory at most once, however many queries pass through it, and
+    /// reads the files in parallel (<see cref="LocalTreeReader"/>).
     /// </summary>
     public sealed class LocalSysfs : ISysfs, IHostRooted
     {
@@ -34,67 +35,18 @@ namespace VfioAp.Core.Sysfs
 
         private string Full(string relative) => Root == "/" ? "/" + relative : Root + "/" + relative;
 
-        private string FullIn(string baseDir, string relative) => baseDir == "/" ? "/" + relative : baseDir + "/" + relative;
-
         public SysfsReadResult ReadMany(IReadOnlyList<SysfsQuery> queries)
         {
             RoundTrips++;
             return ReadBatch(queries);
         }
 
-        private SysfsReadResult ReadBatch(IReadOnlyList<SysfsQuery> queries)
-        {
-            var listings = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            var entries = new List<SysfsEntry>();
-            var hostListings = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            foreach (var query in queries)
-            {
-                string? baseDir = query.Area == SysfsArea.Host ? HostRoot : Root;
-                if (baseDir is null) continue;  // no host root: no libvirt files, no error
-                foreach (var path in Expand(baseDir, query.Pattern, query.Area == SysfsArea.Host ? hostListings : listings))
-                {
-                    var entry = ReadOne(FullIn(baseDir, path), path, query.Kind, query.Area);
-                    if (entry != null) entries.Add(entry);
-                }
-            }
-            return new SysfsReadResult(entries);
-        }
+        // The batch reader lists, expands and reads in parallel; a plan's precondition reads (one path each) use the
+        // spelled-out read, which answers alike.
+        private SysfsReadResult ReadBatch(IReadOnlyList<SysfsQuery> queries) => new LocalTreeReader(Root, HostRoot).Read(queries);
 
-        private static SysfsEntry? ReadOne(string full, string path, SysfsQueryKind kind, SysfsArea area)
-        {
-            switch (kind)
-            {
-                case SysfsQueryKind.Exists:
-                    return Directory.Exists(full) || File.Exists(full) || ReadLink(full) != null ? new SysfsEntry(path, kind, null, Errno.None, area) : null;
-                case SysfsQueryKind.Link:
-                    var target = ReadLink(full);
-                    return target is null ? null : new SysfsEntry(path, kind, target, Errno.None, area);
-                default:
-                    if (Directory.Exists(full)) return new SysfsEntry(path, kind, null, Errno.EISDIR, area);
-                    if (!File.Exists(full)) return null;
-                    if (PosixFile.Available)
-                    {
-                        var err = PosixFile.ReadAll(full, out var text);
-                        return new SysfsEntry(path, kind, err == Errno.None ? text : null, err, area);
-                    }
-                    try
-                    {
-                        return new SysfsEntry(path, kind, ReadAll(full), Errno.None, area);
-                    }
-                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                    {
-                        return new SysfsEntry(path, kind, null, ErrnoOf(ex), area);
-                    }
-            }
-        }
-
-        private static string ReadAll(string full)
-        {
-            // sysfs reports a size of 4096 for every attribute: read to EOF, never trust the length.
-            using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096);
-            using var reader = new StreamReader(fs, new UTF8Encoding(false));
-            return reader.ReadToEnd();
-        }
+        private static SysfsEntry? ReadOne(string full, string path, SysfsQueryKind kind, SysfsArea area) =>
+            SingleFileRead.ReadOne(full, path, kind, area);
 
         private Errno WriteOne(string path, string value)
         {
@@ -152,52 +104,6 @@ namespace VfioAp.Core.Sysfs
             IOException io when io.HResult > 0 && io.HResult < 4096 => (Errno)io.HResult,
             _ => Errno.EIO,
         };
-
-        private IEnumerable<string> Expand(string baseDir, string pattern, Dictionary<string, string[]> listings)
-        {
-            var segments = pattern.Split('/');
-            var current = new List<string> { "" };
-            foreach (var seg in segments)
-            {
-                var next = new List<string>();
-                bool glob = seg.IndexOf('*') >= 0;
-                foreach (var prefix in current)
-                {
-                    if (!glob)
-                    {
-                        next.Add(prefix.Length == 0 ? seg : prefix + "/" + seg);
-                        continue;
-                    }
-                    foreach (var name in List(baseDir, prefix, listings))
-                        if (SysfsPattern.Matches(seg, name))
-                            next.Add(prefix.Length == 0 ? name : prefix + "/" + name);
-                }
-                current = next;
-                if (current.Count == 0) break;
-            }
-            return current;
-        }
-
-        private string[] List(string baseDir, string dir, Dictionary<string, string[]> listings)
-        {
-            if (listings.TryGetValue(dir, out var names)) return names;
-            var full = dir.Length == 0 ? baseDir : FullIn(baseDir, dir);
-            try
-            {
-                var paths = Directory.Exists(full) ? Directory.GetFileSystemEntries(full) : Array.Empty<string>();
-                names = new string[paths.Length];
-                for (int i = 0; i < paths.Length; i++) names[i] = Path.GetFileName(paths[i]);
-                Array.Sort(names, StringComparer.Ordinal);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                names = Array.Empty<string>();
-            }
-            listings[dir] = names;
-            return names;
-        }
-
-        private static string? ReadLink(string full) => PosixFile.Available ? PosixFile.ReadLink(full) : null;
     }
 
     /// <summary>Shell glob matching for one path segment: <c>*</c> matches any run of characters; a leading dot must be matched literally.</summary>

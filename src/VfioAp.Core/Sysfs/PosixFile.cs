@@ -73,12 +73,39 @@ namespace VfioAp.Core.Sysfs
 
         private static Errno LastErrno() => (Errno)Marshal.GetLastWin32Error();
 
+        // The batch reader's calls (LocalTreeReader): the caller keeps a NUL-terminated path and a pinned buffer per
+        // thread, so a file costs open, read until 0, close and no allocation beyond its value.
+
+        /// <summary>open(2) read-only of a NUL-terminated UTF-8 path; the fd, or -1 with <paramref name="error"/>.</summary>
+        public static int OpenRead(byte[] zpath, out Errno error)
+        {
+            int fd;
+            do { fd = open(zpath, O_RDONLY | O_CLOEXEC); } while (fd < 0 && Marshal.GetLastWin32Error() == EINTR);
+            error = fd < 0 ? LastErrno() : Errno.None;
+            return fd;
+        }
+
+        /// <summary>read(2) into pinned memory, retried on EINTR; the byte count, or -1 with <paramref name="error"/>.</summary>
+        public static long Read(int fd, IntPtr into, int count, out Errno error)
+        {
+            long n;
+            do { n = read(fd, into, (IntPtr)count); } while (n < 0 && Marshal.GetLastWin32Error() == EINTR);
+            error = n < 0 ? LastErrno() : Errno.None;
+            return n;
+        }
+
+        public static void Close(int fd) => close(fd);
+
+        /// <summary>readlink(2) of a NUL-terminated path into <paramref name="target"/>; the length, or -1.</summary>
+        public static int ReadLink(byte[] zpath, byte[] target) => (int)readlink(zpath, target, (IntPtr)target.Length);
+
         // netstandard2.0 cannot marshal UTF-8 strings; pass NUL-terminated bytes.
         private static byte[] Z(string s) => Encoding.UTF8.GetBytes(s + "\0");
 
         [DllImport("libc", SetLastError = true)] private static extern int open(byte[] path, int flags);
         [DllImport("libc", SetLastError = true)] private static extern long read(int fd, byte[] buf, IntPtr count);
         [DllImport("libc", SetLastError = true)] private static extern long write(int fd, byte[] buf, IntPtr count);
+        [DllImport("libc", SetLastError = true)] private static extern long read(int fd, IntPtr buf, IntPtr count);
         [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
         [DllImport("libc", SetLastError = true)] private static extern long readlink(byte[] path, byte[] buf, IntPtr bufsiz);
     }

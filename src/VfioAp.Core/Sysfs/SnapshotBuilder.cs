@@ -21,10 +21,9 @@ namespace VfioAp.Core.Sysfs
         private readonly List<string> _warnings = new List<string>();
         private IReadOnlyList<LibvirtDomainRecord> _domains = Array.Empty<LibvirtDomainRecord>();
         private readonly Dictionary<Guid, List<LibvirtDomainRecord>> _guestsOf = new Dictionary<Guid, List<LibvirtDomainRecord>>();
-        private readonly Dictionary<int, string> _queueStatus = new Dictionary<int, string>();
         private readonly List<VfioApMdev> _mdevs = new List<VfioApMdev>();
-        private readonly Dictionary<int, string> _drivers = new Dictionary<int, string>();
-        private readonly List<Apqn> _queueIds = new List<Apqn>();
+        private QueueFileTable _queueFiles = null!;
+        private List<Apqn> _queueIds = new List<Apqn>();
         private readonly Dictionary<Guid, ApMatrix> _prediction = new Dictionary<Guid, ApMatrix>();
         private ApBusConfig _bus = null!;
 
@@ -44,20 +43,25 @@ namespace VfioAp.Core.Sysfs
             ReadDomains();
             _bus = ReadBus();
             bool vfioLoaded = _r[SysfsLayout.ApDrivers + "/" + SysfsLayout.VfioApDriver]?.Ok == true;
-            if (Has(SnapshotParts.QueueDetails)) ReadQueueStatus();
+            _queueFiles = new QueueFileTable(_r);
             int? available = null;
             if (Has(SnapshotParts.Mdevs | SnapshotParts.QueueDetails))
             {
                 available = Optional(SysfsLayout.MdevAvailableInstances, SysfsFormat.ParseInt);
                 ReadMdevs();
             }
-            if (Has(SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails)) ReadQueueDevices();
+            if (Has(SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails)) _queueIds = _queueFiles.Queues;
             if (Has(SnapshotParts.QueueDetails)) Predict();
             var queues = ReadQueues();
             var cards = Has(SnapshotParts.Cards) ? ReadCards() : new List<ApCard>();
             var guests = Guests();
             var (log, logNote) = Has(SnapshotParts.KernelLog) ? ReadKernelLog() : (null, null);
-            return new HostSnapshot(_host, _bus, cards, queues, _mdevs, available, vfioLoaded, null, guests, _warnings) { KernelLog = log, KernelLogNote = logNote };
+            return new HostSnapshot(_host, _bus, cards, queues, _mdevs, available, vfioLoaded, null, guests, _warnings)
+            {
+                KernelLog = log,
+                KernelLogNote = logNote,
+                Parts = HostReader.PartsRead(_parts),
+            };
         }
 
         private void ReadDomains()
@@ -93,16 +97,6 @@ namespace VfioAp.Core.Sysfs
             };
         }
 
-        private void ReadQueueStatus()
-        {
-            foreach (var e in _r.Entries)
-            {
-                if (!e.Ok || e.Kind != SysfsQueryKind.Content || !e.Path.EndsWith("/status", StringComparison.Ordinal)) continue;
-                if (!HostReader.TryQueueOf(e.Path, out var qn)) continue;
-                _queueStatus[qn.QueueId] = SysfsFormat.Line(e.Value!);
-            }
-        }
-
         private void ReadMdevs()
         {
             foreach (var e in _r.Entries)
@@ -123,7 +117,7 @@ namespace VfioAp.Core.Sysfs
             string? guestText = guestEntry is { Ok: true } ? guestEntry.Value : null;
             ApMatrix? guest = guestText is null ? (ApMatrix?)null : Parse(dir + "/guest_matrix", (t, s) => SysfsFormat.ParseMatrix(t, s));
             var full = new ApMatrix(matrix.Adapters, matrix.Domains, cdoms);
-            bool used = full.Apqns().Any(q => _queueStatus.TryGetValue(q.QueueId, out var st) && st == "in use");
+            bool used = full.Apqns().Any(q => _queueFiles.Of(q).Status == "in use");
             _guestsOf.TryGetValue(uuid, out var holders);
             // The active domain first: it is the one QEMU opened the mdev for.
             var names = holders?.OrderBy(d => d.State == GuestStates.ShutOff).ThenBy(d => d.Name, StringComparer.Ordinal).Select(d => d.Name).ToList() ?? new List<string>();
@@ -144,22 +138,10 @@ namespace VfioAp.Core.Sysfs
             };
         }
 
-        /// <summary>Every directory matching cardXX/XX.YYYY is a queue device; its driver link names its driver.</summary>
-        private void ReadQueueDevices()
-        {
-            foreach (var e in _r.Entries)
-            {
-                if (!e.Path.StartsWith(SysfsLayout.ApDevices + "/card", StringComparison.Ordinal)) continue;
-                if (e.Kind == SysfsQueryKind.Exists && e.Ok && HostReader.TryQueueDir(e.Path, out var qd)) _queueIds.Add(qd);
-                else if (e.Kind == SysfsQueryKind.Link && e.Ok && e.Path.EndsWith("/driver", StringComparison.Ordinal) && HostReader.TryQueueOf(e.Path, out var ql))
-                    _drivers[ql.QueueId] = SysfsLayout.LastSegment(e.Value!);
-            }
-        }
-
         /// <summary>Each mdev's guest matrix: what the kernel reports, or else what the APCB rule predicts.</summary>
         private void Predict()
         {
-            var states = new BindingTable(_queueIds, _drivers);
+            var states = new BindingTable(_queueIds, _queueFiles);
             var hostConfig = HostApConfig.From(_bus);
             foreach (var m in _mdevs)
                 _prediction[m.Uuid] = m.GuestMatrix ?? ApcbFilter.Predict(m.Matrix, hostConfig, states).Guest;
@@ -167,50 +149,57 @@ namespace VfioAp.Core.Sysfs
 
         private List<ApQueue> ReadQueues()
         {
-            var holder = new Dictionary<int, Guid>();
+            var holder = new Dictionary<int, VfioApMdev>();
             foreach (var m in _mdevs)
                 foreach (var a in m.Matrix.Adapters)
                     foreach (var d in m.Matrix.Domains)
-                        holder[(a << 8) | d] = m.Uuid;
-            var queues = new List<ApQueue>();
+                        holder[(a << 8) | d] = m;
+            var queues = new List<ApQueue>(_queueIds.Count);
             foreach (var qn in _queueIds)
-            {
-                Guid? assigned = holder.TryGetValue(qn.QueueId, out var u) ? u : (Guid?)null;
-                queues.Add(ReadQueue(qn, assigned));
-            }
+                queues.Add(ReadQueue(qn, holder.TryGetValue(qn.QueueId, out var m) ? m : null));
             return queues;
         }
 
-        private ApQueue ReadQueue(Apqn qn, Guid? assigned)
+        private ApQueue ReadQueue(Apqn qn, VfioApMdev? assigned)
         {
-            string qdir = SysfsLayout.QueueDir(qn);
-            _drivers.TryGetValue(qn.QueueId, out var driver);
+            var files = _queueFiles.Of(qn);
             bool? config = null, chkstop = null, online = null;
             string? status = null;
             bool inGuest = false;
             if (Has(SnapshotParts.QueueDetails))
             {
-                config = Optional(qdir + "/config", SysfsFormat.ParseFlag);
-                chkstop = Optional(qdir + "/chkstop", SysfsFormat.ParseFlag);
+                config = QueueFlag(qn, "config", files.Config);
+                chkstop = QueueFlag(qn, "chkstop", files.Checkstop);
                 // zcrypt's online exists only while a zcrypt driver holds the queue; otherwise derive it as zcrypt does.
-                online = Optional(qdir + "/online", SysfsFormat.ParseFlag) ?? (config.HasValue ? config.Value && chkstop != true : (bool?)null);
-                _queueStatus.TryGetValue(qn.QueueId, out status);
-                inGuest = assigned.HasValue && _prediction.TryGetValue(assigned.Value, out var g) && g.Adapters.Contains(qn.Adapter) && g.Domains.Contains(qn.Domain);
+                online = QueueFlag(qn, "online", files.Online) ?? (config.HasValue ? config.Value && chkstop != true : (bool?)null);
+                status = files.Status;
+                inGuest = assigned != null && _prediction.TryGetValue(assigned.Uuid, out var g) && g.Adapters.Contains(qn.Adapter) && g.Domains.Contains(qn.Domain);
             }
             return new ApQueue
             {
                 ComputerName = _host,
                 Apqn = qn,
-                Driver = driver,
+                Driver = files.Driver,
                 Config = config,
                 Checkstop = chkstop,
                 Online = online,
                 Status = status,
                 OwnedByHost = _bus.IsHostOwned(qn),
-                AssignedTo = assigned,
+                AssignedTo = assigned?.Uuid,
                 InGuest = inGuest,
-                Guest = assigned.HasValue ? _mdevs.FirstOrDefault(m => m.Uuid == assigned.Value)?.Guest : null,
+                Guest = assigned?.Guest,
             };
+        }
+
+        /// <summary>A queue's 0/1 attribute, null when it was not there; its path is spelled only for a message.</summary>
+        private bool? QueueFlag(Apqn qn, string attribute, string? text)
+        {
+            if (text is null) return null;
+            try { return SysfsFormat.ParseFlag(text, attribute); }
+            catch (FormatException)
+            {
+                return Optional(SysfsLayout.QueueAttribute(qn, attribute), SysfsFormat.ParseFlag);
+            }
         }
 
         private List<ApCard> ReadCards()
@@ -242,7 +231,7 @@ namespace VfioAp.Core.Sysfs
             Driver = _r[dir + "/driver"] is { Ok: true } dl ? SysfsLayout.LastSegment(dl.Value!) : null,
             InHostConfig = _bus.HostAdapters?.Contains(id) ?? true,
             QueueCount = cardQueues?.Count ?? 0,
-            VfioApQueueCount = cardQueues?.Count(q => _drivers.TryGetValue(q.QueueId, out var dn) && dn == SysfsLayout.VfioApDriver) ?? 0,
+            VfioApQueueCount = cardQueues?.Count(q => _queueFiles.DriverOf(q) == SysfsLayout.VfioApDriver) ?? 0,
         };
 
         /// <summary>Each libvirt domain with the APQNs its mdevs give its guest (predicted, or as the kernel reports them).</summary>
