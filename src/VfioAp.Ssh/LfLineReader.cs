@@ -8,6 +8,11 @@ namespace VfioAp.Ssh
     /// Splits a UTF-8 stream into lines at '\n' only (StreamReader.ReadLine also splits at '\r', which would turn a
     /// file's "a\r\n" into "a\n": the remote records must come back byte for byte). Lines are handed out as segments
     /// of an internal buffer, so reading 400,000 records does not allocate 400,000 line strings.
+    /// <para>
+    /// Bounded: a line longer than its limit, or a stream longer than its limit, stops the read with a
+    /// <see cref="RemoteOutputException"/> before it is buffered, so a host that streams bytes without a newline costs
+    /// one line's worth of memory, not everything it sends.
+    /// </para>
     /// </summary>
     public sealed class LfLineReader
     {
@@ -20,8 +25,24 @@ namespace VfioAp.Ssh
         private bool _eof;
         private char[] _partial = new char[256];
         private int _partialLength;
+        private readonly int _maxLine;
+        private readonly long _maxTotal;
 
-        public LfLineReader(Stream stream) => _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        /// <summary>A reader without bounds (a local file the module wrote itself).</summary>
+        public LfLineReader(Stream stream) : this(stream, int.MaxValue, long.MaxValue) { }
+
+        /// <param name="stream">The remote command's stdout.</param>
+        /// <param name="maxLineChars">The longest line taken (UTF-8 decodes to at most one char per byte, so this bounds bytes too).</param>
+        /// <param name="maxTotalBytes">The most bytes read from the stream.</param>
+        public LfLineReader(Stream stream, int maxLineChars, long maxTotalBytes)
+        {
+            _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+            _maxLine = maxLineChars;
+            _maxTotal = maxTotalBytes;
+        }
+
+        /// <summary>Bytes read from the stream so far (the offset the next unread byte has).</summary>
+        public long BytesRead { get; private set; }
 
         /// <summary>
         /// The next line without its '\n' (a last line without '\n' too) as a segment valid until the next call;
@@ -34,6 +55,7 @@ namespace VfioAp.Ssh
                 int nl = Array.IndexOf(_chars, '\n', _start, _end - _start);
                 if (nl >= 0)
                 {
+                    if (nl - _start > _maxLine) throw TooLong();
                     if (_partialLength > 0)
                     {
                         AppendPartial(_chars, _start, nl - _start);
@@ -62,6 +84,9 @@ namespace VfioAp.Ssh
                     return length > 0;
                 }
                 int n = _stream.Read(_bytes, 0, _bytes.Length);
+                if (n > 0 && BytesRead + n > _maxTotal)
+                    throw new RemoteOutputException($"at most {_maxTotal} bytes of output", "more", _maxTotal);
+                if (n > 0) BytesRead += n;
                 if (n <= 0)
                 {
                     _eof = true;
@@ -77,8 +102,12 @@ namespace VfioAp.Ssh
         /// <summary>The next line as a string, or null at the end.</summary>
         public string? ReadLine() => ReadLine(out var b, out int s, out int l) ? new string(b, s, l) : null;
 
+        private RemoteOutputException TooLong() =>
+            new RemoteOutputException($"a line of at most {_maxLine} characters", "a longer one", BytesRead);
+
         private void AppendPartial(char[] source, int start, int count)
         {
+            if ((long)_partialLength + count > _maxLine) throw TooLong();
             if (_partialLength + count > _partial.Length)
                 Array.Resize(ref _partial, Math.Max(_partial.Length * 2, _partialLength + count));
             Array.Copy(source, start, _partial, _partialLength, count);

@@ -31,7 +31,7 @@ namespace VfioAp.Ssh
     /// F                   then, up to an empty path: &lt;dir/member&gt; NUL &lt;content&gt; NUL, member by member, only
     ///                     for files that are not empty; then grep's messages ("grep: &lt;path&gt;: &lt;strerror&gt;"), one
     ///                     line per file it could not read, up to a line holding one NUL
-    /// K                   then, up to an empty path: &lt;link&gt; NUL &lt;target&gt; NUL
+    /// K                   then, up to an empty path: &lt;link&gt; NUL &lt;target&gt; NUL newline
     /// </code>
     /// A file of a P group with neither a record nor a message is empty; "No such file or directory" is a missing
     /// attribute and gives no entry (also for a file whose read says ENOENT, which sysfs does not do).
@@ -216,6 +216,9 @@ namespace VfioAp.Ssh
             while (true)
             {
                 int nul = Array.IndexOf(buf, '\0', i, end - i);
+                // A link pair ends its line (the script's find prints "path NUL target NUL newline"), so the K section
+                // comes as one short line per link, within the reader's line bound, not as one line for the whole host.
+                if (i == end && _nulLinks && !_inContent && (_token is null || _token.Length == 0)) return;
                 if (!_inContent || _nulLinks)
                 {
                     bool empty = _token is null || _token.Length == 0;

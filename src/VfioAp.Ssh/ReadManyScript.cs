@@ -291,7 +291,7 @@ fi
         private static void AppendLinksWithFind(StringBuilder sb)
         {
             sb.Append("printf 'K\\n'; e=\n");
-            sb.Append("[ $# -eq 0 ] || e=$(printf '%s\\0' \"$@\" | xargs -0r sh -c 'exec find \"$@\" -maxdepth 0 -type l -printf \"%p\\0%l\\0\"' sh 2>&1 >&3 | grep -v -e ': No such file or directory$')\n");
+            sb.Append("[ $# -eq 0 ] || e=$(printf '%s\\0' \"$@\" | xargs -0r sh -c 'exec find \"$@\" -maxdepth 0 -type l -printf \"%p\\0%l\\0\\n\"' sh 2>&1 >&3 | grep -v -e ': No such file or directory$')\n");
             sb.Append("printf '\\0\\n'\n");
             sb.Append("if [ -n \"$e\" ]; then\n");
             AppendLinkBatches(sb);

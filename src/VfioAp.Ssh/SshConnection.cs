@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -102,49 +101,87 @@ namespace VfioAp.Ssh
 
         /// <summary>
         /// Runs <paramref name="commandText"/> and hands each stdout line to <paramref name="onLine"/> as it arrives.
-        /// Returns the exit status (null when the server sent none) and stderr. A timeout or a lost connection throws
-        /// <see cref="SshHostException"/> after every line that did arrive was handed over.
+        /// Returns the exit status (null when the server sent none) and stderr (its first
+        /// <see cref="RemoteOutputLimits.KeptStderrBytes"/>). A timeout, a lost connection, or output that breaks its
+        /// bounds or that <paramref name="onLine"/> cannot parse throws <see cref="SshHostException"/> after every line
+        /// that did arrive was handed over; the command is then ended (its connection is closed and reopened on next use).
+        /// <paramref name="timeout"/> bounds the whole call: waiting for output, reading and parsing it, waiting for the exit.
         /// </summary>
-        public (int? ExitStatus, string Stderr) Run(string commandText, string? stdin, LineHandler onLine, TimeSpan timeout)
+        public (int? ExitStatus, string Stderr) Run(string commandText, string? stdin, LineHandler onLine, TimeSpan timeout,
+                                                    RemoteOutputLimits? limits = null, RemoteOutputMeter? meter = null)
         {
+            limits ??= RemoteOutputLimits.Default;
             var cts = new CancellationTokenSource();
             var (cmd, exec) = Start(commandText, cts);
             using (cmd)
             using (cts)
+            using (var watch = new CommandWatchdog(cmd.OutputStream, cmd.ExtendedOutputStream, timeout, limits, () => End(cts)))
             {
+                // A command that fails (connection lost) must not leave the read below waiting for an EOF that never comes.
+                _ = exec.ContinueWith(t => CloseQuietly(cmd.OutputStream), CancellationToken.None,
+                    TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 if (stdin != null)
                 {
                     using var input = cmd.CreateInputStream();
                     var bytes = Utf8.GetBytes(stdin);
                     input.Write(bytes, 0, bytes.Length);
                 }
-                // Set by the timeout's callback, which may still run while the command is awaited below.
-                var timedOut = new StrongBox<int>();
-                ReadOutput(cmd, exec, cts, onLine, timeout, timedOut);
-                bool ranToEnd = WaitQuietly(exec, TimeSpan.FromSeconds(30)) && exec.Status == TaskStatus.RanToCompletion;
-                if (!ranToEnd && (Volatile.Read(ref timedOut.Value) == 1 || exec.IsCanceled))
-                {
-                    Drop();
-                    throw new SshHostException(Host, SshFailure.Timeout,
-                        $"Host {Host}: the remote command did not finish within {timeout.TotalSeconds:0.#} s and was stopped; the connection was closed (it is reopened on next use). " +
-                        "A hung sysfs attribute or an overloaded host can cause this; raise the command timeout if the host is just large and slow.");
-                }
-                if (!ranToEnd)
-                {
-                    Drop();
-                    throw Lost(exec.IsFaulted ? exec.Exception!.GetBaseException() : new TimeoutException("the server did not close the command's channel after its output ended"));
-                }
-                string stderr = "";
+                RemoteOutputException? fault;
                 try
                 {
-                    using var er = new StreamReader(cmd.ExtendedOutputStream, Utf8, false, 4096, leaveOpen: true);
-                    stderr = er.ReadToEnd();
+                    fault = RemoteOutputReader.Read(cmd.OutputStream, onLine, limits, watch, meter);
                 }
-                catch (Exception ex) when (ex is ObjectDisposedException || ex is IOException) { }
+                catch
+                {
+                    // The consumer gave up (a cancelled lock wait): the command must not run on unread.
+                    End(cts);
+                    throw;
+                }
+                if (fault != null)
+                {
+                    End(cts);
+                    throw OutputInvalid(fault, meter?.Bytes ?? fault.Offset);
+                }
+                bool ranToEnd = watch.Stopped == CommandStop.None
+                    && WaitQuietly(exec, Min(TimeSpan.FromSeconds(30), watch.Remaining)) && exec.Status == TaskStatus.RanToCompletion;
+                // The wait above ended with the timeout: that is the timeout, also while only the exit was awaited.
+                if (!ranToEnd && watch.Stopped == CommandStop.None) watch.Check();
+                if (!ranToEnd) throw Stopped(watch, exec, timeout, limits, meter);
                 int? status = cmd.ExitStatus;
-                return (status, stderr);
+                return (status, RemoteOutputReader.ReadStderr(cmd.ExtendedOutputStream, limits.KeptStderrBytes));
             }
         }
+
+        /// <summary>Why a command that did not run to its end stopped, as the exception the caller gets.</summary>
+        private SshHostException Stopped(CommandWatchdog watch, Task exec, TimeSpan timeout, RemoteOutputLimits limits, RemoteOutputMeter? meter)
+        {
+            Drop();
+            if (watch.Stopped == CommandStop.TooMuchOutput)
+                return OutputInvalid(new RemoteOutputException($"at most {limits.MaxTotalBytes} bytes of output and {limits.MaxBufferedStderrBytes} of stderr",
+                    "more than that", meter?.Bytes ?? -1), meter?.Bytes ?? -1);
+            if (watch.Stopped == CommandStop.Timeout || exec.IsCanceled)
+                return new SshHostException(Host, SshFailure.Timeout,
+                    $"Host {Host}: the remote command did not finish within {timeout.TotalSeconds:0.#} s and was stopped{(meter is null ? "" : $" after {meter.Bytes} bytes of output")}; the connection was closed (it is reopened on next use). " +
+                    "A hung sysfs attribute, a remote shell that never ends or an overloaded host can cause this; raise the command timeout if the host is just large and slow.");
+            return Lost(exec.IsFaulted ? exec.Exception!.GetBaseException() : new TimeoutException("the server did not close the command's channel after its output ended"));
+        }
+
+        private SshHostException OutputInvalid(RemoteOutputException fault, long offset) =>
+            new SshHostException(Host, SshFailure.RemoteOutputInvalid,
+                $"Host {Host}: the remote command's output is not what the module's script prints: {fault.Expected}, but found {fault.Found}" +
+                (offset >= 0 ? $" (stopped after {offset} bytes of output)" : "") +
+                ". The command was ended and the connection closed (it is reopened on next use); nothing more was read. " +
+                "A login shell or profile that prints to stdout, a forced command (ForceCommand, command= in authorized_keys) or a wrapper that is not a POSIX sh can cause this.",
+                fault);
+
+        /// <summary>Ends a running command: cancels it and closes the connection, so nothing more is received for it.</summary>
+        private void End(CancellationTokenSource cts)
+        {
+            try { cts.Cancel(); } catch (Exception ex) when (ex is AggregateException || ex is ObjectDisposedException) { }
+            Drop();
+        }
+
+        private static TimeSpan Min(TimeSpan a, TimeSpan b) => b == Timeout.InfiniteTimeSpan || a < b ? a : b;
 
         /// <summary>
         /// Opens the command's channel. A connection that died while idle (host rebooted, NAT forgot it) only shows
@@ -182,44 +219,6 @@ namespace VfioAp.Ssh
                 }
             }
         }
-
-        /// <summary>
-        /// Hands each stdout line to <paramref name="onLine"/> on the caller's thread until the output ends, the
-        /// command fails or its timeout stops it (which sets <paramref name="timedOut"/> to 1).
-        /// </summary>
-        private void ReadOutput(SshCommand cmd, Task exec, CancellationTokenSource cts, LineHandler onLine, TimeSpan timeout, StrongBox<int> timedOut)
-        {
-            // A command that fails (connection lost) must not leave the read below waiting for an EOF that never comes.
-            _ = exec.ContinueWith(t => CloseQuietly(cmd.OutputStream), CancellationToken.None,
-                TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            using (var timer = new Timer(_ =>
-            {
-                // The remote command outlived its timeout: stop it, and drop the connection so the read below ends.
-                // This callback runs on a pool thread: it only signals. Closing the connection waits for SSH.NET's
-                // receive thread to end, so that happens on a thread of its own (see the class comment).
-                Interlocked.Exchange(ref timedOut.Value, 1);
-                CloseQuietly(cmd.OutputStream);
-                new Thread(() =>
-                {
-                    try { cts.Cancel(); } catch (Exception ex) when (ex is AggregateException || ex is ObjectDisposedException) { }
-                    Drop();
-                }) { IsBackground = true, Name = "VfioAp SSH timeout" }.Start();
-            }, null, WaitSpan(timeout), Timeout.InfiniteTimeSpan))
-            {
-                // Read on the caller's thread: a fan-out over many hosts then needs no thread-pool thread per host.
-                try
-                {
-                    var reader = new LfLineReader(cmd.OutputStream);
-                    while (reader.ReadLine(out var buffer, out int start, out int length)) onLine(buffer, start, length);
-                }
-                catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is SshException || ex is InvalidOperationException)
-                {
-                    // The stream broke under us (timeout, lost connection): the caller reports what did arrive.
-                }
-            }
-        }
-
-        private static TimeSpan WaitSpan(TimeSpan t) => t <= TimeSpan.Zero || t.TotalMilliseconds > int.MaxValue ? Timeout.InfiniteTimeSpan : t;
 
         private static bool WaitQuietly(Task t, TimeSpan span)
         {

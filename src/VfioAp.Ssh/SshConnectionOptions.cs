@@ -92,6 +92,9 @@ namespace VfioAp.Ssh
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
         /// <summary>One remote command (a whole snapshot read or a whole plan).</summary>
         public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <summary>How much output one remote command may send (see <see cref="RemoteOutputLimits"/>); the defaults fit every host the architecture allows.</summary>
+        public RemoteOutputLimits OutputLimits { get; set; } = RemoteOutputLimits.Default;
         /// <summary>SSH keepalive, so NAT and firewalls keep an idle session open and a dead peer is noticed.</summary>
         public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -17,6 +17,11 @@ namespace VfioAp.Ssh
         RemoteShell,
         /// <summary>A jump host (ProxyJump, -JumpHost) could not be reached, trusted or logged into, or could not reach the next hop.</summary>
         JumpFailed,
+        /// <summary>
+        /// The remote command's output broke its bounds (a line or the whole output too long) or is not what the
+        /// module's script prints; the command was ended. The message names the host, the byte offset and what was expected.
+        /// </summary>
+        RemoteOutputInvalid,
     }
 
     /// <summary>A host that could not be reached, trusted, logged into or scripted; the message says which host, what happened and what to do.</summary>

@@ -75,13 +75,15 @@ namespace VfioAp.Ssh
                 : queries;
             var script = ReadManyScript.Build(withHost ? HostRoot! : Root, sent);
             var parser = new ReadManyOutputParser();
+            var meter = new RemoteOutputMeter();
             System.Threading.Interlocked.Increment(ref _roundTrips);
-            var (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout);
+            var (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, _options.CommandTimeout, _options.OutputLimits, meter);
             parser.Finish();
             if (!parser.Started) throw ScriptDidNotStart(stderr, status);
             if (!parser.Completed)
-                throw new SshHostException(_connection.Host, SshFailure.RemoteShell,
-                    $"Host {_connection.Host}: the read of {Root} stopped before its end (exit status {Show(status)}{StderrNote(stderr)}); nothing was changed. Try again; if it repeats, check the host's /bin/sh.");
+                throw new SshHostException(_connection.Host, SshFailure.RemoteOutputInvalid,
+                    $"Host {_connection.Host}: the read of {Root} ended after {meter.Bytes} bytes of output without its end record (Z): cut short " +
+                    $"(exit status {Show(status)}{StderrNote(stderr)}); nothing was changed. Try again; if it repeats, check the host's /bin/sh and what else runs at login.");
             // A missing root answers like a host without those files; HostReader then says the AP bus is missing under that root.
             if (!withHost) return new SysfsReadResult(parser.Entries);
             return new SysfsReadResult(parser.Entries.Select(e => e.Path.StartsWith(_sysfsUnderHost!, StringComparison.Ordinal)
@@ -99,7 +101,7 @@ namespace VfioAp.Ssh
             var stdout = new System.Text.StringBuilder();
             System.Threading.Interlocked.Increment(ref _roundTrips);
             var (status, stderr) = _connection.Run(CommandText(script), SudoStdin(),
-                (buffer, start, length) => stdout.Append(buffer, start, length).Append('\n'), _options.CommandTimeout);
+                (buffer, start, length) => stdout.Append(buffer, start, length).Append('\n'), _options.CommandTimeout, _options.OutputLimits);
             return new VfioAp.Core.Persistence.ShellCommandResult(status ?? -1, stdout.ToString(), stderr);
         }
 
@@ -130,7 +132,7 @@ namespace VfioAp.Ssh
             {
                 (status, stderr) = _connection.Run(CommandText(script), SudoStdin(), parser.Feed, timeout);
             }
-            catch (SshHostException ex) when (ex.Failure == SshFailure.ConnectionLost || ex.Failure == SshFailure.Timeout)
+            catch (SshHostException ex) when (ex.Failure == SshFailure.ConnectionLost || ex.Failure == SshFailure.Timeout || ex.Failure == SshFailure.RemoteOutputInvalid)
             {
                 return Interrupted(writes, parser, ex);
             }

@@ -79,6 +79,8 @@ namespace VfioAp.PowerShell.Errors
                     "Run the command again: the session reconnects. A plan that was cut off says which steps were applied; re-running it only writes what still differs."),
                 SshFailure.JumpFailed => (VfioApErrorId.SshJumpFailed, e.HostKey != null ? ErrorCategory.SecurityError : ErrorCategory.ConnectionError,
                     "Check the jump host named above as you would the host itself (ssh -J or ProxyJump, its host key in known_hosts, your key on it), and that it can reach the next hop."),
+                SshFailure.RemoteOutputInvalid => (VfioApErrorId.RemoteOutputInvalid, ErrorCategory.InvalidResult,
+                    "Run the same command by hand (ssh host 'exec /bin/sh -c true') and look at what the host prints: a login shell, profile, ForceCommand or wrapper must not write to stdout, and /bin/sh must be a POSIX sh. Other hosts are not affected."),
                 _ => (VfioApErrorId.SshRemoteShellFailed, ErrorCategory.InvalidResult,
                     "The user's login shell must be POSIX-like (sh, bash, dash, ksh, zsh) and /bin/sh must exist on the host."),
             };

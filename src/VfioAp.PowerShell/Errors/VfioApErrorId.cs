@@ -81,6 +81,8 @@ namespace VfioAp.PowerShell.Errors
         public const string SshConnectionLost = "VfioAp.SshConnectionLost";
         /// <summary>SSH: the remote shell did not run the module's script (not a POSIX login shell, no /bin/sh).</summary>
         public const string SshRemoteShellFailed = "VfioAp.SshRemoteShellFailed";
+        /// <summary>SSH: the remote command's output broke its bounds or is not the module's protocol (a shell or forced command that prints something else); the message names the host, the byte offset and what was expected.</summary>
+        public const string RemoteOutputInvalid = "VfioAp.RemoteOutputInvalid";
         /// <summary>SSH: a jump host (-JumpHost, ProxyJump) could not be reached, trusted or logged into, or could not reach the next hop; the message names the hop.</summary>
         public const string SshJumpFailed = "VfioAp.SshJumpFailed";
         /// <summary>SSH: the ssh_config file (-SshConfigFile, ~/.ssh/config or an Include) has a line ssh would refuse, or does not exist.</summary>
