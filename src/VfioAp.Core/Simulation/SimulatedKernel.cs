@@ -101,6 +101,20 @@ namespace VfioAp.Core.Simulation
             lock (_s.Gate) return _s.FindMdevOrThrow(uuid).Shadow;
         }
 
+        /// <summary>
+        /// Sets an mdev's shadow APCB (adapters and domains) to what a host's kernel reported in <c>guest_matrix</c>,
+        /// so a copy of that host starts where its kernel is, earlier incremental cuts included.
+        /// </summary>
+        internal void RestoreShadow(Guid uuid, ApMask adapters, ApMask domains)
+        {
+            lock (_s.Gate)
+            {
+                var m = _s.FindMdevOrThrow(uuid);
+                m.ShadowApm = adapters;
+                m.ShadowAqm = domains;
+            }
+        }
+
         public string? GuestOf(Guid uuid)
         {
             lock (_s.Gate) return _s.FindMdevOrThrow(uuid).Guest;
