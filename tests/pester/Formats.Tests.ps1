@@ -1,6 +1,6 @@
 BeforeDiscovery {
     $script:Views = @(
-        @{ Type = 'ApCard'; Command = { Get-ApCard -Session $seed }; Columns = 'Card', 'Type', 'Mode', 'HwType', 'Online', 'Config', 'Queues', 'VfioAp', 'HostConfig', 'Driver'; Row = '05 *CEX8C*CCA-Coprocessor*14*3*2*cex4card' }
+        @{ Type = 'ApCard'; Command = { Get-ApCard -Session $seed }; Columns = 'Card', 'Type', 'Mode', 'HwType', 'Online', 'Config', 'Queues', 'VfioAp', 'HostConfig', 'Driver', 'Guests'; Row = '05 *CEX8C*CCA-Coprocessor*14*3*2*cex4card*' }
         @{ Type = 'ApQueue'; Command = { Get-ApQueue -Session $seed }; Columns = 'Apqn', 'Driver', 'Bound', 'Online', 'Status', 'Owner', 'InGuest', 'AssignedTo'; Row = '05.0035 *False*vfio_ap*False*62177883-f1bb-47f0-914d-32a22e3a8804' }
         @{ Type = 'ApBusConfig'; Command = { Get-ApBusConfig -Session $seed }; Columns = 'MaxIds', 'VfioApAdapters', 'VfioApDomains', 'HostAdapters', 'HostDomains', 'Bindings'; Row = '*255/255*0x04-0x05*0x04,0x22,0x35*0x04-0x05*0x04,0x22,0x35*' }
         @{ Type = 'VfioApMdev'; Command = { Get-VfioApMdev -Session $seed }; Columns = 'Uuid', 'Adapters', 'Domains', 'Control', 'Apqns', 'Guest', 'InUse'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*0x04-0x05*0x04,0x22,0x35*(none)*6*3*False' }
