@@ -58,6 +58,17 @@ Describe 'Grouping and list views' {
         $text | Should -Match 'Dropped\s+: Adapter 05 is dropped from the guest: queue 05\.0035'
     }
 
+    It 'lists the APQNs a guest holds but cannot use only when there are some' {
+        Get-VfioApApcb -Session $seed | Format-List | Out-String -Width 200 | Should -Not -Match 'Unusable'
+        $s = New-ApSession -Simulation seed -ComputerName deconfigured
+        try {
+            $s.Kernel.Write('devices/ap/card04/config', "0`n")    # chzcrypt --config-off 4, as another admin would
+            $text = Get-VfioApApcb -Session $s | Format-List | Out-String -Width 200
+            $text | Should -Match 'Unusable\s+: 04\.0004 stays in the guest''s APCB but is unusable: adapter 04 is deconfigured'
+        }
+        finally { $s | Remove-ApSession }
+    }
+
     It 'lists the bus masks in the kernel''s text' {
         $text = Get-ApBusConfig -Session $seed | Format-List | Out-String -Width 200
         $text | Should -Match ([regex]::Escape('ApMask             : ' + $seed.Kernel.Read('bus/ap/apmask').Trim()))
