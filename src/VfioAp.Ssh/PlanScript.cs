@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Ssh
@@ -18,6 +19,9 @@ namespace VfioAp.Ssh
     /// cat prints strerror. A step whose file does not exist fails with ENOENT instead of creating a file (a wrong root
     /// or a missing attribute must not turn into a new regular file in a directory tree).
     /// </para>
+    /// A file step (mdevctl's definition, a udev rule) is <c>fw</c>: its text through <c>cat</c> into a temporary file
+    /// beside it, renamed over it with <c>mv</c> (atomic within a directory; the parent made with <c>mkdir -p</c>), or
+    /// <c>fr</c>: removed. Its failure is reported as a write's is, with the C library's text.
     /// Output: <c>V1</c>; <c>S&lt;i&gt;</c> per applied step, or <c>F&lt;i&gt;</c> and <c>!&lt;strerror&gt;</c> for the failed one;
     /// <c>Q</c> and the read records of <see cref="ReadManyOutputParser"/> when reads follow; <c>Z</c>.
     /// <c>R</c> when the root does not exist.
@@ -28,6 +32,16 @@ namespace VfioAp.Ssh
 @"w() {
   [ -e ""$2"" ] || { printf 'F%s\n!%s\n' ""$1"" 'No such file or directory'; return 1; }
   if e=$(printf '%s\n' ""$3"" | cat 2>&1 >""$2""); then printf 'S%s\n' ""$1""
+  else printf 'F%s\n!%s\n' ""$1"" ""${e##*: }""; return 1; fi
+}
+fw() {
+  d=${2%/*}; [ -d ""$d"" ] || e=$(mkdir -p -- ""$d"" 2>&1) || { printf 'F%s\n!%s\n' ""$1"" ""${e##*: }""; return 1; }
+  t=""$d/.${2##*/}.vfioap-$$.tmp""
+  if e=$(printf '%s' ""$3"" | cat 2>&1 >""$t"") && e=$(mv -f -- ""$t"" ""$2"" 2>&1); then printf 'S%s\n' ""$1""
+  else rm -f -- ""$t""; printf 'F%s\n!%s\n' ""$1"" ""${e##*: }""; return 1; fi
+}
+fr() {
+  if [ ! -e ""$2"" ] || e=$(rm -f -- ""$2"" 2>&1); then printf 'S%s\n' ""$1""
   else printf 'F%s\n!%s\n' ""$1"" ""${e##*: }""; return 1; fi
 }
 ";
@@ -77,32 +91,17 @@ c() {
 ";
 
         /// <summary>
-        /// A module-built script (mdevctl's definitions) under the host's lock: the lock's records go to stderr, so the
-        /// script's own output is untouched; when the lock is not taken the shell exits with <see cref="LockExitCode"/>
-        /// and stderr holds the T or E record.
-        /// </summary>
-        public static string Locked(string script, string lockPath, int lockTimeoutSeconds)
-        {
-            RemotePathRules.CheckRoot(lockPath);
-            return Lock + "L=" + PosixQuote.Quote(lockPath) + "; TO=" + lockTimeoutSeconds.ToString(CultureInfo.InvariantCulture) + "\n" +
-                   "lk >&2 || exit " + LockExitCode.ToString(CultureInfo.InvariantCulture) + "\n" + script;
-        }
-
-        /// <summary>The exit status of a <see cref="Locked"/> script whose lock was not taken (EX_TEMPFAIL).</summary>
-        public const int LockExitCode = 75;
-
-        /// <summary>
         /// The plan under the host's lock at <paramref name="lockPath"/> (there is no plan script without it): the lock is
         /// taken (waiting up to <paramref name="lockTimeoutSeconds"/>), each precondition's file compared by its
         /// <c>cksum</c> (C&lt;path&gt; for each that changed, and then no write runs), the writes, the reads, and the release.
         /// </summary>
-        public static string Build(string root, IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter,
+        public static string Build(string root, IReadOnlyList<PlanStep> steps, IReadOnlyList<SysfsQuery>? readAfter,
                                    string lockPath, IReadOnlyList<SysfsPrecondition>? preconditions, int lockTimeoutSeconds)
         {
-            if (writes is null) throw new ArgumentNullException(nameof(writes));
+            if (steps is null) throw new ArgumentNullException(nameof(steps));
             if (lockPath is null) throw new ArgumentNullException(nameof(lockPath));
             RemotePathRules.CheckRoot(lockPath);
-            var sb = new StringBuilder(4096 + writes.Count * 80);
+            var sb = new StringBuilder(4096 + steps.Count * 80);
             sb.Append(ReadManyScript.Prologue);
             sb.Append("cd -- ").Append(PosixQuote.Quote(root)).Append(" || { printf 'R\\nZ\\n'; exit 0; }\n");
             sb.Append(Step);
@@ -112,20 +111,15 @@ c() {
             sb.Append("k=0\n");
             foreach (var p in preconditions ?? Array.Empty<SysfsPrecondition>())
             {
-                RemotePathRules.CheckRelative(p.Path, allowGlob: false);
+                if (p.IsHostFile) RemotePathRules.CheckHostFile(p.Path);
+                else RemotePathRules.CheckRelative(p.Path, allowGlob: false);
                 sb.Append("c ").Append(PosixQuote.Quote(p.Path)).Append(' ')
                   .Append(PosixQuote.Quote(p.Expected is null ? "-" : PosixCksum.Of(p.Expected))).Append('\n');
             }
             sb.Append("[ $k = 0 ] &&\n");
             // w 0 … && w 1 … && : — the chain stops at the first failed step and the script goes on to the reads.
-            for (int i = 0; i < writes.Count; i++)
-            {
-                var w = writes[i];
-                RemotePathRules.CheckRelative(w.Path, allowGlob: false);
-                RemotePathRules.CheckValue(w.Value, w.Path);
-                sb.Append("w ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                  .Append(PosixQuote.Quote(w.Path)).Append(' ').Append(PosixQuote.Quote(w.Value)).Append(" &&\n");
-            }
+            for (int i = 0; i < steps.Count; i++)
+                AppendStep(sb, i, steps[i]);
             sb.Append(":\n");
             if (readAfter != null)
             {
@@ -136,6 +130,32 @@ c() {
             sb.Append("lr; trap - EXIT\n");
             sb.Append("printf 'Z\\n'\n");
             return sb.ToString();
+        }
+
+        /// <summary>One step of the <c>&amp;&amp;</c> chain: every value checked (sysfs) or single-quoted (file text) before it reaches the shell.</summary>
+        private static void AppendStep(StringBuilder sb, int index, PlanStep step)
+        {
+            var i = index.ToString(CultureInfo.InvariantCulture);
+            switch (step)
+            {
+                case SysfsWriteStep s:
+                    RemotePathRules.CheckRelative(s.Write.Path, allowGlob: false);
+                    RemotePathRules.CheckValue(s.Write.Value, s.Write.Path);
+                    sb.Append("w ").Append(i).Append(' ').Append(PosixQuote.Quote(s.Write.Path)).Append(' ').Append(PosixQuote.Quote(s.Write.Value));
+                    break;
+                case FileWriteStep f:
+                    RemotePathRules.CheckHostFile(f.Path);
+                    if (f.Content.IndexOf('\0') >= 0) throw new ArgumentException($"The text for {f.Path} contains a NUL byte, which no shell can carry.", nameof(step));
+                    sb.Append("fw ").Append(i).Append(' ').Append(PosixQuote.Quote(f.Path)).Append(' ').Append(PosixQuote.Quote(f.Content));
+                    break;
+                case FileRemoveStep r:
+                    RemotePathRules.CheckHostFile(r.Path);
+                    sb.Append("fr ").Append(i).Append(' ').Append(PosixQuote.Quote(r.Path));
+                    break;
+                default:
+                    throw new NotSupportedException($"The SSH transport cannot run a {step.GetType().Name}.");
+            }
+            sb.Append(" &&\n");
         }
     }
 

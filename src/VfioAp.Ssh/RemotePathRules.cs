@@ -39,6 +39,19 @@ namespace VfioAp.Ssh
             return trimmed.Length == 0 ? "/" : trimmed;
         }
 
+        /// <summary>
+        /// A file on the host that a plan writes or removes (mdevctl's definition, a udev rule): an absolute path of the
+        /// same plain characters as a root, with no empty, '.' or '..' segment. Its content is never checked here: it
+        /// reaches the shell only single-quoted (<see cref="PosixQuote"/>).
+        /// </summary>
+        public static void CheckHostFile(string path)
+        {
+            CheckRoot(path);
+            foreach (var segment in path.Substring(1).Split('/'))
+                if (segment.Length == 0 || segment == "." || segment == "..")
+                    throw new ArgumentException($"The host file '{Show(path)}' has an empty, '.' or '..' segment.", nameof(path));
+        }
+
         /// <summary>A value written to an attribute: ids (<c>0x35</c>), masks (<c>0x…</c>, <c>+5,-6</c>), <c>ap_config</c> triples, UUIDs, <c>05.0035</c>.</summary>
         public static void CheckValue(string value, string path)
         {

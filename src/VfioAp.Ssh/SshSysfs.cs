@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Ssh
@@ -102,25 +103,6 @@ namespace VfioAp.Ssh
             return new VfioAp.Core.Persistence.ShellCommandResult(status ?? -1, stdout.ToString(), stderr);
         }
 
-        /// <summary>
-        /// <see cref="RunShell"/> under the host's AP configuration lock, taken and released by the same remote shell
-        /// (mdevctl's definitions are written under it, as the ap-check callout reads them under it).
-        /// </summary>
-        public VfioAp.Core.Persistence.ShellCommandResult RunShellLocked(string script, TimeSpan lockTimeout)
-        {
-            int seconds = (int)Math.Ceiling(lockTimeout.TotalSeconds);
-            var r = RunShell(PlanScript.Locked(script, LockPath, seconds));
-            if (r.ExitCode != PlanScript.LockExitCode) return r;
-            foreach (var line in r.Stderr.Split('\n'))
-            {
-                if (line.StartsWith("T", StringComparison.Ordinal) && int.TryParse(line.Substring(1), out var holder))
-                    throw ApConfigLockException.TimedOut(HostName, LockPath, holder, lockTimeout);
-                if (line.StartsWith("E", StringComparison.Ordinal))
-                    throw ApConfigLockException.CannotCreate(HostName, LockPath, StrerrorText.TryParse(line.Substring(1), out var e) ? e : Errno.EIO, $"creating it on the remote host ('{line.Substring(1)}')");
-            }
-            return r;
-        }
-
         /// <summary>The host's AP configuration lock for this session's root, on the remote host (see <see cref="ApConfigLock.PathFor"/>).</summary>
         public string LockPath => ApConfigLock.PathFor(Root);
 
@@ -131,7 +113,7 @@ namespace VfioAp.Ssh
         public PlanRunResult RunPlan(PlanRequest request)
         {
             if (request is null) throw new ArgumentNullException(nameof(request));
-            var writes = request.Writes;
+            var writes = request.Steps;
             var readAfter = request.ReadAfter;
             if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
             int lockSeconds = (int)Math.Ceiling(request.LockTimeout.TotalSeconds);
@@ -171,13 +153,15 @@ namespace VfioAp.Ssh
             if (parser.FailedStep >= 0)
             {
                 var w = writes[parser.FailedStep];
+                // A file step names its file as it is on the host; a sysfs write names the attribute under the root.
+                string what = w is SysfsWriteStep sw ? $"writing '{sw.Write.Value}' to {Join(sw.Write.Path)}" : w.Description;
                 string? message = null;
                 if (parser.Error == Errno.EACCES || parser.Error == Errno.EPERM)
-                    message = $"Host {_connection.Host}: writing '{w.Value}' to {Join(w.Path)} was refused: {ErrnoText.Describe(parser.Error)} ({parser.Error}). " +
+                    message = $"Host {_connection.Host}: {what} was refused: {ErrnoText.Describe(parser.Error)} ({parser.Error}). " +
                         (_options.UseSudo ? "Even through sudo: is sysfs mounted read-only, or does a security module (SELinux, AppArmor) forbid it?" : $"User '{_options.EffectiveUserName}' may not write sysfs: connect as root or add -UseSudo.") +
                         Applied(writes, parser.Applied);
                 else if (!Enum.IsDefined(typeof(Errno), parser.Error) || parser.ErrorText != null && !StrerrorText.TryParse(parser.ErrorText, out _))
-                    message = $"Host {_connection.Host}: writing '{w.Value}' to {Join(w.Path)} failed: '{parser.ErrorText}'." + Applied(writes, parser.Applied);
+                    message = $"Host {_connection.Host}: {what} failed: '{parser.ErrorText}'." + Applied(writes, parser.Applied);
                 if (!parser.Completed)
                     return Interrupted(writes, parser, CutShort(status, stderr));
                 return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message, parser.After);
@@ -188,7 +172,7 @@ namespace VfioAp.Ssh
         }
 
         /// <summary>What a plan cut off by a lost connection or a timeout did: the steps reported applied, and the one in doubt.</summary>
-        private PlanRunResult Interrupted(IReadOnlyList<SysfsWrite> writes, PlanOutputParser parser, SshHostException? cause)
+        private PlanRunResult Interrupted(IReadOnlyList<PlanStep> writes, PlanOutputParser parser, SshHostException? cause)
         {
             int applied = parser.Applied;
             var error = cause?.Failure == SshFailure.Timeout ? Errno.ETIMEDOUT : Errno.EIO;
@@ -217,7 +201,7 @@ namespace VfioAp.Ssh
             return new PlanRunResult(applied, applied, error, message);
         }
 
-        private static string Applied(IReadOnlyList<SysfsWrite> writes, int applied) =>
+        private static string Applied(IReadOnlyList<PlanStep> writes, int applied) =>
             applied == 0 ? " Nothing was written before it." : $" Steps 1..{applied} were applied before it.";
 
         /// <summary>The script ended without its last record: killed on the host, or its output lost.</summary>

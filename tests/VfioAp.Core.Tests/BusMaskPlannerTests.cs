@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using CsCheck;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Simulation;

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CsCheck;
 using VfioAp.Core.Locking;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Simulation;
@@ -171,7 +172,7 @@ public class ConcurrentPlanTests
         k.CreateMdev(Mdev.ToString("D"));
         var plan = MatrixPlanner.Plan(Mdev, ApMatrix.Empty, new ApMatrix(ApMask.Of(4), ApMask.Of(4), ApMask.Empty), true);
         // After the write, someone else's adapter 6 is there too: the undo, computed from now, keeps it.
-        var undo = plan.Steps[0].UndoFromNow!(HostReaderAfter(k, () => Assert.Equal(Errno.None, k.Echo(SysfsLayout.MdevAttribute(Mdev, "ap_config"), SysfsFormat.FormatApConfig(new ApMatrix(ApMask.Of(4, 6), ApMask.Of(4), ApMask.Empty)).TrimEnd('\n')))))!;
+        var undo = plan.Steps[0].UndoFromNow(HostReaderAfter(k, () => Assert.Equal(Errno.None, k.Echo(SysfsLayout.MdevAttribute(Mdev, "ap_config"), SysfsFormat.FormatApConfig(new ApMatrix(ApMask.Of(4, 6), ApMask.Of(4), ApMask.Empty)).TrimEnd('\n')))))!;
         Assert.Single(undo);
         Assert.Equal(SysfsFormat.FormatApConfig(new ApMatrix(ApMask.Of(6), ApMask.Empty, ApMask.Empty)).TrimEnd('\n'), undo[0].Value);
     }
@@ -287,23 +288,31 @@ public class ApConfigLockTests : IDisposable
     }
 
     [Fact]
-    public void Taking_it_again_on_the_holding_thread_is_a_nested_hold_that_releases_nothing()
+    public void A_hold_is_not_reentrant_but_a_plan_that_carries_it_runs_without_taking_the_lock_again()
     {
-        using (var outer = ApConfigLock.Acquire("h", LockPath, TimeSpan.FromSeconds(1)))
+        // No thread-local nesting: the same thread asking again waits like anyone else (and gives up after its timeout)...
+        var file = new ApConfigLockFile(LockPath);
+        using (var outer = file.Acquire("h", TimeSpan.FromSeconds(1)))
         {
-            using (var inner = ApConfigLock.Acquire("h", LockPath, TimeSpan.Zero)) { }
+            Assert.IsType<ApConfigLockException>(Record.Exception(() => file.Acquire("h", TimeSpan.FromMilliseconds(150))));
+            Assert.IsType<ApConfigLockException>(OnOtherThread(() => file.Acquire("h", TimeSpan.FromMilliseconds(150))));
             Assert.Equal(ApConfigLock.CurrentPid + "\n", File.ReadAllText(LockPath));
-            // Another thread of this process still waits for it (a thread of its own: Task.Wait could run a task inline).
-            Assert.IsType<ApConfigLockException>(OnOtherThread(() => ApConfigLock.Acquire("h", LockPath, TimeSpan.FromMilliseconds(200))));
         }
         Assert.False(File.Exists(LockPath));
-        var k = new SimulatedKernel();
+
+        // ...while a plan request that carries the engine's hold of exactly this host's lock runs at once, and leaves it held.
+        var k = Sim.Host(new[] { 4 }, new[] { 4 }, new[] { 4 }, new[] { 4 });
+        using var fs = new SimulatedSysfs(k, "h");
         var sim = SimulatedHostLock.For(k);
-        using (sim.Acquire("h", TimeSpan.Zero))
+        using (var hold = sim.Acquire("h", TimeSpan.Zero))
         {
-            using (sim.Acquire("h", TimeSpan.Zero)) { }
+            var carried = fs.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.MdevCreate, Guid.NewGuid().ToString("D")) }.AsSteps(), lockTimeout: TimeSpan.Zero, hold: hold));
+            Assert.True(carried.Succeeded);
             Assert.True(sim.IsHeld);
-            Assert.IsType<ApConfigLockException>(OnOtherThread(() => sim.Acquire("h", TimeSpan.FromMilliseconds(100))));
+            // A hold of another host's lock is no pass: this plan waits for its own host's lock and times out.
+            using var other = SimulatedHostLock.For(new SimulatedKernel()).Acquire("other", TimeSpan.Zero);
+            Assert.IsType<ApConfigLockException>(Record.Exception(() =>
+                fs.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.MdevCreate, Guid.NewGuid().ToString("D")) }.AsSteps(), lockTimeout: TimeSpan.FromMilliseconds(100), hold: other))));
         }
         Assert.False(sim.IsHeld);
     }

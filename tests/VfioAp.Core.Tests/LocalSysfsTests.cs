@@ -62,7 +62,7 @@ public sealed class LocalSysfsTests : IDisposable
         File_("c", "");
         Directory.CreateDirectory(Path.Combine(_root, "dir"));
         using var fs = new LocalSysfs(_root, "t");
-        var result = fs.RunPlan(new PlanRequest(new[] { new SysfsWrite("a", "0x5"), new SysfsWrite("dir", "1"), new SysfsWrite("c", "2") }));
+        var result = fs.RunPlan(new PlanRequest(new[] { new SysfsWrite("a", "0x5"), new SysfsWrite("dir", "1"), new SysfsWrite("c", "2") }.AsSteps()));
         Assert.False(result.Succeeded);
         Assert.Equal(1, result.Applied);
         Assert.Equal(1, result.FailedStep);

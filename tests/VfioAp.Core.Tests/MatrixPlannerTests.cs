@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Newtonsoft.Json.Linq;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Simulation;
@@ -32,10 +33,10 @@ public class MatrixPlannerTests
             "unassign_adapter 0x4", "unassign_control_domain 0x35",
             "assign_adapter 0xa", "assign_domain 0x8", "assign_control_domain 0x8",
         }, plan.Writes.Select(w => SysfsLayout.LastSegment(w.Path) + " " + w.Value));
-        Assert.All(plan.Steps, s => Assert.Equal(SysfsLayout.LastSegment(s.Write.Path).StartsWith("un") ? "assign" : "unassign",
-                                                  SysfsLayout.LastSegment(s.Undo.Single().Path).Split('_')[0]));
+        Assert.All(plan.Steps, s => Assert.Equal(SysfsLayout.LastSegment(s.Target).StartsWith("un") ? "assign" : "unassign",
+                                                  SysfsLayout.LastSegment(s.Undo.Single().Target).Split('_')[0]));
         Assert.Equal(new[] { "unassign_adapter", "unassign_control_domain", "assign_adapter", "assign_domain", "assign_control_domain" }.Reverse(),
-                     plan.RollbackOf(5).Select(w => SysfsLayout.LastSegment(w.Path)).Select(a => a.StartsWith("un") ? a.Substring(2) : "un" + a));
+                     plan.RollbackOf(5).Select(w => SysfsLayout.LastSegment(w.Target)).Select(a => a.StartsWith("un") ? a.Substring(2) : "un" + a));
         Assert.Equal("unassign domain 0008", plan.RollbackOf(5)[1].Description.Replace("undo: ", ""));
     }
 
@@ -46,10 +47,10 @@ public class MatrixPlannerTests
         var desired = new ApMatrix(ApMask.Of(4, 5), ApMask.Of(4, 0x22), ApMask.Of(4));
         var plan = MatrixPlanner.Plan(M, current, desired, hasApConfig: true);
         var step = Assert.Single(plan.Steps);
-        Assert.Equal(SysfsLayout.MdevAttribute(M, "ap_config"), step.Write.Path);
-        Assert.Equal(SysfsFormat.FormatApConfig(desired).TrimEnd('\n'), step.Write.Value);
+        Assert.Equal(SysfsLayout.MdevAttribute(M, "ap_config"), step.Target);
+        Assert.Equal(SysfsFormat.FormatApConfig(desired).TrimEnd('\n'), step.Value);
         Assert.Equal(SysfsFormat.FormatApConfig(current).TrimEnd('\n'), Assert.Single(step.Undo).Value);
-        Assert.Equal(200, step.Write.Value.Length); // 3 × (0x + 64 digits) + 2 commas: the kernel reads up to 201 with the newline
+        Assert.Equal(200, step.Value!.Length); // 3 × (0x + 64 digits) + 2 commas: the kernel reads up to 201 with the newline
         Assert.True(MatrixPlanner.Plan(M, desired, desired, true).IsEmpty);
         Assert.Contains("nothing to write", MatrixPlanner.Plan(M, desired, desired, false).Summary);
     }

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using CsCheck;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Simulation;
@@ -58,7 +59,7 @@ public class MdevPlannerTests
         var outcome = PlanRunner.Apply(fs, MdevPlanner.PlanCreate(New, initial, before.Mdevs.Any(m => m.HasApConfig)));
         Assert.Equal(Errno.EADDRINUSE, outcome.Error);
         Assert.True(outcome.RolledBack);
-        Assert.Equal("remove", SysfsLayout.LastSegment(outcome.Rollback.Last().Write.Path));
+        Assert.Equal("remove", SysfsLayout.LastSegment(outcome.Rollback.Last().Step.Target));
         KernelText.AssertSame(text, KernelText.Dump(k), "after the refused create");
         var failure = FailedPlan.Describe(outcome, before);
         Assert.Contains("06.0047 held by mdev " + Sim.Guest3.ToString("D"), failure.Message);
@@ -135,7 +136,7 @@ public class MdevPlannerTests
         var text = KernelText.Dump(k);
         var plan = WritePlan.Concat("remove guest 2 and 3", MdevPlanner.PlanRemove(before.FindMdev(Sim.Guest2)!), MdevPlanner.PlanRemove(before.FindMdev(Sim.Guest3)!));
         Assert.Equal(kind == KernelKind.Current ? new[] { "create", "ap_config" } : new[] { "create", "assign_adapter", "assign_domain", "assign_domain", "assign_control_domain", "assign_control_domain" },
-                     plan.Steps[0].Undo.Select(w => SysfsLayout.LastSegment(w.Path)));
+                     plan.Steps[0].Undo.Select(w => SysfsLayout.LastSegment(w.Target)));
         fs.FailNextPlanAt(1, Errno.EIO);
         var outcome = PlanRunner.Apply(fs, plan);
         Assert.True(outcome.RolledBack, string.Join("; ", outcome.Rollback) + outcome.RestoreProblem);

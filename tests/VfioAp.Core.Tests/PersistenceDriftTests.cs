@@ -25,12 +25,12 @@ public class PersistenceDriftTests
         // The persisted side of "Changed" has adapter 6 and control domain 0x22 that live does not; live has domain 0x35.
         var persistedChanged = new ApMatrix(Base.Adapters.With(6), Base.Domains, Base.ControlDomains.With(0x22));
         var liveChanged = Base.WithDomains(Base.Domains.With(0x35));
-        store.Files.Apply(store.PlanPersist(new[]
+        store.PlanPersist(new[]
         {
             MdevctlDefinition.FromMatrix(Same, Base, MdevStartMode.Auto),
             MdevctlDefinition.FromMatrix(Changed, persistedChanged, MdevStartMode.Manual),
             MdevctlDefinition.FromMatrix(DefinedOnly, Base, MdevStartMode.Auto),
-        }));
+        }).Persist();
         File.WriteAllText(store.PathOf(Broken), "{\"mdev_type\": \"vfio_ap-passthrough\"");
 
         var live = new[] { Mdev(Same, Base), Mdev(Changed, liveChanged), Mdev(LiveOnly, Base), Mdev(Broken, Base) };

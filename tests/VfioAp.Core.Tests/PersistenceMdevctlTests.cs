@@ -29,7 +29,7 @@ public class PersistenceMdevctlTests
         var store = new MdevctlStore(new LocalMdevctlConfigFiles(root));
         var matrixA = new ApMatrix(ApMask.Of(4, 5), ApMask.Of(4, 0x22, 0x35), ApMask.Of(4, 0x22));
         var matrixB = new ApMatrix(ApMask.Of(0x3f, 0xff), ApMask.Of(0, 0xff), ApMask.Empty);
-        store.Files.Apply(store.PlanPersist(new[] { MdevctlDefinition.FromMatrix(A, matrixA, MdevStartMode.Auto), MdevctlDefinition.FromMatrix(B, matrixB) }));
+        store.PlanPersist(new[] { MdevctlDefinition.FromMatrix(A, matrixA, MdevStartMode.Auto), MdevctlDefinition.FromMatrix(B, matrixB) }).Persist();
 
         var listed = RealMdevctl.RunOk(root, "list", "--defined", "--dumpjson");
         _out.WriteLine(listed);
@@ -105,7 +105,7 @@ public class PersistenceMdevctlTests
         var store = new MdevctlStore(new LocalMdevctlConfigFiles(root));
         var def = MdevctlDefinition.ParseConfig("""{"mdev_type": "vfio_ap-passthrough", "start": "manual", "x-field": 1, "attrs": [{"x_attr": "v"}]}""", "t", A)
             .WithMatrix(new ApMatrix(ApMask.Of(4), ApMask.Of(4), ApMask.Empty));
-        store.Files.Apply(store.PlanPersist(new[] { def }));
+        store.PlanPersist(new[] { def }).Persist();
         Assert.Contains("x-field", File.ReadAllText(store.PathOf(A)));
 
         // A change through mdevctl rewrites the file from its own model (verified behaviour of 1.2.0).

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Rules;
@@ -33,7 +34,7 @@ public class PersistenceSimulatedHostTests
         var before = HostReader.Read(sysfs, All);
         var live = before.FindMdev(Seed)!;
         Assert.Equal(SeedMatrix, live.Matrix);
-        store.Files.Apply(store.PlanPersist(MdevctlStore.Merge(store.ReadAll(), new[] { (live.Uuid, live.Matrix) }, null)));
+        store.PlanPersist(MdevctlStore.Merge(store.ReadAll(), new[] { (live.Uuid, live.Matrix) }, null)).Persist();
 
         Assert.Equal(Errno.None, sysfs.WriteAsPlan(SysfsLayout.MdevAttribute(Seed, "remove"), "1"));
         Assert.Null(HostReader.Read(sysfs, All).FindMdev(Seed));

@@ -28,7 +28,7 @@ public class PersistenceStoreTests
         Assert.Contains("start auto", plan.Operations[1].Description);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "etc/mdevctl.d/matrix")), "planning writes nothing");
 
-        store.Files.Apply(plan);
+        plan.Persist();
         var read = store.ReadAll();
         Assert.Empty(read.Problems);
         Assert.Equal(MatrixA, read.Find(A)!.ToMatrix());
@@ -47,7 +47,7 @@ public class PersistenceStoreTests
     {
         using var dir = new PersistenceTempDir();
         var store = new MdevctlStore(new LocalMdevctlConfigFiles(dir.MdevctlRoot()));
-        store.Files.Apply(store.PlanPersist(new[] { MdevctlDefinition.FromMatrix(A, MatrixA) }));
+        store.PlanPersist(new[] { MdevctlDefinition.FromMatrix(A, MatrixA) }).Persist();
         var path = store.PathOf(A);
         var before = File.ReadAllText(path);
 
@@ -55,7 +55,7 @@ public class PersistenceStoreTests
         var plan = store.PlanPersist(new[] { MdevctlDefinition.FromMatrix(A, MatrixB) });
         Assert.Equal(PersistOperationKind.ReplaceFile, plan.Operations.Single().Kind);
         Assert.Equal(before, plan.Operations.Single().PreviousContent);
-        store.Files.Apply(plan);
+        plan.Persist();
 
         using var reader = new StreamReader(held);
         Assert.Equal(before, reader.ReadToEnd());
@@ -93,7 +93,7 @@ public class PersistenceStoreTests
         var forced = MdevctlStore.Merge(existing, new[] { (A, MatrixA) }, MdevStartMode.Manual);
         Assert.Equal(MdevStartMode.Manual, forced[0].Start);
 
-        store.Files.Apply(store.PlanPersist(merged));
+        store.PlanPersist(merged).Persist();
         var text = File.ReadAllText(file);
         Assert.Contains("\"x-owner\": \"team crypto\"", text);
         Assert.Contains("\"x_attr\": \"1\"", text);
@@ -125,7 +125,7 @@ public class PersistenceStoreTests
         var plan = store.PlanPersist(new[] { MdevctlDefinition.FromMatrix(A, MatrixA) });
         Assert.Equal(new[] { PersistOperationKind.CreateFile, PersistOperationKind.DeleteFile }, plan.Operations.Select(o => o.Kind));
         Assert.Equal(upper, plan.Operations[1].Path);
-        store.Files.Apply(plan);
+        plan.Persist();
         Assert.Equal(new[] { A.ToString() }, Directory.GetFiles(parentDir).Select(Path.GetFileName));
     }
 
@@ -151,29 +151,6 @@ public class PersistenceStoreTests
 
         var all = new MdevctlStore(new LocalMdevctlConfigFiles(root)).ReadAll(parent: null);
         Assert.Contains(all.Definitions, d => d.Parent == "0000:00:02.0" && !d.IsVfioAp);
-    }
-
-    [Fact]
-    public void The_plan_as_a_shell_script_run_by_a_real_shell_writes_the_same_files_as_applying_it()
-    {
-        using var viaApply = new PersistenceTempDir();
-        using var viaShell = new PersistenceTempDir();
-        var tricky = MdevctlDefinition.ParseConfig("""
-        {"mdev_type": "vfio_ap-passthrough", "start": "auto", "note": "it's $(rm -rf /) `x` \\ \"q\" %s\nline2", "attrs": []}
-        """, "t", A).WithMatrix(MatrixA);
-        var defs = new[] { tricky, MdevctlDefinition.FromMatrix(B, MatrixB) };
-
-        var applyStore = new MdevctlStore(new LocalMdevctlConfigFiles(viaApply.MdevctlRoot()));
-        applyStore.Files.Apply(applyStore.PlanPersist(defs));
-        var shellStore = new MdevctlStore(new LocalMdevctlConfigFiles(viaShell.MdevctlRoot()));
-        var script = shellStore.PlanPersist(defs).ToShellScript();
-        var (code, _, err) = PersistenceProcess.Run("/bin/sh", new[] { "-c", script });
-        Assert.True(code == 0, err);
-
-        foreach (var u in new[] { A, B })
-            Assert.Equal(File.ReadAllBytes(applyStore.PathOf(u)), File.ReadAllBytes(shellStore.PathOf(u)));
-        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(shellStore.PathOf(A))!), f => Path.GetFileName(f) == A.ToString());
-        Assert.Equal(2, Directory.GetFiles(Path.GetDirectoryName(shellStore.PathOf(A))!).Length);
     }
 
     [Fact]

@@ -4,6 +4,11 @@ using System.IO;
 using System.Linq;
 using System.Diagnostics;
 using System.Text;
+using VfioAp.Core.Changes;
+using VfioAp.Core.Model;
+using VfioAp.Core.Persistence;
+using VfioAp.Core.Simulation;
+using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Tests;
 
@@ -169,5 +174,24 @@ internal static class LibvirtSchemas
             $"  <include href=\"{Directory}/domaincommon.rng\"/>\n" +
             "  <start><ref name=\"hostdev\"/></start>\n</grammar>\n");
         return path;
+    }
+}
+
+/// <summary>
+/// A persist plan written as the cmdlets write it: its file steps through the change engine, under a host's AP
+/// configuration lock (a simulated seed host's, whose file steps are this machine's files), checked against the text
+/// each file had when the plan was made.
+/// </summary>
+internal static class EnginePersistence
+{
+    public static void Persist(this PersistPlan plan)
+    {
+        if (plan.IsEmpty) return;
+        using var host = new SimulatedSysfs(ScenarioLibrary.Load("seed"), "persist-test");
+        var change = new PlannedChange(plan.ToChangePlan(), HostReader.Read(host, SnapshotParts.Bus), null);
+        var result = new ChangeEngine(new ChangeHost(host, host.HostLock), SnapshotParts.Bus, TimeSpan.FromSeconds(30)).Apply(change);
+        if (result.Outcome is not { Succeeded: true })
+            throw new PersistenceException(plan.ConfigDirectory, null, "persisting failed: " +
+                (result.Outcome is { } o ? FailedPlan.Describe(o, null).Message : result.Failure?.Message ?? "conflict"));
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using CsCheck;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Simulation;
@@ -171,7 +172,7 @@ public class PlanPropertyTests
             KernelText.AssertSame(text, KernelText.Dump(k, withGuestMatrix: false), "after the refusal");
             Assert.True(outcome.RolledBack, "rollback: " + string.Join("; ", outcome.Rollback) + " " + outcome.RestoreProblem);
             // A rollback that ends with an assign filters again; one of unassigns only may leave adapters out (kernel behaviour).
-            AssertGuestMatrix(k, fs, m.Uuid, filtered: outcome.Rollback.Count == 0 || Assigns(new WritePlan("", outcome.Rollback.Select(r => new PlanStep(r.Write)).ToList(), SnapshotParts.Mdevs, _ => null)), c.ToString());
+            AssertGuestMatrix(k, fs, m.Uuid, filtered: outcome.Rollback.Count == 0 || Assigns(new WritePlan("", outcome.Rollback.Select(r => r.Step).ToList(), SnapshotParts.Mdevs, _ => null)), c.ToString());
 
             var failure = FailedPlan.Describe(outcome, before);
             Assert.Equal(KernelRefusal.Classify(SysfsLayout.LastSegment(outcome.FailedWrite!.Path), outcome.Error), failure.Code);
@@ -220,7 +221,7 @@ public class PlanPropertyTests
                 Assert.True(outcome.RolledBack, $"step {step}: {string.Join("; ", outcome.Rollback)} {outcome.RestoreProblem}");
                 Assert.Equal(step == 0 ? 1 : 2, fs.RoundTrips);
                 KernelText.AssertSame(text, KernelText.Dump(k, withGuestMatrix: false), $"fault at step {step} of {plan.Steps.Count} ({c})");
-                bool rollbackAssigns = outcome.Rollback.Any(r => r.Write.Path.EndsWith("/assign_adapter", StringComparison.Ordinal) || r.Write.Path.EndsWith("/assign_domain", StringComparison.Ordinal));
+                bool rollbackAssigns = outcome.Rollback.Any(r => r.Step.Target.EndsWith("/assign_adapter", StringComparison.Ordinal) || r.Step.Target.EndsWith("/assign_domain", StringComparison.Ordinal));
                 AssertGuestMatrix(k, fs, m.Uuid, filtered: step == 0 || rollbackAssigns, $"fault at step {step} ({c})");
                 var failure = FailedPlan.Describe(outcome, start);
                 Assert.Contains(step == 0 ? "Nothing was changed" : "Rolled back", failure.Message);
@@ -250,7 +251,7 @@ public class PlanPropertyTests
         Assert.False(outcome.Succeeded);
         Assert.True(outcome.RollbackFailed);
         Assert.Equal(new[] { "unassign_adapter 0x6", "assign_adapter 0x5", "assign_adapter 0x4" },
-                     outcome.Rollback.Select(r => SysfsLayout.LastSegment(r.Write.Path) + " " + r.Write.Value));
+                     outcome.Rollback.Select(r => SysfsLayout.LastSegment(r.Step.Target) + " " + r.Step.Value));
         Assert.Equal(new[] { true, false, true }, outcome.Rollback.Select(r => r.Applied));
         Assert.Equal(3, fs.RoundTrips - 1); // the plan, the rollback up to the refused undo, the rest of the rollback
         Assert.Equal(new ApMatrix(ApMask.Of(4), ApMask.Of(4), ApMask.Empty), k.MatrixOf(mdev));

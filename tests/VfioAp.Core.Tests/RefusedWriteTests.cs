@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Simulation;

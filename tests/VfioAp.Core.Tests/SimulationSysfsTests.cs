@@ -109,7 +109,7 @@ public class SimulationSysfsTests
             new SysfsWrite(m + "/assign_adapter", "0x100"),       // above ap_max_adapter_id: ENODEV
             new SysfsWrite(m + "/assign_control_domain", "0x35"),
         };
-        var result = fs.RunPlan(new PlanRequest(plan, new[] { new SysfsQuery(m + "/control_domains") }));
+        var result = fs.RunPlan(new PlanRequest(plan.AsSteps(), new[] { new SysfsQuery(m + "/control_domains") }));
         Assert.Equal(2, fs.RoundTrips);
         Assert.False(result.Succeeded);
         Assert.Equal(1, result.Applied);
@@ -131,11 +131,11 @@ public class SimulationSysfsTests
             new SysfsWrite(m + "/assign_control_domain", "0x35"),
         };
         fs.FailNextPlanAt(1, Errno.EIO);
-        var result = fs.RunPlan(new PlanRequest(plan));
+        var result = fs.RunPlan(new PlanRequest(plan.AsSteps()));
         Assert.Equal((1, 1, Errno.EIO), (result.Applied, result.FailedStep, result.Error));
         Assert.Equal("0004\n", k.Read(m + "/control_domains"));
         // Only the next plan: the same plan now runs through.
-        Assert.True(fs.RunPlan(new PlanRequest(plan)).Succeeded);
+        Assert.True(fs.RunPlan(new PlanRequest(plan.AsSteps())).Succeeded);
         Assert.Equal("0004\n0022\n0035\n", k.Read(m + "/control_domains"));
 
         fs.FailWrite((w, i) => w.Value == "0x22" ? Errno.ETIMEDOUT : null);

@@ -113,6 +113,21 @@ namespace VfioAp.Integration.Tests
         }
 
         [Fact]
+        public void The_cmdlet_project_names_no_transport_or_lock_type_outside_the_session_factory()
+        {
+            // What a transport can do is decided once, when the session opens; cmdlets ask the session, never the type.
+            var dir = System.IO.Path.Combine(RepoRoot(), "src", "VfioAp.PowerShell");
+            var names = new System.Text.RegularExpressions.Regex(@"\b(LocalSysfs|SimulatedSysfs|SshSysfs|ApConfigLock|ApConfigLockFile|SimulatedHostLock)\b");
+            var found = System.IO.Directory.EnumerateFiles(dir, "*.cs", System.IO.SearchOption.AllDirectories)
+                .Where(f => !f.Contains("/obj/") && !f.Contains("/bin/") && !f.EndsWith("Sessions/ApSessionFactory.cs", StringComparison.Ordinal))
+                .SelectMany(f => System.IO.File.ReadAllLines(f).Select((line, i) => (f, i, line)))
+                .Where(x => names.IsMatch(x.line))
+                .Select(x => $"{System.IO.Path.GetRelativePath(dir, x.f)}:{x.i + 1}: {x.line.Trim()}")
+                .ToList();
+            Assert.True(found.Count == 0, string.Join("\n", found));
+        }
+
+        [Fact]
         public void No_method_is_longer_than_80_lines()
         {
             var problems = SourceRules.LongMethods(SourceFile.All(RepoRoot()));

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using VfioAp.Core.Model;
+using VfioAp.Core.Tests;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;
 using Xunit;
@@ -63,14 +64,14 @@ namespace VfioAp.Integration.Tests
             var lockPath = Path.Combine(_dir, "s390apconfig.lock");
             var writes = new[] { new SysfsWrite("a", "two") };
             // The precondition holds: the write runs; the lock is gone afterwards.
-            var script = PlanScript.Build(root, writes, null, lockPath, new[] { new SysfsPrecondition("a", "one\n") }, 5);
+            var script = PlanScript.Build(root, writes.AsSteps(), null, lockPath, new[] { new SysfsPrecondition("a", "one\n") }, 5);
             var (_, output) = Sh(script);
             Assert.Contains("\nL", "\n" + output);
             Assert.Contains("S0", output);
             Assert.Equal("two\n", File.ReadAllText(Path.Combine(root, "a")));
             Assert.False(File.Exists(lockPath));
             // It no longer holds: C and no write.
-            (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "three") }, null, lockPath, new[] { new SysfsPrecondition("a", "one\n") }, 5));
+            (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "three") }.AsSteps(), null, lockPath, new[] { new SysfsPrecondition("a", "one\n") }, 5));
             Assert.Contains("Ca", output);
             Assert.DoesNotContain("S0", output);
             Assert.Equal("two\n", File.ReadAllText(Path.Combine(root, "a")));
@@ -80,7 +81,7 @@ namespace VfioAp.Integration.Tests
             try
             {
                 File.WriteAllText(lockPath, sleep.Id + "\n");
-                (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "four") }, null, lockPath, null, 1));
+                (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "four") }.AsSteps(), null, lockPath, null, 1));
                 Assert.Contains("W" + sleep.Id, output);
                 Assert.Contains("T" + sleep.Id, output);
                 Assert.Equal("two\n", File.ReadAllText(Path.Combine(root, "a")));
@@ -88,7 +89,7 @@ namespace VfioAp.Integration.Tests
             }
             finally { sleep.Kill(); sleep.WaitForExit(); }
             // The holder is gone: its lock is stale and taken over.
-            (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "five") }, null, lockPath, null, 5));
+            (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "five") }.AsSteps(), null, lockPath, null, 5));
             Assert.Contains("S0", output);
             Assert.False(File.Exists(lockPath));
             Assert.Empty(Directory.GetFiles(_dir).Where(f => f.Contains("vfioap")));
@@ -100,7 +101,7 @@ namespace VfioAp.Integration.Tests
             var root = Path.Combine(_dir, "tree");
             Directory.CreateDirectory(root);
             File.WriteAllText(Path.Combine(root, "a"), "one\n");
-            var (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "two") }, null, Path.Combine(_dir, "missing/s390apconfig.lock"), null, 5));
+            var (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "two") }.AsSteps(), null, Path.Combine(_dir, "missing/s390apconfig.lock"), null, 5));
             Assert.Contains("ENo such file or directory", output);
             Assert.DoesNotContain("S0", output);
             Assert.Equal("one\n", File.ReadAllText(Path.Combine(root, "a")));

@@ -95,9 +95,9 @@ namespace VfioAp.Integration.Tests
             foreach (var (name, writes, expected) in plans)
             {
                 int before = _sshd.CommandCount();
-                var remote = ssh.RunPlan(new PlanRequest(writes, readAfter));
+                var remote = ssh.RunPlan(new PlanRequest(writes.AsSteps(), readAfter));
                 Assert.Equal(before + 1, _sshd.CommandCount());
-                var local = memory.RunPlan(new PlanRequest(writes, readAfter));
+                var local = memory.RunPlan(new PlanRequest(writes.AsSteps(), readAfter));
                 _out.WriteLine($"{name}: ssh {Describe(remote)}, memory {Describe(local)}");
                 Assert.Equal(expected, remote.Error);
                 Assert.Equal(Describe(local), Describe(remote));

@@ -46,7 +46,7 @@ namespace VfioAp.Integration.Tests
             Assert.Equal(Errno.EACCES, r["bus/ap/wo_attribute"]!.Error);
             Assert.True(r[SysfsLayout.ApMask]!.Ok);
 
-            var plan = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.ApMask, "0x1") }));
+            var plan = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.ApMask, "0x1") }.AsSteps()));
             Assert.Equal(Errno.EACCES, plan.Error);
             Assert.Equal(0, plan.FailedStep);
             Assert.Contains("-UseSudo", plan.Message);

@@ -136,7 +136,7 @@ namespace VfioAp.Integration.Tests
                 new SysfsWrite(SysfsLayout.ApMask, "-5,-6"),
             };
             int before = _sshd.CommandCount();
-            var result = ssh.RunPlan(new PlanRequest(writes, new[] { new SysfsQuery(SysfsLayout.ApMask), new SysfsQuery(SysfsLayout.Matrix + "/*/assign_*") }));
+            var result = ssh.RunPlan(new PlanRequest(writes.AsSteps(), new[] { new SysfsQuery(SysfsLayout.ApMask), new SysfsQuery(SysfsLayout.Matrix + "/*/assign_*") }));
             Assert.Equal(before + 1, _sshd.CommandCount());
             Assert.True(result.Succeeded, result.Message);
             Assert.Equal(3, result.Applied);
@@ -161,9 +161,9 @@ namespace VfioAp.Integration.Tests
                 new SysfsWrite(SysfsLayout.ApMask, "0x4"),        // never runs
             };
             using var ssh = SshSysfs.Connect(_sshd.Options(remoteTree.Root));
-            var r = ssh.RunPlan(new PlanRequest(Plan(), new[] { new SysfsQuery(SysfsLayout.AqMask) }));
+            var r = ssh.RunPlan(new PlanRequest(Plan().AsSteps(), new[] { new SysfsQuery(SysfsLayout.AqMask) }));
             using var local = new LocalSysfs(localTree.Root);
-            var l = local.RunPlan(new PlanRequest(Plan(), new[] { new SysfsQuery(SysfsLayout.AqMask) }));
+            var l = local.RunPlan(new PlanRequest(Plan().AsSteps(), new[] { new SysfsQuery(SysfsLayout.AqMask) }));
 
             Assert.Equal(l.Applied, r.Applied);
             Assert.Equal(l.FailedStep, r.FailedStep);
@@ -175,7 +175,7 @@ namespace VfioAp.Integration.Tests
             Assert.Equal("0x8\n", r.After![SysfsLayout.AqMask]!.Value);
 
             // A missing attribute is ENOENT and is not created.
-            var missing = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite("bus/ap/not_there", "1") }));
+            var missing = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite("bus/ap/not_there", "1") }.AsSteps()));
             Assert.Equal(Errno.ENOENT, missing.Error);
             Assert.Equal(0, missing.FailedStep);
             Assert.False(File.Exists(remoteTree.Full("bus/ap/not_there")));
@@ -207,7 +207,7 @@ namespace VfioAp.Integration.Tests
             using var tree = new SshTestTree(1, 1);
             using var ssh = SshSysfs.Connect(_sshd.Options(tree.Root));
             int before = _sshd.CommandCount();
-            Assert.ThrowsAny<ArgumentException>(() => ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(path, value) })));
+            Assert.ThrowsAny<ArgumentException>(() => ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(path, value) }.AsSteps())));
             Assert.Equal(before, _sshd.CommandCount());
             Assert.Equal(SysfsFormat.FormatMask(ApMask.Full), tree.Read(SysfsLayout.ApMask));
         }
@@ -252,7 +252,7 @@ namespace VfioAp.Integration.Tests
                 new SysfsWrite("bus/ap/stuck", "0x2", "a write that never completes"),
                 new SysfsWrite(SysfsLayout.ApMask, "0x3", "third"),
             };
-            var run = Task.Run(() => ssh.RunPlan(new PlanRequest(writes)));
+            var run = Task.Run(() => ssh.RunPlan(new PlanRequest(writes.AsSteps())));
             // Step 1 has been applied once its value is in the file; step 2 then blocks on the FIFO.
             var sw = Stopwatch.StartNew();
             while (tree.Read(SysfsLayout.AqMask) != "0x1\n" && sw.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(50);
@@ -295,7 +295,7 @@ namespace VfioAp.Integration.Tests
                 var sw = Stopwatch.StartNew();
                 // A plan's command may also wait for the host's lock on top of the command timeout: a 1 s lock wait
                 // (nobody else holds it) keeps the bound about the command itself.
-                var r = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.AqMask, "0x1"), new SysfsWrite("bus/ap/stuck", "0x2") },
+                var r = ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.AqMask, "0x1"), new SysfsWrite("bus/ap/stuck", "0x2") }.AsSteps(),
                                                     lockTimeout: TimeSpan.FromSeconds(1)));
                 Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");
                 Assert.Equal(Errno.ETIMEDOUT, r.Error);
@@ -304,7 +304,7 @@ namespace VfioAp.Integration.Tests
                 // The cut-off plan's remote shell still hangs in its write, so it still holds the host's lock: the next
                 // plan waits, gives up naming that holder, and writes nothing.
                 var held = Assert.Throws<VfioAp.Core.Locking.ApConfigLockException>(() =>
-                    ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.ApMask, "0x3") }, lockTimeout: TimeSpan.FromSeconds(1))));
+                    ssh.RunPlan(new PlanRequest(new[] { new SysfsWrite(SysfsLayout.ApMask, "0x3") }.AsSteps(), lockTimeout: TimeSpan.FromSeconds(1))));
                 Assert.Contains("is held by pid", held.Message);
                 Assert.Contains("Nothing was written", held.Message);
                 Assert.Equal(SysfsFormat.FormatMask(ApMask.Full), tree.Read(SysfsLayout.ApMask));

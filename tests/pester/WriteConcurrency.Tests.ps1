@@ -83,6 +83,41 @@ Describe 'Writers in separate processes through one SimFs mount' -Tag Fuse, Slow
         foreach ($a in 0x80..0x87) { @($bus.ApMask | ForEach-Object { [int]$_ }) | Should -Not -Contain $a }
     }
 
+    It 'Import-VfioApMdev -Apply and Export-VfioApMdev -Persist in their own processes beside Set-VfioApMatrix (8 calls each): nothing is lost' {
+        $start = (Get-VfioApMdev -Session $s -Mdev $SeedUuid).Matrix
+        $root = Join-Path $TestDrive 'race-root'
+        $null = New-Item -ItemType Directory -Force (Join-Path $root 'etc/mdevctl.d')
+        # Each import defines a new mdev holding adapter 0x5N with domain 4; the Set-VfioApMatrix writer adds 0x1N to the seed mdev.
+        $importLoop = $sessionLine + @'
+; foreach ($id in 0x50..0x57) { try { $u = [guid]('11111111-2222-4333-8444-0000000000{0:x2}' -f $id); $j = '{"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": [{"assign_adapter": "0x' + ('{0:x}' -f $id) + '"}, {"assign_domain": "0x4"}]}'; $null = Import-VfioApMdev -Session $s -Content $j -Uuid $u -Apply -Confirm:$false -WarningAction SilentlyContinue; 'ok ' + $id } catch { 'fail ' + $id + ' ' + $_.FullyQualifiedErrorId + ' ' + $_ } }
+'@
+        $writers = @(
+            Start-Writer (LoopScript $sessionLine '0x10..0x17' "Set-VfioApMatrix -Session `$s -Mdev $SeedUuid -Adapter `$id")
+            Start-Writer $importLoop
+            Start-Writer (LoopScript $sessionLine '1..8' "Get-VfioApMdev -Session `$s -Mdev $SeedUuid | Export-VfioApMdev -Persist -MdevctlRoot '$root' -Confirm:`$false")
+        )
+        $results = $writers | ForEach-Object { Wait-Writer $_ }
+        $lines = @($results.Lines)
+        ($lines | Where-Object { $_ -like 'ok *' }).Count | Should -Be 24 -Because ($lines + $results.Err -join "`n")
+        # Every Set-VfioApMatrix is in effect, and every imported mdev is there as defined.
+        $end = (Get-VfioApMdev -Session $s -Mdev $SeedUuid).Matrix
+        $adapters = @($end.Adapters | ForEach-Object { [int]$_ })
+        foreach ($a in 0x10..0x17) { $adapters | Should -Contain $a }
+        foreach ($id in 0x50..0x57) {
+            $m = Get-VfioApMdev -Session $s -Mdev ([guid]('11111111-2222-4333-8444-0000000000{0:x2}' -f $id))
+            "$($m.Matrix)" | Should -BeLike ('adapters 0x{0:x2}; domains 0x04*' -f $id)
+        }
+        # The persisted definition is one whole file: a state the seed mdev really had between the start and now.
+        $files = @(Get-ChildItem -Force (Join-Path $root 'etc/mdevctl.d/matrix'))
+        $files.Name | Should -Be @($SeedUuid.ToString()) -Because 'no temporary file is left behind'
+        $persisted = Import-VfioApMdev -Session $s -FromHost -MdevctlRoot $root -WarningAction SilentlyContinue
+        $persisted.Uuid | Should -Be $SeedUuid
+        $kept = @($persisted.Matrix.Adapters | ForEach-Object { [int]$_ })
+        foreach ($a in $start.Adapters) { $kept | Should -Contain ([int]$a) }
+        foreach ($a in $kept) { $adapters | Should -Contain $a }
+        Test-Path $lockPath | Should -BeFalse -Because 'every writer released the lock'
+    }
+
     It 'Import-VfioApMdev -Apply of two definitions, each under the lock with its preconditions from the one read: both are created as defined' {
         $sim = New-ApSession -Simulation seed
         $one = [guid]'11111111-2222-4333-8444-000000000001'

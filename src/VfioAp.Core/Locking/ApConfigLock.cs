@@ -29,17 +29,11 @@ namespace VfioAp.Core.Locking
 
         private static int _tempCounter;
         private int _released;
-        private readonly bool _nested;
 
-        // The lock paths this thread holds: taking one again on the same thread (a change that holds the lock while it
-        // re-reads and plans again, then runs the plan) is a nested hold that releases nothing.
-        [ThreadStatic] private static System.Collections.Generic.HashSet<string>? _heldByThread;
-
-        private ApConfigLock(string path, int pid, bool nested = false)
+        private ApConfigLock(string path, int pid)
         {
             Path = path;
             Pid = pid;
-            _nested = nested;
         }
 
         /// <summary>The lock file.</summary>
@@ -89,8 +83,6 @@ namespace VfioAp.Core.Locking
             if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
                 throw new PlatformNotSupportedException("The AP configuration lock is a Linux lock file (link(2), kill(2)).");
             int pid = CurrentPid;
-            _heldByThread ??= new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
-            if (_heldByThread.Contains(lockPath)) return new ApConfigLock(lockPath, pid, nested: true);
             // util_lockfile's temporary name is the lock path + pid + time; a counter keeps two threads of one process apart.
             var temp = lockPath + pid.ToString("D5") + ((int)(DateTimeOffset.UtcNow.ToUnixTimeSeconds() & 255)).ToString("x2") + "." + Interlocked.Increment(ref _tempCounter);
             var content = Encoding.ASCII.GetBytes(pid + "\n");
@@ -108,10 +100,7 @@ namespace VfioAp.Core.Locking
                 while (true)
                 {
                     if (link(Z(temp), Z(lockPath)) == 0)
-                    {
-                        _heldByThread.Add(lockPath);
                         return new ApConfigLock(lockPath, pid);
-                    }
                     var err = LastErrno();
                     if (err != Errno.EEXIST) throw ApConfigLockException.CannotCreate(host, lockPath, err, "link(2) to the lock path");
                     int holder = RemoveIfStale(lockPath, out bool removed);
@@ -200,8 +189,7 @@ namespace VfioAp.Core.Locking
         /// <summary>Releases the lock: unlinks it only while it still holds this process's pid (a lock taken over as stale is someone else's now).</summary>
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) != 0 || _nested) return;
-            _heldByThread?.Remove(Path);
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
             if (HolderOf(Path) == Pid) unlink(Z(Path));
         }
 

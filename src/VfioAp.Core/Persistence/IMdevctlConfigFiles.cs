@@ -39,8 +39,9 @@ namespace VfioAp.Core.Persistence
     }
 
     /// <summary>
-    /// mdevctl's configuration directory on one host (<c>/etc/mdevctl.d</c>, or under a test root). The local
-    /// implementation uses the file system; a remote one answers each call in one round trip.
+    /// mdevctl's configuration directory on one host (<c>/etc/mdevctl.d</c>, or under a test root), for reading. The local
+    /// implementation uses the file system; a remote one answers each call in one round trip. Nothing writes through
+    /// it: a definition is written by a change plan (<see cref="PersistPlan.ToChangePlan"/>) under the host's lock.
     /// </summary>
     public interface IMdevctlConfigFiles
     {
@@ -49,7 +50,5 @@ namespace VfioAp.Core.Persistence
         string ConfigDirectory { get; }
         /// <summary>Every regular file one level below a parent directory, skipping <c>scripts.d</c>, with its text; one round trip.</summary>
         MdevctlConfigListing ReadAll(string? parent = null);
-        /// <summary>Runs the operations in order, each file replaced atomically, stopping at the first failure (thrown as <see cref="PersistenceException"/>).</summary>
-        void Apply(PersistPlan plan);
     }
 }

@@ -50,59 +50,6 @@ namespace VfioAp.Core.Persistence
             return new MdevctlConfigListing(true, result);
         }
 
-        public void Apply(PersistPlan plan)
-        {
-            foreach (var op in plan.Operations)
-            {
-                try
-                {
-                    switch (op.Kind)
-                    {
-                        case PersistOperationKind.CreateDirectory:
-                            Directory.CreateDirectory(op.Path);
-                            break;
-                        case PersistOperationKind.CreateFile:
-                        case PersistOperationKind.ReplaceFile:
-                            WriteAtomically(op.Path, op.Content!);
-                            break;
-                        case PersistOperationKind.DeleteFile:
-                            File.Delete(op.Path);
-                            break;
-                    }
-                }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    throw new PersistenceException(op.Path, null,
-                        $"could not {op.Description.Substring(0, 1).ToLowerInvariant()}{op.Description.Substring(1)} on {HostName}: {ex.Message}" +
-                        (ex is UnauthorizedAccessException ? " mdevctl's directory belongs to root: run as root (or with -UseSudo over SSH)." : ""), inner: ex);
-                }
-            }
-        }
-
-        /// <summary>
-        /// Writes a temporary file beside the target, flushes it to disk, then renames it over the target: readers
-        /// (mdevctl at boot) see the old file or the new one, never a torn one.
-        /// </summary>
-        private static void WriteAtomically(string path, string content)
-        {
-            var tmp = PersistPlan.TemporaryPathFor(path, Guid.NewGuid().ToString("N"));
-            try
-            {
-                using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-                {
-                    var bytes = Utf8.GetBytes(content);
-                    fs.Write(bytes, 0, bytes.Length);
-                    fs.Flush(true);
-                }
-                if (File.Exists(path)) File.Replace(tmp, path, null);
-                else File.Move(tmp, path);
-            }
-            finally
-            {
-                if (File.Exists(tmp)) File.Delete(tmp);
-            }
-        }
-
         private static readonly Encoding Utf8 = new UTF8Encoding(false);
     }
 }

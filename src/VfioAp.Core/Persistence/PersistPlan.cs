@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
+using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 
 namespace VfioAp.Core.Persistence
 {
@@ -57,7 +58,7 @@ namespace VfioAp.Core.Persistence
 
     /// <summary>
     /// What a <c>-Persist</c> write does to mdevctl's configuration directory, computed before anything is touched,
-    /// so <c>-WhatIf</c> shows it and a remote host can run it in one round trip.
+    /// so <c>-WhatIf</c> shows it; <see cref="ToChangePlan"/> hands it to the change engine (one round trip over SSH).
     /// </summary>
     public sealed class PersistPlan
     {
@@ -77,50 +78,32 @@ namespace VfioAp.Core.Persistence
         public bool IsEmpty => Operations.Count == 0;
 
         /// <summary>
-        /// The plan as a POSIX shell script that stops at the first failure: each file is written to a temporary
-        /// name in its own directory and renamed over the target, so mdevctl (or a reboot) never sees half a file.
-        /// Contents travel as single-quoted literals, so no byte of a definition is interpreted by the shell.
+        /// The operations as steps of a change plan for the change engine, which runs them under the host's AP
+        /// configuration lock (mdevctl's ap-check callout reads the definitions under the same lock): each file replaced
+        /// atomically (its directory made when missing, so a CreateDirectory needs no step of its own) or removed, each
+        /// checked under the lock against the text it had when this plan was made.
         /// </summary>
-        public string ToShellScript()
+        public WritePlan ToChangePlan(IEnumerable<PersistOperation>? operations = null)
         {
-            var sb = new StringBuilder();
-            sb.Append("set -e\n");
-            sb.Append("umask 022\n");
-            foreach (var op in Operations)
+            var steps = new List<PlanStep>();
+            foreach (var op in operations ?? Operations)
             {
+                string what = "mdevctl definition" + (op.Detail is null ? "" : $" ({op.Detail})");
                 switch (op.Kind)
                 {
-                    case PersistOperationKind.CreateDirectory:
-                        sb.Append("mkdir -p -- ").Append(Quote(op.Path)).Append('\n');
-                        break;
                     case PersistOperationKind.CreateFile:
                     case PersistOperationKind.ReplaceFile:
-                        string tmp = TemporaryPathFor(op.Path, "$$");
-                        sb.Append("printf '%s' ").Append(Quote(op.Content!)).Append(" > ").Append(QuoteWithPid(tmp)).Append('\n');
-                        sb.Append("mv -f -- ").Append(QuoteWithPid(tmp)).Append(' ').Append(Quote(op.Path)).Append('\n');
+                        steps.Add(new FileWriteStep(op.Path, op.Content!, op.Kind == PersistOperationKind.CreateFile ? null : op.PreviousContent, what));
                         break;
                     case PersistOperationKind.DeleteFile:
-                        sb.Append("rm -f -- ").Append(Quote(op.Path)).Append('\n');
+                        steps.Add(new FileRemoveStep(op.Path, op.PreviousContent ?? "", "duplicate definition" + (op.Detail is null ? "" : $" ({op.Detail})")));
                         break;
                 }
             }
-            return sb.ToString();
-        }
-
-        /// <summary>A dot-file beside the target: mdevctl skips names that are not UUIDs, and rename is atomic within a directory.</summary>
-        internal static string TemporaryPathFor(string path, string unique)
-        {
-            int slash = path.LastIndexOf('/');
-            return path.Substring(0, slash + 1) + "." + path.Substring(slash + 1) + ".vfioap-" + unique + ".tmp";
+            var summary = $"Persist {steps.Count} mdevctl file operation(s) in {ConfigDirectory} on {HostName}";
+            return new WritePlan(summary, steps, SnapshotParts.Bus, _ => null);
         }
 
         internal static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
-
-        /// <summary>Quotes a temporary path whose <c>$$</c> must expand to the shell's pid.</summary>
-        private static string QuoteWithPid(string s)
-        {
-            int i = s.IndexOf("$$", StringComparison.Ordinal);
-            return Quote(s.Substring(0, i)) + "\"$$\"" + Quote(s.Substring(i + 2));
-        }
     }
 }

@@ -21,8 +21,8 @@ namespace VfioAp.Core.Persistence
 
     /// <summary>
     /// mdevctl's configuration directory on a host reached through a POSIX shell (over SSH, with sudo where the
-    /// session needs it): every read is one script and every plan is one script, so <c>-Persist</c> costs two
-    /// round trips whatever the number of mdevs. File names and contents cross as base64 (GNU coreutils), so no
+    /// session needs it): every read is one script, whatever the number of mdevs (the write is the change plan's own
+    /// one command). File names and contents cross as base64 (GNU coreutils), so no
     /// byte of a definition is interpreted by a shell on the way.
     /// </summary>
     public sealed class ShellMdevctlConfigFiles : IMdevctlConfigFiles
@@ -92,17 +92,6 @@ namespace VfioAp.Core.Persistence
                 files.Add(parts[3] == "C" ? new MdevctlConfigFile(parentName, name, path, body) : new MdevctlConfigFile(parentName, name, path, null, body));
             }
             return new MdevctlConfigListing(true, files);
-        }
-
-        public void Apply(PersistPlan plan)
-        {
-            if (plan.IsEmpty) return;
-            var r = _run(plan.ToShellScript());
-            if (r.ExitCode != 0)
-                throw new PersistenceException(ConfigDirectory, null,
-                    $"writing mdevctl definitions on {HostName} failed (shell exit {r.ExitCode}): {r.Stderr.Trim()}" +
-                    (r.Stderr.Contains("Permission denied") ? " mdevctl's directory belongs to root: connect as root or use -UseSudo." : "") +
-                    " Files already renamed into place stay; none is left half-written.");
         }
 
         private static string Decode(string b64) => new UTF8Encoding(false).GetString(Convert.FromBase64String(b64));

@@ -131,9 +131,9 @@ namespace VfioAp.Core.Rules
                     var d = prediction.Domains.NextSetBit(0);
                     if (d < 0) continue;
                     var q = new Apqn(a, d).ToString();
-                    steps.Add(new PlanStep(new SysfsWrite(unbind, q, $"unbind queue {q} from vfio_ap (adapter {a:x2} is not in the guest, so nothing is unplugged)"),
+                    steps.Add(new SysfsWriteStep(new SysfsWrite(unbind, q, $"unbind queue {q} from vfio_ap (adapter {a:x2} is not in the guest, so nothing is unplugged)"),
                         new SysfsWrite(bind, q, $"undo: bind queue {q} to vfio_ap again")));
-                    steps.Add(new PlanStep(new SysfsWrite(bind, q, $"bind queue {q} to vfio_ap again: vfio_ap filters the guest APCB of {mdev.Uuid:D} anew")));
+                    steps.Add(new SysfsWriteStep(new SysfsWrite(bind, q, $"bind queue {q} to vfio_ap again: vfio_ap filters the guest APCB of {mdev.Uuid:D} anew")));
                 }
             }
             string summary = steps.Count == 0
@@ -175,17 +175,17 @@ namespace VfioAp.Core.Rules
             w.Path.EndsWith("/ap_config", StringComparison.Ordinal) || w.Path.EndsWith("/assign_adapter", StringComparison.Ordinal) || w.Path.EndsWith("/assign_domain", StringComparison.Ordinal);
 
         /// <summary>The one <c>ap_config</c> write that sets the whole matrix; its undo writes the old matrix back.</summary>
-        internal static PlanStep ApConfigStep(Guid mdev, ApMatrix current, ApMatrix desired, bool undo, bool refilter = false)
+        internal static SysfsWriteStep ApConfigStep(Guid mdev, ApMatrix current, ApMatrix desired, bool undo, bool refilter = false)
         {
             var path = SysfsLayout.MdevAttribute(mdev, "ap_config");
             var write = new SysfsWrite(path, MatrixText.FormatApConfig(desired).TrimEnd('\n'),
                 refilter ? $"write the unchanged matrix of {mdev:D} to ap_config again: the kernel filters the guest APCB anew"
                          : $"set the matrix of {mdev:D} to {desired} in one ap_config write");
-            if (!undo) return new PlanStep(write);
+            if (!undo) return new SysfsWriteStep(write);
             // ap_config sets the whole matrix: its undo takes back only what this write added and removed, from the
             // matrix as it is when the undo runs, never the whole start matrix over someone else's later change.
             ApMatrix added = desired.Except(current), removed = current.Except(desired);
-            return new PlanStep(write,
+            return new SysfsWriteStep(write,
                 new SysfsWrite(path, MatrixText.FormatApConfig(current).TrimEnd('\n'), $"undo: restore the matrix of {mdev:D} to {current}"),
                 now => now.FindMdev(mdev) is { } m
                     ? new[]
@@ -197,9 +197,9 @@ namespace VfioAp.Core.Rules
         }
 
         /// <summary>All unassigns, then all assigns (why: see the class comment); each undone by its opposite.</summary>
-        internal static IEnumerable<PlanStep> AssignSteps(Guid mdev, ApMatrix current, ApMatrix desired, bool undo)
+        internal static IEnumerable<SysfsWriteStep> AssignSteps(Guid mdev, ApMatrix current, ApMatrix desired, bool undo)
         {
-            var steps = new List<PlanStep>();
+            var steps = new List<SysfsWriteStep>();
             Add(steps, mdev, "unassign_adapter", "assign_adapter", current.Adapters.Except(desired.Adapters), "adapter", 2, undo);
             Add(steps, mdev, "unassign_domain", "assign_domain", current.Domains.Except(desired.Domains), "domain", 4, undo);
             Add(steps, mdev, "unassign_control_domain", "assign_control_domain", current.ControlDomains.Except(desired.ControlDomains), "control domain", 4, undo);
@@ -209,7 +209,7 @@ namespace VfioAp.Core.Rules
             return steps;
         }
 
-        private static void Add(List<PlanStep> steps, Guid mdev, string attribute, string undoAttribute, ApMask ids, string what, int digits, bool undo)
+        private static void Add(List<SysfsWriteStep> steps, Guid mdev, string attribute, string undoAttribute, ApMask ids, string what, int digits, bool undo)
         {
             bool assign = !attribute.StartsWith("un", StringComparison.Ordinal);
             foreach (var id in ids)
@@ -220,8 +220,8 @@ namespace VfioAp.Core.Rules
                 var write = new SysfsWrite(SysfsLayout.MdevAttribute(mdev, attribute), value,
                     assign ? $"assign {what} {shown} to {mdev:D}" : $"unassign {what} {shown} from {mdev:D}");
                 steps.Add(undo
-                    ? new PlanStep(write, new SysfsWrite(SysfsLayout.MdevAttribute(mdev, undoAttribute), value, $"undo: {(assign ? "unassign" : "assign")} {what} {shown}"))
-                    : new PlanStep(write));
+                    ? new SysfsWriteStep(write, new SysfsWrite(SysfsLayout.MdevAttribute(mdev, undoAttribute), value, $"undo: {(assign ? "unassign" : "assign")} {what} {shown}"))
+                    : new SysfsWriteStep(write));
             }
         }
 

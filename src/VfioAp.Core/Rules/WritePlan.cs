@@ -5,38 +5,11 @@ using VfioAp.Core.Model;
 
 namespace VfioAp.Core.Rules
 {
-    /// <summary>One sysfs write of a plan, with the writes that undo it (none when nothing needs undoing).</summary>
-    public sealed class PlanStep
-    {
-        public PlanStep(SysfsWrite write, params SysfsWrite[] undo)
-        {
-            Write = write ?? throw new ArgumentNullException(nameof(write));
-            Undo = undo ?? Array.Empty<SysfsWrite>();
-        }
-
-        /// <summary>A step whose undo is computed from the host as it is after the writes (see <see cref="UndoFromNow"/>).</summary>
-        public PlanStep(SysfsWrite write, SysfsWrite undo, Func<HostSnapshot, IReadOnlyList<SysfsWrite>?> undoFromNow)
-            : this(write, undo)
-        {
-            UndoFromNow = undoFromNow;
-        }
-
-        /// <summary>
-        /// For a write that sets a whole state at once (ap_config): the undo computed from the host as read after the
-        /// writes, taking back only this step's own change, so an undo never writes a stale whole state over someone
-        /// else's change. Null (or a null answer) means <see cref="Undo"/>, whose writes are relative already.
-        /// </summary>
-        public Func<HostSnapshot, IReadOnlyList<SysfsWrite>?>? UndoFromNow { get; }
-
-        public SysfsWrite Write { get; }
-        /// <summary>Usually one write; removing an mdev is undone by re-creating it and giving it its matrix again.</summary>
-        public IReadOnlyList<SysfsWrite> Undo { get; }
-        public override string ToString() => Write.ToString();
-    }
-
     /// <summary>
-    /// An ordered list of sysfs writes that takes a host from one state to another, how to undo any applied prefix,
-    /// and how to check afterwards that the host is where the plan meant it to be (or, after a rollback, where it started).
+    /// A change plan: the ordered steps that take a host from one state to another (sysfs writes, files replaced or
+    /// removed: <see cref="PlanStep"/>), what the plan was computed from (<see cref="DependsOn"/>), how to undo any
+    /// applied prefix, and how to check afterwards that the host is where the plan meant it to be (or, after a rollback,
+    /// where it started). The change engine runs it; -WhatIf prints its steps.
     /// </summary>
     public sealed class WritePlan
     {
@@ -53,10 +26,15 @@ namespace VfioAp.Core.Rules
             VerifyRestored = verifyRestored ?? NoCheck;
         }
 
+        /// <summary>A plan that changes nothing, with why in <paramref name="summary"/> (the target is already as asked).</summary>
+        public static WritePlan Nothing(string summary, SnapshotParts parts = SnapshotParts.Mdevs) =>
+            new WritePlan(summary, Array.Empty<PlanStep>(), parts, NoCheck);
+
         /// <summary>What the plan does, in one sentence (the ShouldProcess action).</summary>
         public string Summary { get; }
         public IReadOnlyList<PlanStep> Steps { get; }
-        public IReadOnlyList<SysfsWrite> Writes => Steps.Select(s => s.Write).ToList();
+        /// <summary>The sysfs writes of the plan, in order (its other steps are files).</summary>
+        public IReadOnlyList<SysfsWrite> Writes => Steps.OfType<SysfsWriteStep>().Select(s => s.Write).ToList();
         public bool IsEmpty => Steps.Count == 0;
         /// <summary>What to re-read (in the plan's own round trip) to verify.</summary>
         public SnapshotParts VerifyParts { get; }
@@ -69,30 +47,28 @@ namespace VfioAp.Core.Rules
         /// The sysfs files the plan was computed from (paths relative to the root; <c>*</c> within a segment): the
         /// mdev's matrix for a matrix plan, the masks and every mdev's matrix for a bus mask plan. Under the host's lock
         /// they are read again before the first write; when one changed, the plan is made again instead of applied.
-        /// Only what the plan depends on is listed, so unrelated changes do not make it start over.
+        /// Only what the plan depends on is listed, so unrelated changes do not make it start over. File steps carry
+        /// their own (<see cref="PlanStep.Expected"/>).
         /// </summary>
         public IReadOnlyList<string> DependsOn { get; }
 
-        /// <summary>The writes that undo the first <paramref name="applied"/> steps, last applied first.</summary>
-        public IReadOnlyList<SysfsWrite> RollbackOf(int applied) => RollbackOf(applied, null);
-
         /// <summary>
-        /// As <see cref="RollbackOf(int)"/>, with the undo of whole-state steps (ap_config) computed from
-        /// <paramref name="now"/>, the host as read after the writes, when it is known.
+        /// The steps that undo the first <paramref name="applied"/> steps, last applied first, with the undo of
+        /// whole-state steps (ap_config) computed from <paramref name="now"/>, the host as read after the writes, when it is known.
         /// </summary>
-        public IReadOnlyList<SysfsWrite> RollbackOf(int applied, HostSnapshot? now)
+        public IReadOnlyList<PlanStep> RollbackOf(int applied, HostSnapshot? now = null)
         {
-            var undo = new List<SysfsWrite>();
+            var undo = new List<PlanStep>();
             for (int i = Math.Min(applied, Steps.Count) - 1; i >= 0; i--)
             {
-                var fromNow = now is null ? null : Steps[i].UndoFromNow?.Invoke(now);
+                var fromNow = now is null ? null : Steps[i].UndoFromNow(now);
                 undo.AddRange(fromNow ?? Steps[i].Undo);
             }
             return undo;
         }
 
         /// <summary>Whether some applied step's undo depends on the host as it is now (a whole-state write).</summary>
-        public bool UndoDependsOnNow(int applied) => Steps.Take(applied).Any(s => s.UndoFromNow != null);
+        public bool UndoDependsOnNow(int applied) => Steps.Take(applied).Any(s => s.UndoDependsOnNow);
 
         /// <summary>
         /// Both plans as one: the second's steps after the first's, verified by both. A rollback undoes the second's

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 
 namespace VfioAp.Core.Simulation
@@ -28,6 +29,9 @@ namespace VfioAp.Core.Simulation
         }
 
         public SimulatedKernel Kernel { get; }
+
+        /// <summary>The simulated host's AP configuration lock, shared by every session on the same kernel.</summary>
+        public IHostLock HostLock => SimulatedHostLock.For(Kernel);
         public string HostName { get; }
         /// <summary>The simulated host's sysfs mount point, for messages.</summary>
         public string Root => "/sys";
@@ -65,10 +69,8 @@ namespace VfioAp.Core.Simulation
             return ReadBatch(queries);
         }
 
-        private PlanRunResult RunWrites(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter)
+        private PlanRunResult RunSteps(IReadOnlyList<PlanStep> steps, IReadOnlyList<SysfsQuery>? readAfter)
         {
-            CheckOpen();
-            if (writes is null) throw new ArgumentNullException(nameof(writes));
             Interlocked.Increment(ref _roundTrips);
             (int Step, Errno Error)? planFault;
             lock (_faultGate)
@@ -76,13 +78,13 @@ namespace VfioAp.Core.Simulation
                 planFault = _nextPlanFault;
                 _nextPlanFault = null;
             }
-            for (int i = 0; i < writes.Count; i++)
+            for (int i = 0; i < steps.Count; i++)
             {
-                var e = Injected(writes[i], i, planFault);
-                if (e == Errno.None) e = WriteOne(writes[i].Path, writes[i].Value);
+                var e = Injected(steps[i], i, planFault);
+                if (e == Errno.None) e = steps[i] is SysfsWriteStep w ? WriteOne(w.Write.Path, w.Write.Value) : LocalFileSteps.Apply(steps[i]);
                 if (e != Errno.None) return new PlanRunResult(i, i, e, null, readAfter is null ? null : ReadBatch(readAfter));
             }
-            return PlanRunResult.Success(writes.Count, readAfter is null ? null : ReadBatch(readAfter));
+            return PlanRunResult.Success(steps.Count, readAfter is null ? null : ReadBatch(readAfter));
         }
 
         /// <summary>
@@ -93,14 +95,15 @@ namespace VfioAp.Core.Simulation
         {
             CheckOpen();
             if (request is null) throw new ArgumentNullException(nameof(request));
-            using var held = SimulatedHostLock.For(Kernel).Acquire(HostName, request.LockTimeout, request.Cancel, request.Waiting);
-            var changed = request.Changed(ReadContent);
+            using var held = request.Hold is { } hold && hold.Holds(HostLock) ? null : HostLock.Acquire(HostName, request.LockTimeout, request.Cancel, request.Waiting);
+            // A simulated host has no files of its own: a plan's file steps are this machine's files (a -MdevctlRoot directory).
+            var changed = request.Changed(p => p.StartsWith("/", StringComparison.Ordinal) ? LocalFileSteps.ContentOf(p) : ReadContent(p));
             if (changed.Count > 0)
             {
                 Interlocked.Increment(ref _roundTrips);
                 return PlanRunResult.Conflict(changed, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
             }
-            return RunWrites(request.Writes, request.ReadAfter);
+            return RunSteps(request.Steps, request.ReadAfter);
         }
 
         private string? ReadContent(string path)
@@ -119,12 +122,12 @@ namespace VfioAp.Core.Simulation
             if (_disposed) throw new ObjectDisposedException(nameof(SimulatedSysfs), $"The simulated session to '{HostName}' was closed.");
         }
 
-        private Errno Injected(SysfsWrite write, int index, (int Step, Errno Error)? planFault)
+        private Errno Injected(PlanStep step, int index, (int Step, Errno Error)? planFault)
         {
             if (planFault is { } f && f.Step == index) return f.Error;
             Func<SysfsWrite, int, Errno?>? rule;
             lock (_faultGate) rule = _writeFault;
-            return rule?.Invoke(write, index) ?? Errno.None;
+            return step is SysfsWriteStep w ? rule?.Invoke(w.Write, index) ?? Errno.None : Errno.None;
         }
 
         private Errno WriteOne(string path, string value)

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 
 namespace VfioAp.Core.Sysfs
 {
@@ -114,26 +115,28 @@ namespace VfioAp.Core.Sysfs
         }
 
         /// <summary>The host's AP configuration lock for this tree (see <see cref="ApConfigLock.PathFor"/>).</summary>
-        public string LockPath => ApConfigLock.PathFor(System.IO.Path.GetFullPath(Root));
+        public string LockPath => HostLock.Path;
+
+        /// <summary>The lock as a capability: the change engine holds it across a re-read, a re-plan and the write.</summary>
+        public IHostLock HostLock => _lock ??= new ApConfigLockFile(ApConfigLock.PathFor(System.IO.Path.GetFullPath(Root)));
+        private IHostLock? _lock;
 
         public PlanRunResult RunPlan(PlanRequest request)
         {
             if (request is null) throw new ArgumentNullException(nameof(request));
             RoundTrips++;
-            using var held = ApConfigLock.Acquire(HostName, LockPath, request.LockTimeout, request.Cancel, request.Waiting);
-            var changed = request.Changed(p => ReadOne(Full(p), p, SysfsQueryKind.Content, SysfsArea.Sysfs) is { Ok: true } e ? e.Value : null);
+            using var held = request.Hold is { } hold && hold.Holds(HostLock) ? null : HostLock.Acquire(HostName, request.LockTimeout, request.Cancel, request.Waiting);
+            var changed = request.Changed(p => p.StartsWith("/", StringComparison.Ordinal)
+                ? LocalFileSteps.ContentOf(p)
+                : ReadOne(Full(p), p, SysfsQueryKind.Content, SysfsArea.Sysfs) is { Ok: true } e ? e.Value : null);
             if (changed.Count > 0) return PlanRunResult.Conflict(changed, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
-            return RunWrites(request.Writes, request.ReadAfter);
-        }
-
-        private PlanRunResult RunWrites(IReadOnlyList<SysfsWrite> writes, IReadOnlyList<SysfsQuery>? readAfter)
-        {
-            for (int i = 0; i < writes.Count; i++)
+            var steps = request.Steps;
+            for (int i = 0; i < steps.Count; i++)
             {
-                var e = WriteOne(writes[i].Path, writes[i].Value);
-                if (e != Errno.None) return new PlanRunResult(i, i, e, null, readAfter is null ? null : ReadBatch(readAfter));
+                var e = steps[i] is SysfsWriteStep w ? WriteOne(w.Write.Path, w.Write.Value) : LocalFileSteps.Apply(steps[i]);
+                if (e != Errno.None) return new PlanRunResult(i, i, e, null, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
             }
-            return PlanRunResult.Success(writes.Count, readAfter is null ? null : ReadBatch(readAfter));
+            return PlanRunResult.Success(steps.Count, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
         }
 
         public void Dispose() { }

@@ -9,6 +9,8 @@ using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
 
+using VfioAp.PowerShell.Hosting;
+
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>

@@ -4,11 +4,15 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Text;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
+
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -66,11 +70,13 @@ namespace VfioAp.PowerShell.Commands
         protected override void EndProcessing()
         {
             var perHost = new List<(ApSession Session, IReadOnlyList<VfioApMdev> Mdevs)>();
+            var snapshots = new Dictionary<ApSession, HostSnapshot>();
             var missing = new HashSet<Guid>(Wanted.Named);
             foreach (var session in AllSessions)
             {
                 var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.Mdevs);
                 if (snapshot is null) continue;
+                snapshots[session] = snapshot;
                 var wanted = Wanted.Of(session);
                 var mdevs = snapshot.Mdevs.Where(m => wanted is null || wanted.Contains(m.Uuid)).ToList();
                 foreach (var m in mdevs) missing.Remove(m.Uuid);
@@ -83,7 +89,7 @@ namespace VfioAp.PowerShell.Commands
 
             if (Persist.IsPresent)
             {
-                foreach (var (session, mdevs) in perHost) PersistHost(session, mdevs);
+                foreach (var (session, mdevs) in perHost) PersistHost(session, snapshots[session], mdevs);
                 return;
             }
             if (Path is null)
@@ -181,10 +187,10 @@ namespace VfioAp.PowerShell.Commands
         /// <summary>Ctrl+C ends a wait for the lock at once, with nothing written.</summary>
         protected override void StopProcessing() => _stop.Cancel();
 
-        private void PersistHost(ApSession session, IReadOnlyList<VfioApMdev> mdevs)
+        private void PersistHost(ApSession session, HostSnapshot snapshot, IReadOnlyList<VfioApMdev> mdevs)
         {
             if (mdevs.Count == 0) return;
-            var files = ConfigFilesFor(session, TimeSpan.FromSeconds(LockTimeout));
+            var files = ConfigFilesFor(session);
             if (files is null) return;
             var store = new MdevctlStore(files);
             PersistPlan plan;
@@ -224,29 +230,33 @@ namespace VfioAp.PowerShell.Commands
                     declinedDirs.Add(op.Path);
             }
             if (approved.Count == 0) return;
-            IDisposable? held = null;
-            try
+            // mdevctl's ap-check callout reads the definitions under the host's lock: the engine writes them under it too,
+            // each file compared with what this plan was made from, and planned again from a fresh listing when another
+            // writer changed one meanwhile (only the files approved above are ever written).
+            var approvedPaths = new HashSet<string>(approved.Select(o => o.Path), StringComparer.Ordinal);
+            var change = new PlannedChange(plan.ToChangePlan(approved), snapshot, null,
+                _ => Replan(store, mdevs, approvedPaths));
+            var result = RunChange(session, change, SnapshotParts.Bus, LockTimeout, _stop.Token);
+            var errors = ChangeFailure.Of(result, session.ComputerName, session.Sysfs.Root, change.Plan.Summary, null, out bool stopped);
+            if (stopped) throw new PipelineStoppedException();
+            foreach (var e in errors)
             {
-                // mdevctl's ap-check callout reads the definitions under the same lock: write them under it too.
-                held = TakeLock(session, TimeSpan.FromSeconds(LockTimeout), _stop.Token);
-                files.Apply(new PersistPlan(plan.HostName, plan.ConfigDirectory, approved, plan.Unchanged));
-                if (PassThru.IsPresent)
-                    foreach (var op in approved) WriteObject(Tag(op, session));
+                // A file the host would not take is the persistence's own failure (id PersistFailed), with the file system's errno.
+                var error = e.ErrorId == VfioApErrorId.WriteFailed && result.Outcome?.Failed is not null
+                    ? new VfioApException(PersistenceErrorId.PersistFailed, ErrorCategory.WriteError, e.Message, e.RecommendedAction, e.Host, e.Path, e.Errno)
+                    : e;
+                WriteError(error.ToErrorRecord(session));
             }
-            catch (PersistenceException ex)
-            {
-                WriteDefinitionError(ex, session, PersistenceErrorId.PersistFailed, ErrorCategory.WriteError,
-                    "Fix the cause named above and run the command again; definitions already renamed into place are complete files.");
-            }
-            catch (Core.Locking.ApConfigLockException ex)
-            {
-                if (ex.Failure == Core.Locking.ApConfigLockFailure.Cancelled) throw new PipelineStoppedException();
-                WriteError(LockFailure.ToException(ex, $"persisting {approved.Count} mdevctl file operation(s)").ToErrorRecord(session));
-            }
-            finally
-            {
-                held?.Dispose();
-            }
+            if (errors.Count == 0 && PassThru.IsPresent)
+                foreach (var op in approved) WriteObject(Tag(op, session));
+        }
+
+        /// <summary>The same persist, planned again from a fresh listing of mdevctl's directory after another writer changed it.</summary>
+        private Replanned Replan(MdevctlStore store, IReadOnlyList<VfioApMdev> mdevs, HashSet<string> approvedPaths)
+        {
+            var defs = MdevctlStore.Merge(store.ReadAll(), mdevs.Select(m => (m.Uuid, m.Matrix)), Start, MdevStartMode.Auto);
+            var fresh = store.PlanPersist(defs);
+            return new Replanned(fresh.ToChangePlan(fresh.Operations.Where(o => approvedPaths.Contains(o.Path))), Array.Empty<MatrixFinding>(), $"persisting mdevctl definitions on {store.Files.HostName}");
         }
     }
 }

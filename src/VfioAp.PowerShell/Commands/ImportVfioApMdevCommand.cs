@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Text;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Rules;
@@ -12,6 +13,8 @@ using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
 
 using VfioAp.PowerShell.Arguments;
+
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -199,91 +202,45 @@ namespace VfioAp.PowerShell.Commands
                     $"importing mdev {item.Uuid:D} from {item.Definition.Source}", SysfsLayout.MdevDir(item.Uuid))).ToErrorRecord(item.Uuid));
         }
 
+        private static readonly SnapshotParts ImportParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs;
+
         /// <summary>
-        /// Applies one approved definition under the host's AP configuration lock, as every change: what the plan was
-        /// made from is re-checked there, and when another writer changed it (or an earlier definition of this import
-        /// did), the definition is planned again from the read made under the lock, up to 5 times.
+        /// Applies one approved definition through the change engine, as every change: under the host's AP configuration
+        /// lock what the plan was made from is re-checked, and when another writer changed it (or an earlier definition of
+        /// this import did), the definition is planned again from the read made under the lock, up to 5 times.
         /// </summary>
         private void ApplyItem(ApSession session, HostSnapshot snapshot, MdevImportItem item)
         {
             var host = session.ComputerName;
-            var plan = item.Plan!;
-            var read = LastRead(session);
-            var changed = new List<string>();
-            for (int attempt = 1; ; attempt++)
+            var definition = item.Definition;
+            MdevImportItem? again = null;
+            var change = new PlannedChange(item.Plan!, snapshot, LastRead(session), fresh =>
             {
-                var outcome = RunPlan(session, plan, read, item.Uuid);
-                if (outcome is null) return;
-                if (!outcome.IsConflict)
-                {
-                    Report(session, snapshot, item, outcome);
-                    return;
-                }
-                foreach (var path in outcome.Run.Conflicts!) if (!changed.Contains(path)) changed.Add(path);
-                var again = outcome.AfterRun is null || outcome.AfterRead is null || attempt >= ChangeRunner.MaxAttempts ? null
-                    : MdevImportPlanner.Plan(outcome.AfterRun, new[] { item.Definition }).FirstOrDefault(i => i.Uuid == item.Uuid);
-                if (again is null)
-                {
-                    WriteError(new VfioApException(VfioApErrorId.ConcurrentChange, ErrorCategory.ResourceBusy,
-                        $"Host '{host}': importing mdev {item.Uuid:D}: other writers changed {string.Join(", ", changed)} each time before the import got the host's AP configuration lock ({attempt} tries). Nothing was written for this mdev.",
-                        "Run the command again when the other writers are done.", host).ToErrorRecord(item.Uuid));
-                    return;
-                }
-                snapshot = outcome.AfterRun!;
-                read = outcome.AfterRead;
-                if (again.Refused || again.Plan is null)
-                {
-                    Handle(session, snapshot, again);
-                    return;
-                }
-                item = again;
-                plan = again.Plan;
-            }
-        }
-
-        /// <summary>One round trip of the plan under the lock, or null after writing why it could not run.</summary>
-        private PlanOutcome? RunPlan(ApSession session, WritePlan plan, SysfsReadResult? read, Guid uuid)
-        {
-            try
+                again = MdevImportPlanner.Plan(fresh, new[] { definition }).FirstOrDefault(i => i.Uuid == definition.Uuid);
+                if (again is null) return Replanned.Gone($"the definition of mdev {definition.Uuid:D} no longer applies to {fresh.ComputerName}");
+                var errors = again.Errors.ToList();
+                if (errors.Count > 0) return new Replanned(WritePlan.Nothing(again.Action.ToString()), errors, $"importing mdev {definition.Uuid:D}");
+                if (again.Refused) return Replanned.Gone($"importing mdev {definition.Uuid:D} is refused now");
+                return new Replanned(again.Plan ?? WritePlan.Nothing($"mdev {definition.Uuid:D} already has {again.Matrix}"), Array.Empty<MatrixFinding>(), $"importing mdev {definition.Uuid:D}");
+            });
+            var result = RunChange(session, change, ImportParts, LockTimeout, _stop.Token);
+            if (result.Outcome is { Succeeded: true } outcome)
             {
-                return PlanRunner.Apply(session.Sysfs, plan, new PlanRunOptions
-                {
-                    LockTimeout = TimeSpan.FromSeconds(LockTimeout),
-                    Cancel = _stop.Token,
-                    Preconditions = read is null ? Array.Empty<SysfsPrecondition>() : SysfsPrecondition.From(plan.DependsOn, read),
-                    ReadParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs,
-                });
-            }
-            catch (Core.Locking.ApConfigLockException ex)
-            {
-                if (ex.Failure == Core.Locking.ApConfigLockFailure.Cancelled) throw new PipelineStoppedException();
-                WriteError(LockFailure.ToException(ex, $"importing mdev {uuid:D}").ToErrorRecord(uuid));
-                return null;
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException)
-            {
-                WriteError(session.FailureOf(ex).ToErrorRecord(uuid));
-                return null;
-            }
-        }
-
-        private void Report(ApSession session, HostSnapshot snapshot, MdevImportItem item, PlanOutcome outcome)
-        {
-            var host = session.ComputerName;
-            var plan = item.Plan!;
-            if (outcome.Succeeded)
-            {
-                WriteVerbose($"{host}: {plan.Summary}: {plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
-                WriteObject(Output(session, outcome.After?.FindMdev(item.Uuid) ?? outcome.AfterRun?.FindMdev(item.Uuid), item, item.Action));
+                WriteVerbose($"{host}: {result.Change.Plan.Summary}: {result.Change.Plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
+                WriteObject(Output(session, outcome.After?.FindMdev(item.Uuid) ?? outcome.AfterRun?.FindMdev(item.Uuid), again ?? item, (again ?? item).Action));
                 return;
             }
-            // The write side's words and ids: the same refusal reads the same from Set-VfioApMatrix and from an import.
-            var failure = FailedPlan.Describe(outcome, snapshot);
-            var error = PlanErrors.ToException(failure);
-            WriteError(new VfioApException(error.ErrorId, error.Category, $"Importing mdev {item.Uuid:D} from {item.Definition.Source}: {error.Message}",
-                error.RecommendedAction, error.Host, error.Path, error.Errno).ToErrorRecord(item.Uuid));
-            if (outcome.RollbackFailed)
-                WriteError(PlanErrors.RollbackFailed(host, $"the failed import of mdev {item.Uuid:D}", outcome, failure, "it").ToErrorRecord(item.Uuid));
+            // Planned again, it is refused now or nothing is left: said as the first plan would have said it.
+            if ((result.NothingLeft || result.Refused is not null) && again is not null)
+            {
+                Handle(session, result.RefusedSnapshot ?? result.Change.Before, again);
+                return;
+            }
+            var failures = ChangeFailure.Of(result, host, session.Sysfs.Root, result.Change.Plan.Summary, item.Uuid, out bool stopped);
+            foreach (var e in failures)
+                WriteError(new VfioApException(e.ErrorId, e.Category, $"Importing mdev {item.Uuid:D} from {item.Definition.Source}: {e.Message}",
+                    e.RecommendedAction, e.Host, e.Path, e.Errno).ToErrorRecord(item.Uuid));
+            if (stopped) throw new PipelineStoppedException();
         }
 
         private PSObject Output(ApSession session, VfioApMdev? live, MdevImportItem item, MdevImportAction action)

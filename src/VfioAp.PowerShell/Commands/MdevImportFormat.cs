@@ -1,3 +1,5 @@
+using VfioAp.PowerShell.Hosting;
+
 namespace VfioAp.PowerShell.Commands
 {
     /// <summary>What Import-VfioApMdev reads; Auto tells them apart by their first element or bracket.</summary>

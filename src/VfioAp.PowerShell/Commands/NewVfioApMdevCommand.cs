@@ -2,11 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Sessions;
+
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {

@@ -2,12 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
+
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {
@@ -52,7 +55,7 @@ namespace VfioAp.PowerShell.Commands
                     replan: fresh => fresh.FindMdev(uuid) is { } now
                         ? new Replanned(MdevPlanner.PlanRemove(now), MatrixValidator.ValidateRemove(fresh, now), $"Removing mdev {uuid:D}")
                         // Someone else removed it meanwhile: what was asked is done.
-                        : new Replanned(new WritePlan($"mdev {uuid:D} is already gone; nothing to write", Array.Empty<PlanStep>(), SnapshotParts.Mdevs, _ => null), Array.Empty<MatrixFinding>(), $"Removing mdev {uuid:D}")));
+                        : new Replanned(WritePlan.Nothing($"mdev {uuid:D} is already gone; nothing to write"), Array.Empty<MatrixFinding>(), $"Removing mdev {uuid:D}")));
             }
             return changes;
         }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
@@ -9,6 +10,8 @@ using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
 
 using VfioAp.PowerShell.Arguments;
+
+using VfioAp.PowerShell.Hosting;
 
 namespace VfioAp.PowerShell.Commands
 {

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
@@ -25,7 +26,21 @@ namespace VfioAp.PowerShell.Errors
                 string.Join("; ", outcome.Rollback.Where(r => !r.Applied)) + (outcome.RestoreProblem is null ? "" : "; now " + outcome.RestoreProblem),
                 KernelRefusal.Advise(RefusalCode.RollbackFailed, null, null), host, failure.Path, failure.Errno);
 
-        private static ErrorCategory CategoryOf(FailureCategory category) =>
-            Enum.TryParse<ErrorCategory>(category.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
+        /// <summary>The Core's category (it has no PowerShell) as PowerShell's, member by member: a renamed member cannot slip to NotSpecified.</summary>
+        internal static ErrorCategory CategoryOf(FailureCategory category) => category switch
+        {
+            FailureCategory.InvalidArgument => ErrorCategory.InvalidArgument,
+            FailureCategory.InvalidOperation => ErrorCategory.InvalidOperation,
+            FailureCategory.InvalidResult => ErrorCategory.InvalidResult,
+            FailureCategory.LimitsExceeded => ErrorCategory.LimitsExceeded,
+            FailureCategory.NotInstalled => ErrorCategory.NotInstalled,
+            FailureCategory.ObjectNotFound => ErrorCategory.ObjectNotFound,
+            FailureCategory.PermissionDenied => ErrorCategory.PermissionDenied,
+            FailureCategory.ResourceBusy => ErrorCategory.ResourceBusy,
+            FailureCategory.ResourceExists => ErrorCategory.ResourceExists,
+            FailureCategory.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+            FailureCategory.WriteError => ErrorCategory.WriteError,
+            _ => ErrorCategory.NotSpecified,
+        };
     }
 }

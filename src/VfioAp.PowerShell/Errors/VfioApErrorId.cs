@@ -1,4 +1,5 @@
-using VfioAp.PowerShell.Sessions;
+using VfioAp.Core.Rules;
+
 namespace VfioAp.PowerShell.Errors
 {
     /// <summary>
@@ -42,12 +43,17 @@ namespace VfioAp.PowerShell.Errors
 
         /// <summary>A change cmdlet was given nothing to change (no ids, no masks).</summary>
         public const string NothingToChange = "VfioAp.NothingToChange";
+        // The ids of the kernel's refusals are the Core's RefusalCode names (PlanFailure.ErrorId); these three are also
+        // raised by the module itself, so they are spelled from those names, not written a second time.
         /// <summary>A write's round trip broke off (a lost connection) or the kernel answered an errno with no more specific id.</summary>
-        public const string WriteFailed = "VfioAp.WriteFailed";
+        public const string WriteFailed = Prefix + nameof(RefusalCode.WriteFailed);
         /// <summary>The rollback after a failed write could not restore the host.</summary>
-        public const string RollbackFailed = "VfioAp.RollbackFailed";
+        public const string RollbackFailed = Prefix + nameof(RefusalCode.RollbackFailed);
         /// <summary>A value the kernel would refuse with EINVAL, e.g. a bus mask not in the kernel's mask syntax.</summary>
-        public const string InvalidValue = "VfioAp.InvalidValue";
+        public const string InvalidValue = Prefix + nameof(RefusalCode.InvalidValue);
+
+        /// <summary>Every id starts with it (PlanFailure.ErrorId too).</summary>
+        public const string Prefix = "VfioAp.";
         /// <summary>New-ApSession -ComputerName was given with several -HostName values (one display name cannot name several hosts).</summary>
         public const string ComputerNameNeedsOneHost = "VfioAp.ComputerNameNeedsOneHost";
         /// <summary>New-ApSession -HostName got a name that is not a host name or address.</summary>

@@ -7,6 +7,7 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
+using VfioAp.PowerShell.Threading;
 
 namespace VfioAp.PowerShell.Hosting
 {
@@ -25,7 +26,7 @@ namespace VfioAp.PowerShell.Hosting
     /// </summary>
     public abstract class ApSessionCmdlet : ParallelHostCmdlet
     {
-        private HostFanOut? _fanOut;
+        private WorkerFanOut<ApSession, IReadOnlyList<object>>? _fanOut;
         private readonly Dictionary<ApSession, Lazy<HostSnapshot>> _snapshots = new Dictionary<ApSession, Lazy<HostSnapshot>>();
         private readonly HashSet<(ApSession Session, string Key)> _requests = new HashSet<(ApSession, string)>();
         private readonly HashSet<ApSession> _warnedHosts = new HashSet<ApSession>();
@@ -50,7 +51,7 @@ namespace VfioAp.PowerShell.Hosting
 
         protected override void BeginProcessing()
         {
-            _fanOut = new HostFanOut(ThrottleLimit);
+            _fanOut = new WorkerFanOut<ApSession, IReadOnlyList<object>>(ThrottleLimit, "VfioAp host read");
         }
 
         protected override void ProcessRecord()
@@ -100,14 +101,14 @@ namespace VfioAp.PowerShell.Hosting
                 if (Succeeded(outcome)) Write(outcome);
         }
 
-        private void Write(HostOutcome outcome)
+        private void Write(FanOutResult<ApSession, IReadOnlyList<object>> outcome)
         {
-            var session = outcome.Session;
+            var session = outcome.Key;
             // What the read could not understand (a malformed domain XML, an unreadable file): once per host and invocation.
             if (_warnedHosts.Add(session) && _snapshots.TryGetValue(session, out var read) && read.IsValueCreated)
                 foreach (var warning in read.Value.Warnings)
                     WriteWarning($"Host '{session.ComputerName}': {warning}");
-            foreach (var item in outcome.Results!)
+            foreach (var item in outcome.Value)
             {
                 if (item is VfioApException e) WriteError(e.ToErrorRecord(session));
                 else WriteObject(Tag(item, session));

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
+using VfioAp.PowerShell.Threading;
 
 namespace VfioAp.PowerShell.Hosting
 {
@@ -28,11 +29,11 @@ namespace VfioAp.PowerShell.Hosting
         /// with a progress bar titled <paramref name="activity"/> once there is more than one host.
         /// Ctrl+C while waiting becomes PipelineStoppedException.
         /// </summary>
-        private protected IEnumerable<HostOutcome> Outcomes(HostFanOut fanOut, bool wait, string activity)
+        private protected IEnumerable<FanOutResult<ApSession, T>> Outcomes<T>(WorkerFanOut<ApSession, T> fanOut, bool wait, string activity)
         {
             while (true)
             {
-                HostOutcome? outcome;
+                FanOutResult<ApSession, T>? outcome;
                 try
                 {
                     if (!fanOut.TryTake(wait, out outcome) || outcome is null) yield break;
@@ -45,7 +46,7 @@ namespace VfioAp.PowerShell.Hosting
                 if (fanOut.Total > 1)
                 {
                     int done = fanOut.Completed, total = fanOut.Total;
-                    WriteProgress(new ProgressRecord(ProgressId, activity, $"{done} of {total} hosts done; last: {outcome.Session.ComputerName}")
+                    WriteProgress(new ProgressRecord(ProgressId, activity, $"{done} of {total} hosts done; last: {outcome.Key.ComputerName}")
                     {
                         PercentComplete = Math.Min(100, done * 100 / total),
                     });
@@ -54,7 +55,7 @@ namespace VfioAp.PowerShell.Hosting
         }
 
         /// <summary>Ends the progress bar of <see cref="Outcomes"/>.</summary>
-        private protected void EndProgress(HostFanOut fanOut, string activity)
+        private protected void EndProgress<T>(WorkerFanOut<ApSession, T> fanOut, string activity)
         {
             if (fanOut.Total > 1)
                 WriteProgress(new ProgressRecord(ProgressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
@@ -64,15 +65,15 @@ namespace VfioAp.PowerShell.Hosting
         protected IReadOnlyCollection<ApSession> HostsRead => _readHosts;
 
         /// <summary>False, after writing its error record (once per host and invocation), for a host whose work failed.</summary>
-        private protected bool Succeeded(HostOutcome outcome)
+        private protected bool Succeeded<T>(FanOutResult<ApSession, T> outcome)
         {
             if (outcome.Failure is null)
             {
-                _readHosts.Add(outcome.Session);
+                _readHosts.Add(outcome.Key);
                 return true;
             }
-            if (_failedHosts.Add(outcome.Session))
-                WriteError(outcome.Session.FailureOf(outcome.Failure).ToErrorRecord(outcome.Session));
+            if (_failedHosts.Add(outcome.Key))
+                WriteError(outcome.Key.FailureOf(outcome.Failure).ToErrorRecord(outcome.Key));
             return false;
         }
     }

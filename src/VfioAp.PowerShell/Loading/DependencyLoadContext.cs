@@ -13,7 +13,7 @@ namespace VfioAp.PowerShell.Loading
     {
         /// <summary>
         /// Shared with the cmdlet assembly (PowerShell's default context): the model, ISysfs and the exceptions users
-        /// see must have one identity, so VfioAp.Ssh's SshSysfs is the ISysfs the cmdlets call.
+        /// see must have one identity, so the SSH transport is the ISysfs the cmdlets call.
         /// </summary>
         private const string SharedAssembly = "VfioAp.Core";
 

@@ -38,8 +38,9 @@ namespace VfioAp.PowerShell.Sessions
         private int _closed;
 
         internal ApSession(int id, string name, ApSessionKind kind, ISysfs sysfs, string? scenario, string? sysfsRoot,
-                           Func<long>? roundTrips, SimulatedKernel? kernel, bool isImplicit = false)
+                           Func<long>? roundTrips, SimulatedKernel? kernel, HostReach reach, bool isImplicit = false)
         {
+            Reach = reach;
             Id = id;
             Name = name;
             Kind = kind;
@@ -64,6 +65,8 @@ namespace VfioAp.PowerShell.Sessions
         public string? SysfsRoot { get; }
         /// <summary>The transport. Everything the module reads or writes goes through it.</summary>
         public ISysfs Sysfs { get; }
+        /// <summary>What the transport can do beyond reading, chosen when the session opened: the change engine's host, files outside sysfs.</summary>
+        internal HostReach Reach { get; }
         /// <summary>How many round trips (batched reads, writes, plans) the transport has made; null where it does not count them.</summary>
         public long? RoundTrips => _roundTrips?.Invoke();
         /// <summary>For a simulation: the simulated kernel itself (its KernelLog is what dmesg would show).</summary>

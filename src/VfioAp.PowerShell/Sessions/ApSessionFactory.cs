@@ -4,6 +4,8 @@ using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
 using VfioAp.Core.Simulation;
+using VfioAp.Core.Changes;
+using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 using VfioAp.Ssh;
 using VfioAp.PowerShell.Errors;
@@ -24,7 +26,7 @@ namespace VfioAp.PowerShell.Sessions
             CreateImplicitLocal(new LocalSysfs(LocalSysfsRoot, Environment.MachineName, "/"));
 
         private static ApSession CreateImplicitLocal(LocalSysfs sysfs) =>
-            new ApSession(0, "local", ApSessionKind.Local, sysfs, null, LocalSysfsRoot, () => sysfs.RoundTrips, null, isImplicit: true);
+            new ApSession(0, "local", ApSessionKind.Local, sysfs, null, LocalSysfsRoot, () => sysfs.RoundTrips, null, ReachOf(sysfs), isImplicit: true);
 
         /// <summary>This machine's /sys. Fails with VfioAp.NoApBus when it has no AP bus.</summary>
         public static ApSession OpenLocal(string? name)
@@ -139,9 +141,32 @@ namespace VfioAp.PowerShell.Sessions
                                          Func<long>? roundTrips, SimulatedKernel? kernel)
         {
             int id = ApSessionRegistry.NextId();
-            var session = new ApSession(id, string.IsNullOrEmpty(name) ? "ApSession" + id : name!, kind, sysfs, scenario, sysfsRoot, roundTrips, kernel);
+            var session = new ApSession(id, string.IsNullOrEmpty(name) ? "ApSession" + id : name!, kind, sysfs, scenario, sysfsRoot, roundTrips, kernel, ReachOf(sysfs));
             ApSessionRegistry.Add(session);
             return session;
+        }
+
+        /// <summary>
+        /// What the transport can do beyond reading. The one place that tells transports apart: a sysfs tree on this
+        /// machine and a simulated host let this process hold the host's AP configuration lock across a re-plan; over SSH
+        /// the lock lives in each plan's remote shell, and mdevctl's directory is reached through that shell.
+        /// </summary>
+        private static HostReach ReachOf(ISysfs sysfs)
+        {
+            var hostRoot = (sysfs as IHostRooted)?.HostRoot;
+            switch (sysfs)
+            {
+                case LocalSysfs local:
+                    return new HostReach(new ChangeHost(local, local.HostLock), hostRoot, null);
+                case SimulatedSysfs sim:
+                    return new HostReach(new ChangeHost(sim, sim.HostLock), hostRoot, null);
+                case SshSysfs ssh:
+                    return new HostReach(new ChangeHost(ssh, null), hostRoot, root => new ShellMdevctlConfigFiles(ssh.HostName, root, ssh.RunShell));
+                default:
+                    // Another transport (a test's): the engine runs its plans, each taking the lock itself.
+                    return new HostReach(new ChangeHost(sysfs, null), hostRoot,
+                        sysfs is IHostShell shell ? root => new ShellMdevctlConfigFiles(sysfs.HostName, root, shell.RunShell) : null);
+            }
         }
 
         private static SimulatedKernel LoadBuiltIn(string name)

@@ -7,6 +7,8 @@ using VfioAp.Ssh;
 using VfioAp.Ssh.Config;
 using VfioAp.PowerShell.Errors;
 
+using VfioAp.PowerShell.Threading;
+
 namespace VfioAp.PowerShell.Sessions
 {
     /// <summary>
@@ -161,7 +163,7 @@ namespace VfioAp.PowerShell.Sessions
 
         /// <summary>
         /// Opens every -HostName in parallel, at most -ThrottleLimit at a time on dedicated threads (see
-        /// <see cref="SessionOpener{TResult}"/>: a host that does not answer costs its timeout, not everyone's), and
+        /// <see cref="WorkerFanOut{TKey,T}"/>: a host that does not answer costs its timeout, not everyone's), and
         /// writes them in the order given.
         /// </summary>
         private void OpenSshSessions()
@@ -187,12 +189,21 @@ namespace VfioAp.PowerShell.Sessions
             var planned = HostName.Select(h => Plan(h, given, context, warnings)).ToList();
             foreach (var w in warnings) WriteWarning(w);
             // Hosts whose configuration was refused above fail on their own; the rest open on the opener's own threads.
-            using var opener = new SessionOpener<ApSession>(planned.Count, ThrottleLimit, i =>
-                planned[i].Options is { } options ? ApSessionFactory.OpenSsh(options, Name) : throw planned[i].Error!);
+            // (Opening blocks on TCP, key exchange and login: see WorkerFanOut for why these are dedicated threads.)
+            using var opener = new WorkerFanOut<int, ApSession>(ThrottleLimit, "VfioAp session opener");
             _opener = opener;
             for (int i = 0; i < planned.Count; i++)
             {
-                if (!opener.TryGet(i, out var session, out var failure)) break;
+                int index = i;
+                opener.Enqueue(index, () => planned[index].Options is { } options ? ApSessionFactory.OpenSsh(options, Name) : throw planned[index].Error!);
+            }
+            // Written in the order the hosts were given, each as soon as it and every host before it are done.
+            var finished = new Dictionary<int, FanOutResult<int, ApSession>>();
+            for (int i = 0; i < planned.Count; i++)
+            {
+                if (!NextInOrder(opener, finished, i)) break;
+                var session = finished[i].Value;
+                var failure = finished[i].Failure;
                 try
                 {
                     if (failure != null) throw failure;
@@ -208,6 +219,24 @@ namespace VfioAp.PowerShell.Sessions
                     WriteError(new VfioApException(VfioApErrorId.InvalidHostName, ErrorCategory.InvalidArgument, e.Message,
                         "Give a host name or address.", HostName[i]).ToErrorRecord(HostName[i]));
                 }
+            }
+        }
+
+        /// <summary>Waits until host <paramref name="index"/> is done, keeping hosts that finish before it; false after Ctrl+C.</summary>
+        private static bool NextInOrder(WorkerFanOut<int, ApSession> opener, Dictionary<int, FanOutResult<int, ApSession>> finished, int index)
+        {
+            try
+            {
+                while (!finished.ContainsKey(index))
+                {
+                    if (!opener.TryTake(wait: true, out var done) || done is null) return false;
+                    finished[done.Key] = done;
+                }
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
             }
         }
 
@@ -269,9 +298,9 @@ namespace VfioAp.PowerShell.Sessions
             return new[] { ResolvePath(SshConfigFile) ?? SshConfigFile };
         }
 
-        private SessionOpener<ApSession>? _opener;
+        private WorkerFanOut<int, ApSession>? _opener;
 
-        protected override void StopProcessing() => _opener?.Stop();
+        protected override void StopProcessing() => _opener?.Cancel();
 
         /// <summary>Paths are relative to the PowerShell location ($PWD), not the process's directory; null when not a file-system path.</summary>
         private string? ResolvePath(string path)

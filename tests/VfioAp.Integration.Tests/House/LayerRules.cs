@@ -69,10 +69,11 @@ namespace VfioAp.Integration.Tests.House
                 new[] { "VfioAp.Core.Rules", "VfioAp.Core.Locking" },
                 new[] { "VfioAp.Core.Persistence" },
                 new[] { "VfioAp.Core.Sysfs" },
+                new[] { "VfioAp.Core.Changes" },
                 new[] { "VfioAp.Core.Simulation" });
             // (IsExternalInit, Core's polyfill for init accessors, is in System.Runtime.CompilerServices: see Anywhere.)
             var powerShell = new Layering("VfioAp.PowerShell",
-                new[] { "VfioAp.PowerShell.Loading", "VfioAp.PowerShell.Errors" },
+                new[] { "VfioAp.PowerShell.Loading", "VfioAp.PowerShell.Errors", "VfioAp.PowerShell.Threading" },
                 new[] { "VfioAp.PowerShell.Sessions" },
                 new[] { "VfioAp.PowerShell.Arguments" },
                 new[] { "VfioAp.PowerShell.Hosting" },

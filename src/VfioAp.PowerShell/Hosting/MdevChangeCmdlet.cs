@@ -4,7 +4,7 @@ using System.Management.Automation;
 using VfioAp.PowerShell.Arguments;
 using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// Set-VfioApMatrix and Remove-VfioApMdev: change existing mdevs named by -Mdev (or mdev objects from the

@@ -8,7 +8,7 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.PowerShell.Errors;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// What Import-VfioApMdev was given to read: text (pieces from -Content and the pipeline, joined into one text as
@@ -51,7 +51,9 @@ namespace VfioAp.PowerShell.Commands
                 try { full = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(p); }
                 catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException || ex is NotSupportedException)
                 {
-                    cmdlet.WriteError(new ErrorRecord(ex, PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound, p));
+                    cmdlet.WriteError(new VfioApException(PersistenceErrorId.DefinitionInvalid, ErrorCategory.ObjectNotFound,
+                        $"'{p}' is not a file-system path PowerShell can resolve: {ex.Message}", "Give a file or directory path (or pipe Get-ChildItem).",
+                        null, p, Errno.None, ex).ToErrorRecord(p));
                     continue;
                 }
                 var files = new List<string>();

@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using VfioAp.PowerShell.Arguments;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// Base of the read cmdlets that answer per mdev (Get-VfioApApcb, Test-VfioApApcb): -Mdev, first position, bound

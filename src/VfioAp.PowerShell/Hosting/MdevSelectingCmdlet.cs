@@ -2,7 +2,7 @@ using System;
 using System.Management.Automation;
 using VfioAp.PowerShell.Arguments;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// Export- and Compare-VfioApMdev: -Uuid (or mdev objects from the pipeline) selects mdevs of the hosts the

@@ -1,7 +1,6 @@
 using System.Management.Automation;
-using VfioAp.PowerShell.Hosting;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// Base of the read cmdlets that can narrow their output to what libvirt domains hold (Get-ApQueue, Get-VfioApMdev,

@@ -8,7 +8,7 @@ using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
 using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// Mdevs asked for by UUID across all hosts of one invocation. An mdev lives on one host, so "not found" is said

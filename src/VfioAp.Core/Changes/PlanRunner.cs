@@ -3,89 +3,10 @@ using System.Collections.Generic;
 using System.Linq;
 using VfioAp.Core.Model;
 using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
 
-namespace VfioAp.Core.Sysfs
+namespace VfioAp.Core.Changes
 {
-    /// <summary>One undo write of a rollback and what the host answered.</summary>
-    public sealed class RollbackStep
-    {
-        public RollbackStep(SysfsWrite write, Errno error, string? message = null)
-        {
-            Write = write;
-            Error = error;
-            Message = message;
-        }
-
-        public SysfsWrite Write { get; }
-        /// <summary>None when the undo write was applied.</summary>
-        public Errno Error { get; }
-        /// <summary>Transport words (lost connection), when there are any.</summary>
-        public string? Message { get; }
-        public bool Applied => Error == Errno.None && Message is null;
-        public override string ToString() => Applied ? Write.ToString() : $"{Write}: {(Error == Errno.None ? Message : Error.ToString())}";
-    }
-
-    /// <summary>What happened when a plan ran: which steps took effect, which failed and how, what was rolled back, and whether the host ended as planned.</summary>
-    public sealed class PlanOutcome
-    {
-        internal PlanOutcome(WritePlan plan, ISysfs sysfs, PlanRunResult run, HostSnapshot? afterRun, string? verificationProblem,
-                             IReadOnlyList<RollbackStep> rollback, string? restoreProblem, HostSnapshot? after, int roundTrips)
-        {
-            AfterRead = run.After;
-            Plan = plan;
-            Host = sysfs.HostName;
-            Root = sysfs.Root;
-            Run = run;
-            AfterRun = afterRun;
-            VerificationProblem = verificationProblem;
-            Rollback = rollback;
-            RestoreProblem = restoreProblem;
-            After = after;
-            RoundTrips = roundTrips;
-        }
-
-        public WritePlan Plan { get; }
-        public string Host { get; }
-        /// <summary>The host's sysfs mount point, for full paths in messages.</summary>
-        public string Root { get; }
-        public PlanRunResult Run { get; }
-        /// <summary>The writes that applied, in order.</summary>
-        public IReadOnlyList<SysfsWrite> AppliedWrites => Plan.Writes.Take(Run.Applied).ToList();
-        /// <summary>The write that failed, or null.</summary>
-        public SysfsWrite? FailedWrite => !Run.Succeeded && Run.FailedStep < Plan.Steps.Count ? Plan.Steps[Run.FailedStep].Write : null;
-        /// <summary>The errno of the failed write (None on success or a verification failure).</summary>
-        public Errno Error => Run.Error;
-        /// <summary>The host read back in the plan's own round trip, right after the writes (or the failure).</summary>
-        public HostSnapshot? AfterRun { get; }
-        /// <summary>Every write succeeded, but the host read back is not as planned (or could not be read back): what differs.</summary>
-        public string? VerificationProblem { get; }
-        /// <summary>The undo writes that were tried, in order, each with its answer; empty when nothing needed undoing.</summary>
-        public IReadOnlyList<RollbackStep> Rollback { get; }
-        /// <summary>After a rollback: null when the host is back where it started, otherwise what differs.</summary>
-        public string? RestoreProblem { get; }
-        /// <summary>The host as read back at the end (after the rollback when one ran).</summary>
-        public HostSnapshot? After { get; }
-        /// <summary>How many round trips the plan cost: one when it succeeds, one more per rollback attempt.</summary>
-        public int RoundTrips { get; }
-
-        /// <summary>The raw answers of the read in the plan's round trip (what a new plan's preconditions come from after a conflict).</summary>
-        public SysfsReadResult? AfterRead { get; }
-
-        /// <summary>Nothing was written: under the lock, the host was no longer as the plan was made from (<see cref="PlanRunResult.Conflicts"/>); <see cref="AfterRun"/> is the host now.</summary>
-        public bool IsConflict => Run.IsConflict;
-
-        public bool Succeeded => Run.Succeeded && VerificationProblem is null && !Run.IsConflict;
-        public bool RollbackRan => Rollback.Count > 0;
-        /// <summary>The plan failed and the host is back where it started.</summary>
-        public bool RolledBack => !Succeeded && Rollback.All(r => r.Applied) && RestoreProblem is null;
-        /// <summary>
-        /// The plan failed, a rollback ran, and it could not bring the host back: an undo write failed or the start state
-        /// was not restored. (When nothing needed undoing, a host that differs from the start was changed by someone else:
-        /// <see cref="RestoreProblem"/> says how.)
-        /// </summary>
-        public bool RollbackFailed => !Succeeded && RollbackRan && (Rollback.Any(r => !r.Applied) || RestoreProblem is not null);
-    }
-
     /// <summary>
     /// Applies a <see cref="WritePlan"/>: all writes and the verifying read in one round trip; on a failed write or a
     /// failed verification, the inverse of every applied step (and a read-back of the result) in a second round
@@ -113,7 +34,8 @@ namespace VfioAp.Core.Sysfs
 
             var parts = plan.VerifyParts | options.ReadParts;
             var verifyQueries = HostReader.QueriesFor(parts);
-            var run = sysfs.RunPlan(new PlanRequest(plan.Writes, verifyQueries, options.Preconditions, options.LockTimeout, options.Cancel, options.Waiting));
+            var run = sysfs.RunPlan(new PlanRequest(plan.Steps, verifyQueries, options.Preconditions.Concat(StepPreconditions(plan.Steps)).ToList(),
+                options.LockTimeout, options.Cancel, options.Waiting, options.Hold));
             int roundTrips = 1;
             var afterRun = TryBuild(sysfs, run.After, parts, out var readProblem);
             if (run.IsConflict)
@@ -139,9 +61,21 @@ namespace VfioAp.Core.Sysfs
                 return new PlanOutcome(plan, sysfs, run, afterRun, verification, Array.Empty<RollbackStep>(), restore, afterRun, roundTrips);
             }
 
+            var (steps, after, extraTrips) = Rollback(sysfs, undo, undoPreconditions, verifyQueries, parts, options, afterRun);
+            string? restored = after is null ? "the host could not be read back after the rollback" : plan.VerifyRestored(after);
+            return new PlanOutcome(plan, sysfs, run, afterRun, verification, steps, restored, after, roundTrips + extraTrips);
+        }
+
+        /// <summary>
+        /// Runs the undo steps, each round trip under the lock; an undo step that fails does not stop the rest (tried in
+        /// further round trips), a lost connection or a host changed by someone else since the writes does.
+        /// </summary>
+        private static (List<RollbackStep> Steps, HostSnapshot? After, int RoundTrips) Rollback(ISysfs sysfs, IReadOnlyList<PlanStep> undo,
+            IReadOnlyList<SysfsPrecondition> undoPreconditions, IReadOnlyList<SysfsQuery> verifyQueries, SnapshotParts parts, PlanRunOptions options, HostSnapshot? afterRun)
+        {
             var steps = new List<RollbackStep>();
             HostSnapshot? after = afterRun;
-            int next = 0;
+            int next = 0, roundTrips = 0;
             while (next < undo.Count)
             {
                 var remaining = undo.Skip(next).ToList();
@@ -149,7 +83,8 @@ namespace VfioAp.Core.Sysfs
                 try
                 {
                     // Not cancellable: once writes were made, the rollback runs even after Ctrl+C.
-                    rr = sysfs.RunPlan(new PlanRequest(remaining, verifyQueries, undoPreconditions, options.LockTimeout, default, options.Waiting));
+                    rr = sysfs.RunPlan(new PlanRequest(remaining, verifyQueries, undoPreconditions.Concat(StepPreconditions(remaining)).ToList(),
+                        options.LockTimeout, default, options.Waiting, options.Hold));
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -180,9 +115,12 @@ namespace VfioAp.Core.Sysfs
                     break;
                 }
             }
-            string? restored = after is null ? "the host could not be read back after the rollback" : plan.VerifyRestored(after);
-            return new PlanOutcome(plan, sysfs, run, afterRun, verification, steps, restored, after, roundTrips);
+            return (steps, after, roundTrips);
         }
+
+        /// <summary>What the file steps were planned from: each file's text then (or its absence), compared under the lock.</summary>
+        internal static IEnumerable<SysfsPrecondition> StepPreconditions(IEnumerable<PlanStep> steps) =>
+            steps.Where(s => s.HasExpected).Select(s => new SysfsPrecondition(s.Target, s.Expected));
 
         internal static HostSnapshot? TryBuild(ISysfs sysfs, SysfsReadResult? read, SnapshotParts parts, out string? problem)
         {
@@ -198,16 +136,5 @@ namespace VfioAp.Core.Sysfs
                 return null;
             }
         }
-    }
-
-    /// <summary>How a plan is run: what it must find unchanged under the lock, how long to wait for the lock, and what to read with the verification.</summary>
-    public sealed class PlanRunOptions
-    {
-        public IReadOnlyList<SysfsPrecondition> Preconditions { get; set; } = Array.Empty<SysfsPrecondition>();
-        public TimeSpan LockTimeout { get; set; } = PlanRequest.DefaultLockTimeout;
-        public System.Threading.CancellationToken Cancel { get; set; }
-        public Action<Locking.LockWait>? Waiting { get; set; }
-        /// <summary>Parts to read beyond the plan's own verification (what a new plan needs after a conflict).</summary>
-        public SnapshotParts ReadParts { get; set; }
     }
 }

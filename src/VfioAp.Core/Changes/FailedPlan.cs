@@ -4,8 +4,9 @@ using System.Linq;
 using VfioAp.Core.Model;
 
 using VfioAp.Core.Rules;
+using VfioAp.Core.Sysfs;
 
-namespace VfioAp.Core.Sysfs
+namespace VfioAp.Core.Changes
 {
     /// <summary>
     /// A plan that failed, in words for an ErrorRecord: the refused write with its errno and meaning
@@ -41,6 +42,22 @@ namespace VfioAp.Core.Sysfs
                        $"writing '{value}' to {path} ({failed.Description}) was refused with {errno}.";
                 action = KernelRefusal.Advise(code, failed, state, matrix);
             }
+            else if (outcome.Failed is { } fileStep)
+            {
+                // A file step (mdevctl's definition, a udev rule): the errno of the file system, not of the kernel's AP code.
+                code = RefusalCode.WriteFailed;
+                path = fileStep.Target;
+                var errno = outcome.Error == Errno.None ? (outcome.Run.Message ?? "an unknown failure") : $"{outcome.Error} ({ErrnoText.Describe(outcome.Error)})";
+                head = $"Host '{host}': {outcome.Plan.Summary} failed at step {outcome.Run.FailedStep + 1} of {outcome.Plan.Steps.Count}: " +
+                       $"{fileStep.Description} failed with {errno}; the file is as it was (files are replaced by renaming a complete temporary file over them).";
+                action = outcome.Error switch
+                {
+                    Errno.ENOSPC => $"Free space on the file system of {path}, then run the command again.",
+                    Errno.EROFS => $"The file system of {path} is mounted read-only; remount it read-write (or persist elsewhere), then run the command again.",
+                    Errno.EACCES or Errno.EPERM => $"{path} belongs to root: run as root, or over SSH with -UseSudo.",
+                    _ => $"Check {path} and its directory on the host, then run the command again.",
+                };
+            }
             else
             {
                 code = RefusalCode.VerificationFailed;
@@ -48,28 +65,31 @@ namespace VfioAp.Core.Sysfs
                 action = KernelRefusal.Advise(code, null, state);
             }
 
-            var applied = outcome.AppliedWrites;
-            string appliedText = applied.Count == 0 || failed is null ? "" : $" Applied before it: {Steps(applied)}.";
+            var applied = outcome.AppliedSteps;
+            string appliedText = applied.Count == 0 || outcome.Failed is null ? "" : $" Applied before it: {Steps(applied)}.";
             string rollbackText;
             if (!outcome.RollbackRan)
                 rollbackText = outcome.RestoreProblem is not null ? $" Now {outcome.RestoreProblem}." : applied.Count == 0 ? " Nothing was changed." : "";
             else if (outcome.RolledBack)
-                rollbackText = $" Rolled back: {Steps(outcome.Rollback.Select(r => r.Write).ToList())}; the host is as it was before.";
+                rollbackText = $" Rolled back: {Steps(outcome.Rollback.Select(r => r.Step).ToList())}; the host is as it was before.";
             else if (!outcome.RollbackFailed)
                 rollbackText = outcome.RestoreProblem is null ? "" : $" Now {outcome.RestoreProblem}.";
             else
             {
                 var bad = outcome.Rollback.Where(r => !r.Applied).ToList();
                 rollbackText = " The rollback did not restore the host: " +
-                    (bad.Count > 0 ? $"undo {string.Join("; ", bad.Select(r => $"'{r.Write.Value}' to {Join(outcome.Root, r.Write.Path)} got {(r.Error == Errno.None ? r.Message : r.Error + " (" + ErrnoText.Describe(r.Error) + ")")}"))}. " : "") +
+                    (bad.Count > 0 ? $"undo {string.Join("; ", bad.Select(r => $"{Undone(outcome.Root, r.Step)} got {(r.Error == Errno.None ? r.Message : r.Error + " (" + ErrnoText.Describe(r.Error) + ")")}"))}. " : "") +
                     (outcome.RestoreProblem is null ? "" : $"Now {outcome.RestoreProblem}.");
                 action += " " + KernelRefusal.Advise(RefusalCode.RollbackFailed, null, null);
             }
             return new PlanFailure(code, outcome.Error, host, path, value, head + appliedText + rollbackText, action);
         }
 
-        private static string Steps(IReadOnlyList<SysfsWrite> writes) =>
-            writes.Count <= 4 ? string.Join("; ", writes.Select(w => w.Description)) : string.Join("; ", writes.Take(3).Select(w => w.Description)) + $" and {writes.Count - 3} more";
+        private static string Steps(IReadOnlyList<PlanStep> steps) =>
+            steps.Count <= 4 ? string.Join("; ", steps.Select(w => w.Description)) : string.Join("; ", steps.Take(3).Select(w => w.Description)) + $" and {steps.Count - 3} more";
+
+        private static string Undone(string root, PlanStep step) =>
+            step is SysfsWriteStep w ? $"'{w.Write.Value}' to {Join(root, w.Write.Path)}" : step.Description;
 
         private static string Join(string root, string path) => root.TrimEnd('/') + "/" + path;
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// Which mdevs of which host a pipeline asked for: each record adds its hosts and UUIDs; a record without

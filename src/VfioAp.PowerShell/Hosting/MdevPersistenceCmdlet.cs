@@ -2,16 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
+using VfioAp.Core.Changes;
 using VfioAp.Core.Model;
-using VfioAp.Core.Locking;
 using VfioAp.Core.Persistence;
-using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
-using VfioAp.PowerShell.Hosting;
 using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// What Export-, Import- and Compare-VfioApMdev share: the hosts of the invocation (sessions, or this machine),
@@ -70,17 +69,14 @@ namespace VfioAp.PowerShell.Commands
         /// &lt;dir&gt;/sys implies &lt;dir&gt;). A simulated host has no files of its own: it needs -MdevctlRoot.
         /// Null after writing an error record.
         /// </summary>
-        protected IMdevctlConfigFiles? ConfigFilesFor(ApSession session, TimeSpan? lockTimeout = null)
+        protected IMdevctlConfigFiles? ConfigFilesFor(ApSession session)
         {
             string? root = MdevctlRoot is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(MdevctlRoot);
             // A session's host root (New-ApSession -HostRoot, or a tree at <dir>/sys) implies mdevctl's directory under it.
-            string shellRoot = MdevctlRoot ?? (session.Sysfs as IHostRooted)?.HostRoot ?? "/";
-            // Over SSH each command that touches the definitions takes the host's lock in the same remote shell.
-            if (lockTimeout is { } t && session.Sysfs is VfioAp.Ssh.SshSysfs ssh)
-                return new ShellMdevctlConfigFiles(session.ComputerName, shellRoot, script => ssh.RunShellLocked(script, t));
-            if (session.Sysfs is IHostShell shell)
-                return new ShellMdevctlConfigFiles(session.ComputerName, shellRoot, shell.RunShell);
-            if (root is null && session.Kind == ApSessionKind.SysfsRoot && session.Sysfs is LocalSysfs { HostRoot: string hr }) root = hr;
+            string shellRoot = MdevctlRoot ?? session.Reach.HostRoot ?? "/";
+            // Over SSH the definitions are read through the host's own shell; they are written by the change engine's plan.
+            if (session.Reach.ShellFiles is { } shellFiles) return shellFiles(shellRoot);
+            if (root is null && session.Kind == ApSessionKind.SysfsRoot && session.Reach.HostRoot is string hr) root = hr;
             switch (session.Kind)
             {
                 case ApSessionKind.Local:
@@ -106,15 +102,27 @@ namespace VfioAp.PowerShell.Commands
         }
 
         /// <summary>
-        /// The host's AP configuration lock held by this process, for hosts reached on this machine (a sysfs tree, an
-        /// in-memory simulation); null over SSH, where the remote shell takes it (see <see cref="ConfigFilesFor"/>).
+        /// Runs one change through the change engine on the pipeline thread (these cmdlets handle hosts one after the
+        /// other, so -Confirm asks in order), showing each wait for the host's lock with Write-Progress.
         /// </summary>
-        protected static IDisposable? TakeLock(ApSession session, TimeSpan timeout, System.Threading.CancellationToken cancel) => session.Sysfs switch
+        private protected ChangeResult RunChange(ApSession session, PlannedChange change, SnapshotParts parts, int lockTimeoutSeconds, CancellationToken cancel)
         {
-            LocalSysfs local => ApConfigLock.Acquire(session.ComputerName, local.LockPath, timeout, cancel),
-            VfioAp.Core.Simulation.SimulatedSysfs sim => SimulatedHostLock.For(sim.Kernel).Acquire(session.ComputerName, timeout, cancel),
-            _ => null,
-        };
+            string title = MyInvocation.MyCommand.Name + ": waiting for the AP configuration lock";
+            bool shown = false;
+            var engine = new ChangeEngine(session.Reach.Changes, parts, TimeSpan.FromSeconds(lockTimeoutSeconds), cancel, wait =>
+            {
+                shown = true;
+                WriteProgress(new ProgressRecord(ProgressId, title, wait.ToString())
+                {
+                    PercentComplete = wait.Timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(100, wait.Waited.TotalMilliseconds * 100 / wait.Timeout.TotalMilliseconds),
+                });
+            });
+            var result = engine.Apply(change);
+            if (shown) WriteProgress(new ProgressRecord(ProgressId, title, "Done") { RecordType = ProgressRecordType.Completed });
+            return result;
+        }
+
+        private int ProgressId { get; } = Environment.TickCount & 0x7fff;
 
         protected void WriteDefinitionError(PersistenceException ex, ApSession? session, string id = PersistenceErrorId.DefinitionInvalid,
                                             ErrorCategory category = ErrorCategory.InvalidData, string? action = null)

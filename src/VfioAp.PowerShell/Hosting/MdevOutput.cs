@@ -4,7 +4,7 @@ using VfioAp.Core.Model;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Sessions;
 
-namespace VfioAp.PowerShell.Commands
+namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
     /// An mdev as Get-VfioApMdev shows it, read after a change for -PassThru. One more round trip, taken only when asked:
