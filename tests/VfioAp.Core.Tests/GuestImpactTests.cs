@@ -122,4 +122,15 @@ public class GuestImpactTests
         Assert.Equal(Errno.EBUSY, report.RefusedErrno);
         Assert.Equal(3, Assert.Single(report.Guests).Lost.Count);
     }
+
+    [Fact]
+    public void A_plan_s_impact_is_that_of_its_sysfs_writes()
+    {
+        var unassign = W(Sim.Mdev(Sim.SeedMdev, "unassign_domain"), "0x22");
+        var plan = new WritePlan("remove domain 0x22", new PlanStep[] { new SysfsWriteStep(unassign, W(Sim.Mdev(Sim.SeedMdev, "assign_domain"), "0x22")) },
+                                 SnapshotParts.Mdevs, _ => null);
+        var g = Assert.Single(GuestImpactCalculator.Compute(Read(RunningSeed()), plan).Guests);
+        Assert.Equal(new[] { "04.0022", "05.0022" }, g.Lost.Select(q => q.ToString()));
+        Assert.Contains("Loses domain 0022 (04.0022, 05.0022): it is no longer assigned to the mdev.", g.Reasons);
+    }
 }

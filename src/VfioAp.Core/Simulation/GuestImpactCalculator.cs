@@ -18,6 +18,10 @@ namespace VfioAp.Core.Simulation
     {
         private const SnapshotParts Read = SnapshotParts.Bus | SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs;
 
+        /// <summary>A change plan's impact: its sysfs writes in order (its file steps, mdevctl and udev files, change no guest now).</summary>
+        public static GuestImpactReport Compute(HostSnapshot host, WritePlan plan) =>
+            Compute(host, (plan ?? throw new ArgumentNullException(nameof(plan))).Writes);
+
         /// <summary>The writes in order, as a plan applies them: the replay stops at the first one the kernel refuses.</summary>
         public static GuestImpactReport Compute(HostSnapshot host, IEnumerable<SysfsWrite> writes)
         {
