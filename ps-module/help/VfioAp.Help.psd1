@@ -198,7 +198,7 @@ Remove-ApSession $lab
 
     'Get-ApCard' = @{
         Synopsis    = 'Gets the AP cards (crypto adapters) of each host.'
-        Description = @('Get-ApCard reads /sys/devices/ap/cardXX of each host in one batch and shows each card''s id, type (CEX8C: generation 8, CCA coprocessor), hardware type, online, config and checkstop state, functions, queue counts (all, and bound to vfio_ap), whether the card is in the host''s AP configuration, and its driver. Only cards with hwtype 10 (CEX4) or newer can be passed through (PassThroughCapable).')
+        Description = @('Get-ApCard reads /sys/devices/ap/cardXX of each host in one batch and shows each card''s id, type (CEX8C: generation 8, CCA coprocessor), hardware type, online, config and checkstop state, functions, queue counts (all, and bound to vfio_ap), whether the card is in the host''s AP configuration, and its driver. Only cards with hwtype 10 (CEX4) or newer can be passed through (PassThroughCapable). Guests names the VMs (libvirt domains, read from their files in the same batch) whose guest APCB holds the card now (the kernel''s guest_matrix, or the prediction where the kernel does not report one), which is what maintenance of the card touches; an mdev no domain references shows by its UUID. Mdevs lists the mdevs whose matrix assigns the card, whether or not their guest holds it now.')
         Parameters  = @{
             Adapter = 'Only these adapters. Ids are read as the kernel reads them: 5 and 53 decimal, 0x35 hex, and a quoted ''035'' octal (29); ranges (4..7) and lists (4,5) work. An id above 255 or not a number fails parameter binding with the reason (VfioAp.InvalidId).'
         }
@@ -214,6 +214,11 @@ Remove-ApSession $lab
                 Title   = 'Cards that cannot be passed through'
                 Code    = 'Get-ApCard | Where-Object PassThroughCapable -eq $false'
                 Remarks = 'Cards older than CEX4 cannot be bound to vfio_ap.'
+            }
+            @{
+                Title   = 'Which guests a card''s maintenance touches'
+                Code    = 'Get-ApCard -Session (New-ApSession -Simulation kernel-doc) -Adapter 6 | Select-Object Id, Guests, Mdevs'
+                Remarks = 'Card 06 is in the APCB of guest1 and guest3: deconfiguring it, or unbinding one of its queues, reaches both.'
             }
         )
         Links       = @('Get-ApQueue', 'Get-ApBusConfig', 'about_VfioAp')

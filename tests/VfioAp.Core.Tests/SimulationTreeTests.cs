@@ -167,8 +167,11 @@ public class SimulationTreeTests
         Assert.Equal(Errno.EINVAL, k.Echo("devices/ap/card04/04.0002/online", "1")); // card offline
         Assert.Equal(Errno.None, k.Echo("devices/ap/card04/config", "0"));
         Assert.Equal(Errno.ENODEV, k.Echo("devices/ap/card04/online", "1"));        // deconfigured
+        Assert.Equal("1\n", k.Read("devices/ap/card04/04.0001/config"));            // the queue follows only at the next bus scan
+        Assert.Equal(Errno.None, k.Echo("bus/ap/scans", "1"));
         Assert.Equal("0\n", k.Read("devices/ap/card04/04.0001/config"));
-        Assert.Equal("-\n", k.Read("devices/ap/card04/04.0001/request_count"));
+        Assert.Equal(Errno.ENODEV, k.Echo("devices/ap/card04/04.0001/online", "1"));
+        Assert.Equal("0\n", k.Read("devices/ap/card04/04.0001/request_count"));    // cex4queue initialised it: a count, not "-"
     }
 
     [Fact]

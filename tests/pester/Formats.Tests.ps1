@@ -1,6 +1,6 @@
 BeforeDiscovery {
     $script:Views = @(
-        @{ Type = 'ApCard'; Command = { Get-ApCard -Session $seed }; Columns = 'Card', 'Type', 'Mode', 'HwType', 'Online', 'Config', 'Queues', 'VfioAp', 'HostConfig', 'Driver'; Row = '05 *CEX8C*CCA-Coprocessor*14*3*2*cex4card' }
+        @{ Type = 'ApCard'; Command = { Get-ApCard -Session $seed }; Columns = 'Card', 'Type', 'Mode', 'HwType', 'Online', 'Config', 'Queues', 'VfioAp', 'HostConfig', 'Driver', 'Guests'; Row = '05 *CEX8C*CCA-Coprocessor*14*3*2*cex4card*' }
         @{ Type = 'ApQueue'; Command = { Get-ApQueue -Session $seed }; Columns = 'Apqn', 'Driver', 'Bound', 'Online', 'Status', 'Owner', 'InGuest', 'AssignedTo'; Row = '05.0035 *False*vfio_ap*False*62177883-f1bb-47f0-914d-32a22e3a8804' }
         @{ Type = 'ApBusConfig'; Command = { Get-ApBusConfig -Session $seed }; Columns = 'MaxIds', 'VfioApAdapters', 'VfioApDomains', 'HostAdapters', 'HostDomains', 'Bindings'; Row = '*255/255*0x04-0x05*0x04,0x22,0x35*0x04-0x05*0x04,0x22,0x35*' }
         @{ Type = 'VfioApMdev'; Command = { Get-VfioApMdev -Session $seed }; Columns = 'Uuid', 'Adapters', 'Domains', 'Control', 'Apqns', 'InGuest', 'InUse', 'Guest'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*0x04-0x05*0x04,0x22,0x35*(none)*6*3*False*' }
@@ -56,6 +56,17 @@ Describe 'Grouping and list views' {
         $text | Should -Match 'Apqns\s+: 04\.0004 04\.0022 04\.0035'
         $text | Should -Match 'KernelApqns\s+: 04\.0004 04\.0022 04\.0035'
         $text | Should -Match 'Dropped\s+: Adapter 05 is dropped from the guest: queue 05\.0035'
+    }
+
+    It 'lists the APQNs a guest holds but cannot use only when there are some' {
+        Get-VfioApApcb -Session $seed | Format-List | Out-String -Width 200 | Should -Not -Match 'Unusable'
+        $s = New-ApSession -Simulation seed -ComputerName deconfigured
+        try {
+            $s.Kernel.Write('devices/ap/card04/config', "0`n")    # chzcrypt --config-off 4, as another admin would
+            $text = Get-VfioApApcb -Session $s | Format-List | Out-String -Width 200
+            $text | Should -Match 'Unusable\s+: 04\.0004 stays in the guest''s APCB but is unusable: adapter 04 is deconfigured'
+        }
+        finally { $s | Remove-ApSession }
     }
 
     It 'lists the bus masks in the kernel''s text' {

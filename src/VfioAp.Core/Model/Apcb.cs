@@ -38,6 +38,11 @@ namespace VfioAp.Core.Model
         public bool? Matches { get; init; }
         /// <summary>Everything of the matrix the guest does not get, each with its reason.</summary>
         public IReadOnlyList<ApcbDroppedEntry> Dropped { get; init; } = Array.Empty<ApcbDroppedEntry>();
+        /// <summary>
+        /// APQNs of the predicted APCB the guest holds but cannot use (deconfigured or checkstopped): vfio_ap passes such
+        /// queues, so they are in the APCB and do not show as dropped.
+        /// </summary>
+        public IReadOnlyList<UnusableApqn> Unusable { get; init; } = Array.Empty<UnusableApqn>();
         /// <summary>Where prediction and kernel disagree (empty when they match or the kernel does not report).</summary>
         public IReadOnlyList<ApcbDifference> Differences { get; init; } = Array.Empty<ApcbDifference>();
         /// <summary>Words for a person about the comparison, e.g. "guest_matrix not reported by this kernel".</summary>

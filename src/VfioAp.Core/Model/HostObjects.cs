@@ -21,6 +21,13 @@ namespace VfioAp.Core.Model
         public bool InHostConfig { get; init; }
         public int QueueCount { get; init; }
         public int VfioApQueueCount { get; init; }
+        /// <summary>The mdevs whose matrix assigns this adapter (UUID order); empty where mdevs were not read.</summary>
+        public IReadOnlyList<Guid> Mdevs { get; init; } = Array.Empty<Guid>();
+        /// <summary>
+        /// The libvirt domains (VMs) whose guest APCB holds this adapter now: what maintenance of the card (config off,
+        /// an unbind of one of its queues) touches. An mdev no domain references counts by its UUID.
+        /// </summary>
+        public IReadOnlyList<string> Guests { get; init; } = Array.Empty<string>();
         /// <summary>Generation from the type (CEX8C → 8), or from hwtype (14 → 8).</summary>
         public int? Generation => CardType.Generation(Type, HwType);
         /// <summary>Accelerator, CCA coprocessor or EP11 coprocessor, from the type's last letter.</summary>
@@ -28,6 +35,14 @@ namespace VfioAp.Core.Model
         /// <summary>Only hwtype 10 (CEX4) and newer can be bound to vfio_ap.</summary>
         public bool PassThroughCapable => HwType >= CardType.MinPassThroughHwType;
         public override string ToString() => "card" + Id.ToKernelName();
+
+        /// <summary>The same card with the mdevs and guests that hold it.</summary>
+        public ApCard WithHolders(IReadOnlyList<Guid> mdevs, IReadOnlyList<string> guests) => new ApCard
+        {
+            ComputerName = ComputerName, Id = Id, Type = Type, HwType = HwType, Online = Online, Config = Config, Checkstop = Checkstop,
+            Functions = Functions, Depth = Depth, Driver = Driver, InHostConfig = InHostConfig, QueueCount = QueueCount,
+            VfioApQueueCount = VfioApQueueCount, Mdevs = mdevs, Guests = guests,
+        };
     }
 
     public static class CardType

@@ -65,6 +65,7 @@ namespace VfioAp.Core.Rules
                 KernelGuestMatrix = reported ? mdev.GuestMatrixText : null,
                 Matches = reported ? string.Equals(predictedText, mdev.GuestMatrixText, StringComparison.Ordinal) : (bool?)null,
                 Dropped = dropped,
+                Unusable = ApcbUsability.Find(guest, snapshot),
                 Differences = differences,
                 Note = reported ? null : NotReportedNote,
             };

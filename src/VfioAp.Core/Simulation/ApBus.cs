@@ -21,7 +21,10 @@ namespace VfioAp.Core.Simulation
             _vfio = vfio;
         }
 
-        /// <summary><c>ap_scan_bus</c>: card and queue devices follow the configuration.</summary>
+        /// <summary>
+        /// <c>ap_scan_bus</c>: card and queue devices follow the configuration, and existing devices take the
+        /// configuration and checkstop state TAPQ reports now (<c>ap_scan_adapter</c>, <c>ap_scan_domains</c>).
+        /// </summary>
         public void ScanBus()
         {
             foreach (var card in _s.Cards.Values)
@@ -29,8 +32,40 @@ namespace VfioAp.Core.Simulation
                 bool want = _s.Host.Adapters.Contains(card.Id);
                 if (card.Present && !want) UnplugCard(card);
                 else if (!card.Present && want) PlugCard(card);
-                else if (card.Present) ScanDomains(card);
+                else if (card.Present)
+                {
+                    card.Checkstop = card.HwCheckstop;
+                    ScanDomains(card);
+                    foreach (var q in _s.QueuesOf(card)) ScanQueueState(q);
+                }
             }
+        }
+
+        /// <summary>
+        /// The state changes <c>ap_scan_domains</c> applies to an existing queue device: checkstop and config from
+        /// TAPQ. A queue coming back (config on, checkstop off) that a zcrypt driver drives is initialised again
+        /// (<c>_ap_queue_init_state</c>), which resets it; vfio_ap's queues are left as they are.
+        /// </summary>
+        private static void ScanQueueState(SimQueue q)
+        {
+            bool back = (!q.Config && q.Card.Config) || (q.Checkstop && !q.Card.HwCheckstop);
+            q.Config = q.Card.Config;
+            q.Checkstop = q.Card.HwCheckstop;
+            if (back && q.Driver == KernelState.QueueDriverName) InitQueueState(q);
+        }
+
+        /// <summary><c>_ap_queue_init_state</c>: a reset is started and completes only on a configured, working queue.</summary>
+        private static void InitQueueState(SimQueue q) => q.ResetPending = !(q.Config && !q.Checkstop);
+
+        /// <summary>
+        /// A bus scan with the host configuration unchanged (the <c>config_time</c> timer, or a write of
+        /// <c>scans</c>): QCI reports nothing new, so vfio_ap is not told; devices take TAPQ's state, and the scan
+        /// counter goes up.
+        /// </summary>
+        public void RescanBus()
+        {
+            ScanBus();
+            _s.Scans++;
         }
 
         public void PlugCard(SimCard card)
@@ -90,6 +125,7 @@ namespace VfioAp.Core.Simulation
             if (driver == KernelState.QueueDriverName)
             {
                 q.ZcryptOnline = true; // zcrypt_queue_register: new devices are online by default
+                InitQueueState(q);     // zcrypt_cex4_queue_probe: ap_queue_init_state
                 return;
             }
             _vfio.OnQueueProbed(q);
@@ -116,6 +152,18 @@ namespace VfioAp.Core.Simulation
                 ReleaseDriver(q);
                 AttachDriver(q);
             }
+        }
+
+        /// <summary>
+        /// A queue's <c>reset</c> store (<c>reset_store</c> in ap_queue.c): any text is accepted; pending requests are
+        /// flushed and the state machine put to RESET_START, which runs only where cex4queue drives a configured, not
+        /// checkstopped queue. On a queue bound to vfio_ap or unbound it stays "Reset in progress." and vfio_ap's
+        /// own record of its last reset (what the guest filter reads) is not touched.
+        /// </summary>
+        public static void ResetQueue(SimQueue q)
+        {
+            q.ResetPending = true;
+            if (q.Driver == KernelState.QueueDriverName) InitQueueState(q);
         }
 
         /// <summary>

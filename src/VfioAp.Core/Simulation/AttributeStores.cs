@@ -74,7 +74,8 @@ namespace VfioAp.Core.Simulation
                         return;
                     }
                 case "scans":
-                    _s.Scans++; // ap_bus_force_rescan: nothing changed, so the scan finds nothing new
+                    // scans_store: any text; ap_bus_force_rescan runs the scan before the write returns.
+                    _bus.RescanBus();
                     return;
             }
             throw new SysfsException(Errno.EACCES, path);
@@ -89,7 +90,9 @@ namespace VfioAp.Core.Simulation
                 case "config":
                     {
                         if (!KernelInput.TryScanInt(buf, autoBase: false, out long v) || v < 0 || v > 1) throw new SysfsException(Errno.EINVAL, path);
-                        c.Config = v == 1; // sclp_ap_configure / sclp_ap_deconfigure succeed
+                        // sclp_ap_configure / sclp_ap_deconfigure succeed; the card device says so at once, its queue
+                        // devices only at the next bus scan (chzcrypt does not trigger one).
+                        c.Config = v == 1;
                         return;
                     }
                 case "online":
@@ -110,8 +113,10 @@ namespace VfioAp.Core.Simulation
             switch (name)
             {
                 case "request_count":
+                    return; // the counter is reset
                 case "reset":
-                    return; // counters reset; a reset completes at once here
+                    ApBus.ResetQueue(q);
+                    return;
                 case "online":
                     {
                         if (!KernelInput.TryScanInt(buf, autoBase: false, out long v) || v < 0 || v > 1) throw new SysfsException(Errno.EINVAL, path);

@@ -94,9 +94,9 @@ namespace VfioAp.Core.Simulation
                 case "pendingq_count":
                 case "requestq_count":
                 case "load": return "0\n";
-                // A deconfigured or checkstopped queue stays AP_DEV_STATE_UNINITIATED: "-".
-                case "request_count": return q.Config && !q.Checkstop ? "0\n" : "-\n";
-                case "reset": return "No Reset Timer set.\n";
+                // Only a queue a zcrypt driver initialised leaves AP_DEV_STATE_UNINITIATED; vfio_ap's and unbound queues print "-".
+                case "request_count": return q.Driver == KernelState.QueueDriverName ? "0\n" : "-\n";
+                case "reset": return q.ResetPending ? "Reset in progress.\n" : "No Reset Timer set.\n";
                 case "online": return Flag(q.Config && q.ZcryptOnline);
                 case "status":
                     {

@@ -22,8 +22,15 @@ namespace VfioAp.Core.Simulation
         public string Type { get; }
         /// <summary><c>hwtype</c> and <c>raw_hwtype</c>: CEX4 = 10 … CEX8 = 14 (current kernels no longer map CEX6 to CEX5).</summary>
         public int HwType { get; }
+        /// <summary>
+        /// <c>ac-&gt;config</c>: set by a write of the card's <c>config</c> (SCLP configure/deconfigure) at once, and by
+        /// the bus scan from what TAPQ answers. The adapter itself is in that state from the moment SCLP answered.
+        /// </summary>
         public bool Config { get; set; } = true;
+        /// <summary><c>ac-&gt;chkstop</c>: what the last bus scan saw (<see cref="HwCheckstop"/>).</summary>
         public bool Checkstop { get; set; }
+        /// <summary>The adapter's hardware checkstop; the card and queue devices show it only after the next bus scan.</summary>
+        public bool HwCheckstop { get; set; }
         /// <summary>zcrypt's card online flag; <c>online</c> shows <c>config &amp;&amp; online</c>.</summary>
         public bool ZcryptOnline { get; set; } = true;
         /// <summary>True while the card device exists (adapter in the host AP configuration).</summary>
@@ -61,6 +68,9 @@ namespace VfioAp.Core.Simulation
         {
             Apqn = apqn;
             Card = card;
+            // ap_scan_domains creates the device with what TAPQ answers now.
+            Config = card.Config;
+            Checkstop = card.HwCheckstop;
         }
 
         public Apqn Apqn { get; }
@@ -74,8 +84,19 @@ namespace VfioAp.Core.Simulation
         /// forgotten when the queue leaves vfio_ap.
         /// </summary>
         public bool ResetFailed { get; set; }
-        public bool Config => Card.Config;
-        public bool Checkstop => Card.Checkstop;
+        /// <summary>
+        /// <c>aq-&gt;config</c>: follows the adapter's configuration only at a bus scan (TAPQ answers DECONFIGURED), not
+        /// when the card's <c>config</c> is written, so between the two the queue still says 1.
+        /// </summary>
+        public bool Config { get; set; }
+        /// <summary><c>aq-&gt;chkstop</c>, likewise set at a bus scan.</summary>
+        public bool Checkstop { get; set; }
+        /// <summary>
+        /// The AP bus's queue state machine is in RESET_START (what <c>reset</c> shows as "Reset in progress."). A new
+        /// device starts there (zeroed memory); only a queue cex4queue drives (dev_state above UNINITIATED), configured
+        /// and not checkstopped, runs the machine and completes the reset. vfio_ap never runs it.
+        /// </summary>
+        public bool ResetPending { get; set; } = true;
         public string Name => Apqn.ToString();
     }
 

@@ -101,6 +101,20 @@ namespace VfioAp.Core.Simulation
             lock (_s.Gate) return _s.FindMdevOrThrow(uuid).Shadow;
         }
 
+        /// <summary>
+        /// Sets an mdev's shadow APCB (adapters and domains) to what a host's kernel reported in <c>guest_matrix</c>,
+        /// so a copy of that host starts where its kernel is, earlier incremental cuts included.
+        /// </summary>
+        internal void RestoreShadow(Guid uuid, ApMask adapters, ApMask domains)
+        {
+            lock (_s.Gate)
+            {
+                var m = _s.FindMdevOrThrow(uuid);
+                m.ShadowApm = adapters;
+                m.ShadowAqm = domains;
+            }
+        }
+
         public string? GuestOf(Guid uuid)
         {
             lock (_s.Gate) return _s.FindMdevOrThrow(uuid).Guest;
@@ -130,7 +144,7 @@ namespace VfioAp.Core.Simulation
             lock (_s.Gate)
             {
                 if (_s.Cards.ContainsKey(id)) throw new ArgumentException($"Card {id} is already installed.", nameof(id));
-                var card = new SimCard(id, type, generation) { Config = config, Checkstop = checkstop };
+                var card = new SimCard(id, type, generation) { Config = config, Checkstop = checkstop, HwCheckstop = checkstop };
                 _s.Cards.Add(id, card);
                 if (_s.Host.Adapters.Contains(id)) _bus.PlugCard(card);
             }
@@ -153,6 +167,28 @@ namespace VfioAp.Core.Simulation
                 _bus.ScanBus();
                 _vfio.OnScanComplete();
                 _s.Scans++;
+            }
+        }
+
+        /// <summary>
+        /// The bus scan the <c>config_time</c> timer runs (as writing <c>/sys/bus/ap/scans</c> does): queue devices
+        /// take the configuration and checkstop state of their adapter.
+        /// </summary>
+        public void ScanBus()
+        {
+            lock (_s.Gate) _bus.RescanBus();
+        }
+
+        /// <summary>
+        /// The adapter enters or leaves the checkstopped state (a hardware event). The card and queue devices show it
+        /// at the next bus scan; a checkstopped queue bound to vfio_ap stays in the guest's APCB (vfio_ap passes it).
+        /// </summary>
+        public void SetCardCheckstop(ApId adapter, bool checkstop)
+        {
+            lock (_s.Gate)
+            {
+                if (!_s.Cards.TryGetValue(adapter, out var card)) throw new ArgumentException($"Card {adapter} is not installed.", nameof(adapter));
+                card.HwCheckstop = checkstop;
             }
         }
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using VfioAp.Core.Model;
+using VfioAp.Core.Rules;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Hosting;
 
@@ -21,7 +22,9 @@ namespace VfioAp.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public ApId[]? Adapter { get; set; }
 
-        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.Cards;
+        // Mdevs, libvirt's domains and the queue bindings (for the prediction where the kernel has no guest_matrix) tell
+        // which guests hold each card; all in the same one batch.
+        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.Mdevs | SnapshotParts.Guests;
 
         protected override HostQuery CreateQuery()
         {
@@ -30,6 +33,10 @@ namespace VfioAp.PowerShell.Commands
         }
 
         private static IEnumerable<object> Select(HostSnapshot snapshot, ApMask? wanted) =>
-            snapshot.Cards.Where(c => wanted is null || wanted.Value.Contains(c.Id));
+            snapshot.Cards.Where(c => wanted is null || wanted.Value.Contains(c.Id)).Select(c =>
+            {
+                var (mdevs, guests) = CardHolders.Of(snapshot, c.Id);
+                return c.WithHolders(mdevs, guests);
+            });
     }
 }

@@ -19,7 +19,9 @@ namespace VfioAp.PowerShell.Commands
     {
         private readonly MdevLookup _lookup = new MdevLookup();
 
-        internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs | SnapshotParts.Guests | SnapshotParts.KernelLog;
+        // Cards: a deconfigured or checkstopped adapter stays in the APCB, and the card's config/chkstop say it is unusable
+        // (a few files per card, whatever the number of queues).
+        internal const SnapshotParts ApcbParts = SnapshotParts.Bus | SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.Mdevs | SnapshotParts.Guests | SnapshotParts.KernelLog;
 
         protected override SnapshotParts Parts => ApcbParts;
 
