@@ -53,6 +53,10 @@ namespace VfioAp.Core.Boot
         /// <summary>Files that could not be read, each naming the file.</summary>
         public IReadOnlyList<string> Warnings { get; }
 
+        /// <summary>The same files with mdevctl's definitions taken from elsewhere (a directory standing for the host's mdevctl root).</summary>
+        public BootFiles WithMdevctlFiles(IEnumerable<BootFile> mdevctlFiles) =>
+            new BootFiles(UdevRule, CurrentCommandLine, ZiplConf, BlsEntries, mdevctlFiles, Warnings);
+
         /// <summary>The udev rule as libap reads it, or null when there is none (or it could not be read).</summary>
         public UdevMaskFile? ReadUdevRule() => UdevRule?.Text is string t ? UdevMaskFile.Read(t, "/" + UdevRule.Path) : null;
 
