@@ -531,10 +531,12 @@ Import-VfioApMdev -Path ./mdevs -Session $new -Apply
     'Compare-VfioApMdev' = @{
         Synopsis    = 'Shows, per mdev, how the live matrix differs from its persisted mdevctl definition.'
         Description = @(
+            'With -BusMask the AP bus masks are compared too: with the host and in the same one batch, the cmdlet reads the persistent state a boot starts from (s390-tools'' udev rule /etc/udev/rules.d/41-ap.rules and the next kernel command line; see about_VfioAp_Boot) and returns a BusMaskDrift for apmask and for aqmask when the live mask is not what the next boot starts with: VfioApOnlyLive are the adapters or domains a reboot gives back to the host''s drivers (a change made live only), VfioApOnlyAtBoot those it gives to vfio_ap.'
             'Compare-VfioApMdev reads each host''s mdevs and the definitions in its mdevctl directory (or in -DefinitionPath) and returns one MdevDrift object per mdev that differs: NotPersisted (live, gone after a reboot), NotLive (defined, not in sysfs), MatrixDiffers with the adapters, domains and control domains found only live or only persisted, StartDiffers (with -ExpectedStart), and InvalidDefinition for a file mdevctl could not start (malformed, not vfio_ap, an id above the host''s maximum). Kind is a set of flags, so one mdev can differ in several ways.'
             'Like Compare-Object it returns only differences unless -IncludeEqual is given, so Compare-VfioApMdev | Should -BeNullOrEmpty is a drift check for a Pester runbook.'
         )
         Parameters  = @{
+            BusMask       = 'Also compare apmask and aqmask with the masks the next boot starts with (the udev rule, the kernel command line or the kernel''s default) and return a BusMaskDrift for each that differs.'
             Uuid           = 'Only these mdevs (live or persisted), by UUID in any standard form or mdev objects from the pipeline.'
             Session        = 'The hosts to compare; objects from other VfioAp cmdlets bind their Session by property name. Hosts are handled one after the other. Without -Session, this machine''s /sys.'
             DefinitionPath = 'Compare with the definitions in these files or directories (mdevctl JSON or node-device XML, e.g. a repository of the hosts'' configuration) instead of the host''s mdevctl directory.'
@@ -548,8 +550,16 @@ Import-VfioApMdev -Path ./mdevs -Session $new -Apply
             'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions to compare.'
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid and Session bind by property name.'
         }
-        Outputs     = @{ 'VfioAp.Core.Persistence.MdevDrift' = 'Per mdev: Uuid, Kind, InSync, Live, Persisted, LiveMatrix, PersistedMatrix, AdaptersOnlyLive/OnlyPersisted, DomainsOnlyLive/OnlyPersisted, ControlDomainsOnlyLive/OnlyPersisted, PersistedStart, ExpectedStart, DefinitionPath, Problem and Differences in words.' }
+        Outputs     = @{
+            'VfioAp.Core.Persistence.MdevDrift' = 'Per mdev: Uuid, Kind, InSync, Live, Persisted, LiveMatrix, PersistedMatrix, AdaptersOnlyLive/OnlyPersisted, DomainsOnlyLive/OnlyPersisted, ControlDomainsOnlyLive/OnlyPersisted, PersistedStart, ExpectedStart, DefinitionPath, Problem and Differences in words.'
+            'VfioAp.Core.Boot.BusMaskDrift' = 'Per host and AP bus mask (apmask, aqmask) whose live value is not what the next boot starts with (all with -IncludeEqual): Mask, Live, Persistent, Source (UdevRule, KernelCommandLine, KernelDefault), VfioApOnlyLive, VfioApOnlyAtBoot, InSync and Differences in words.'
+        }
         Examples    = @(
+            @{
+                Title   = 'Would a reboot take back a mask change?'
+                Code    = 'Compare-VfioApMdev -Session $lpar -BusMask | Where-Object Mask'
+                Remarks = 'One BusMaskDrift per mask changed live only; VfioApOnlyLive names the adapters or domains the next boot gives back to the host''s drivers.'
+            }
             @{
                 Title   = 'A drift check in a runbook'
                 Code    = @'

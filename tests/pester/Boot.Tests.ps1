@@ -88,6 +88,18 @@ Describe 'Test-VfioApBoot and Restart-ApSimulation on a host configured live onl
         $s.RoundTrips - $before | Should -Be 1
     }
 
+    It 'Compare-VfioApMdev reports the masks'' live-vs-persistent drift' {
+        $root = Join-Path $TestDrive 'compare-root'
+        New-Item -ItemType Directory -Force -Path "$root/etc/mdevctl.d" | Out-Null
+        $drift = Compare-VfioApMdev -Session $s -MdevctlRoot $root -BusMask | Where-Object { $_ -is [VfioAp.Core.Boot.BusMaskDrift] }
+        # The scenario gave adapters 04, 05 and domains 0004, 0022, 0035 to vfio_ap live; at boot (all ones) they go back.
+        @($drift.Mask) | Should -Be @('apmask', 'aqmask')
+        @(($drift | Where-Object Mask -eq apmask).VfioApOnlyLive) | Should -Be @(4, 5)
+        @(($drift | Where-Object Mask -eq aqmask).VfioApOnlyLive) | Should -Be @(4, 0x22, 0x35)
+        $drift.Source | Should -Be @('KernelDefault', 'KernelDefault')
+        ($drift[0].Differences -join ' ') | Should -Match 'go back to the host''s drivers at the next boot'
+    }
+
     It '-WhatIf reboots nothing' {
         $kernel = $s.Kernel
         Restart-ApSimulation -Session $s -WhatIf
@@ -114,6 +126,13 @@ Describe 'After the masks are persisted (the udev rule) but no mdev is defined' 
         ($rows | Where-Object Guest -eq vm2).Reasons | Should -Match "not defined in mdevctl"
         (Get-ApBusConfig -Session $s).LiveIsPersistent | Should -BeTrue
         (Get-ApBusConfig -Session $s).AqMaskSource | Should -Be 'UdevRule'
+    }
+
+    It 'Compare-VfioApMdev finds no mask drift' {
+        $root = Join-Path $TestDrive 'compare-rule-root'
+        New-Item -ItemType Directory -Force -Path "$root/etc/mdevctl.d" | Out-Null
+        Compare-VfioApMdev -Session $s -MdevctlRoot $root -BusMask | Where-Object { $_ -is [VfioAp.Core.Boot.BusMaskDrift] } | Should -BeNullOrEmpty
+        @(Compare-VfioApMdev -Session $s -MdevctlRoot $root -BusMask -IncludeEqual | Where-Object { $_ -is [VfioAp.Core.Boot.BusMaskDrift] }).InSync | Should -Be @($true, $true)
     }
 
     It 'the reboot gives each guest exactly what was predicted, and keeps the masks' {
