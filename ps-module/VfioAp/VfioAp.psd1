@@ -30,6 +30,8 @@
         'New-VfioApMdev'
         'Remove-VfioApMdev'
         'Set-ApBusMask'
+        'Test-VfioApBoot'
+        'Restart-ApSimulation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

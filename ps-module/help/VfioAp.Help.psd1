@@ -273,7 +273,8 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
 
     'Get-ApBusConfig' = @{
         Synopsis    = 'Gets the AP bus configuration of each host: apmask, aqmask, the host AP configuration and the maximum ids.'
-        Description = @('Get-ApBusConfig shows who owns which APQNs and what the machine gives this Linux. An APQN belongs to the default (zcrypt) drivers when its adapter is in apmask and its domain in aqmask; every other APQN is for vfio_ap (VfioAdapters and VfioDomains show the cleared bits). HostAdapters, HostDomains and HostControlDomains are the host AP configuration (QCI), null where the kernel prints "not supported". MaxAdapterId and MaxDomainId are the largest ids the host can address. Masks show as id ranges (0x04-0x05,0x22); ToKernelString() gives the kernel''s 0x + 64 hex digits.')
+        Description = @('Get-ApBusConfig shows who owns which APQNs and what the machine gives this Linux. An APQN belongs to the default (zcrypt) drivers when its adapter is in apmask and its domain in aqmask; every other APQN is for vfio_ap (VfioAdapters and VfioDomains show the cleared bits). HostAdapters, HostDomains and HostControlDomains are the host AP configuration (QCI), null where the kernel prints "not supported". MaxAdapterId and MaxDomainId are the largest ids the host can address. Masks show as id ranges (0x04-0x05,0x22); ToKernelString() gives the kernel''s 0x + 64 hex digits.'
+            'PersistentApMask and PersistentAqMask are the masks the next boot starts the AP bus with, read in the same one batch: the kernel''s default (all ones: the host''s drivers own every APQN), else ap.apmask=/ap.aqmask= on the next boot''s kernel command line (the default zipl BLS entry''s options, else etc/zipl.conf''s default section, else /proc/cmdline), then the assignments of s390-tools'' udev rule /etc/udev/rules.d/41-ap.rules (what chzdev -t ap apmask=... -p writes). ApMaskSource and AqMaskSource say which: UdevRule, KernelCommandLine or KernelDefault. LiveIsPersistent is $false when a mask was changed live only: the next reboot takes that change back (Test-VfioApBoot -Detailed names the guests it costs).')
         Parameters  = @{}
         Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
         Outputs     = @{ 'VfioAp.Core.Model.ApBusConfig' = 'One object per host, with ComputerName and Session.' }
@@ -535,10 +536,12 @@ Import-VfioApMdev -Path ./mdevs -Session $new -Apply
     'Compare-VfioApMdev' = @{
         Synopsis    = 'Shows, per mdev, how the live matrix differs from its persisted mdevctl definition.'
         Description = @(
+            'With -BusMask the AP bus masks are compared too: with the host and in the same one batch, the cmdlet reads the persistent state a boot starts from (s390-tools'' udev rule /etc/udev/rules.d/41-ap.rules and the next kernel command line; see about_VfioAp_Boot) and returns a BusMaskDrift for apmask and for aqmask when the live mask is not what the next boot starts with: VfioApOnlyLive are the adapters or domains a reboot gives back to the host''s drivers (a change made live only), VfioApOnlyAtBoot those it gives to vfio_ap.'
             'Compare-VfioApMdev reads each host''s mdevs and the definitions in its mdevctl directory (or in -DefinitionPath) and returns one MdevDrift object per mdev that differs: NotPersisted (live, gone after a reboot), NotLive (defined, not in sysfs), MatrixDiffers with the adapters, domains and control domains found only live or only persisted, StartDiffers (with -ExpectedStart), and InvalidDefinition for a file mdevctl could not start (malformed, not vfio_ap, an id above the host''s maximum). Kind is a set of flags, so one mdev can differ in several ways.'
             'Like Compare-Object it returns only differences unless -IncludeEqual is given, so Compare-VfioApMdev | Should -BeNullOrEmpty is a drift check for a Pester runbook.'
         )
         Parameters  = @{
+            BusMask       = 'Also compare apmask and aqmask with the masks the next boot starts with (the udev rule, the kernel command line or the kernel''s default) and return a BusMaskDrift for each that differs.'
             Uuid           = 'Only these mdevs (live or persisted), by UUID in any standard form or mdev objects from the pipeline.'
             Session        = 'The hosts to compare; objects from other VfioAp cmdlets bind their Session by property name. Hosts are handled one after the other. Without -Session, this machine''s /sys.'
             DefinitionPath = 'Compare with the definitions in these files or directories (mdevctl JSON or node-device XML, e.g. a repository of the hosts'' configuration) instead of the host''s mdevctl directory.'
@@ -552,8 +555,16 @@ Import-VfioApMdev -Path ./mdevs -Session $new -Apply
             'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions to compare.'
             'VfioAp.Core.Model.VfioApMdev' = 'Mdevs from Get-VfioApMdev: their Uuid and Session bind by property name.'
         }
-        Outputs     = @{ 'VfioAp.Core.Persistence.MdevDrift' = 'Per mdev: Uuid, Kind, InSync, Live, Persisted, LiveMatrix, PersistedMatrix, AdaptersOnlyLive/OnlyPersisted, DomainsOnlyLive/OnlyPersisted, ControlDomainsOnlyLive/OnlyPersisted, PersistedStart, ExpectedStart, DefinitionPath, Problem and Differences in words.' }
+        Outputs     = @{
+            'VfioAp.Core.Persistence.MdevDrift' = 'Per mdev: Uuid, Kind, InSync, Live, Persisted, LiveMatrix, PersistedMatrix, AdaptersOnlyLive/OnlyPersisted, DomainsOnlyLive/OnlyPersisted, ControlDomainsOnlyLive/OnlyPersisted, PersistedStart, ExpectedStart, DefinitionPath, Problem and Differences in words.'
+            'VfioAp.Core.Boot.BusMaskDrift' = 'Per host and AP bus mask (apmask, aqmask) whose live value is not what the next boot starts with (all with -IncludeEqual): Mask, Live, Persistent, Source (UdevRule, KernelCommandLine, KernelDefault), VfioApOnlyLive, VfioApOnlyAtBoot, InSync and Differences in words.'
+        }
         Examples    = @(
+            @{
+                Title   = 'Would a reboot take back a mask change?'
+                Code    = 'Compare-VfioApMdev -Session $lpar -BusMask | Where-Object Mask'
+                Remarks = 'One BusMaskDrift per mask changed live only; VfioApOnlyLive names the adapters or domains the next boot gives back to the host''s drivers.'
+            }
             @{
                 Title   = 'A drift check in a runbook'
                 Code    = @'
@@ -788,5 +799,79 @@ Set-ApBusMask -Session $lpar -ApMask '-5,-6' -AqMask '-4,-0x47,-0xab,-0xff'
             }
         )
         Links       = @('Set-VfioApMatrix', 'New-VfioApMdev', 'Get-VfioApApcb')
+    }
+
+    'Test-VfioApBoot' = @{
+        Synopsis    = 'Predicts each host''s next boot: does every guest get its crypto back?'
+        Description = @(
+            'Test-VfioApBoot reads the host and its persistent state in one batch (one SSH command per host): sysfs, libvirt''s domain files, s390-tools'' udev rule /etc/udev/rules.d/41-ap.rules, /proc/cmdline, zipl''s BLS entries (/boot/loader/entries/*.conf) or /etc/zipl.conf, and mdevctl''s definitions (/etc/mdevctl.d/matrix). It then boots the host in thought as Linux on Z does: the same cards, AP configuration and queue devices as now; apmask and aqmask from the kernel''s default (all ones) or the next command line''s ap.apmask=/ap.aqmask=, then the udev rule; each queue bound by those masks alone; mdevctl''s auto definitions started in its order with the checks of its callout ap-check (an APQN an earlier-started mdev holds, or the host''s drivers own under the masks, refuses the whole mdev); libvirt''s autostart domains started when every mdev they reference is there; and each mdev''s APCB by the kernel''s rule (see about_VfioAp_Apcb).'
+            'It returns $true for a host when every mdev a libvirt domain references comes back with the same matrix, its guest gets the APCB it has now, and a running domain starts again; else $false. With -Detailed it returns one object per domain and mdev: Guest, Mdev, Now, AtBoot, Lost, Gained (APQNs), Autostart, MdevComesBack, MatrixNow, MatrixAtBoot, Survives, and Reasons in words (a mask not persisted and the adapters and domains it gives back to the host; an mdev not defined in mdevctl, or defined manual; a definition that differs from the live matrix; a start ap-check refuses because of another definition; a domain that is not autostart). Values the kernel or udev would not take are warnings naming the file and line. Works on every kind of session; see about_VfioAp_Boot.'
+        )
+        Parameters  = @{
+            Detailed    = 'Return one BootOutcome per guest and mdev instead of $true or $false.'
+            MdevctlRoot = 'Read mdevctl''s definitions from <MdevctlRoot>/etc/mdevctl.d/matrix on this machine instead of the host''s: for a simulated host or a sysfs tree, where Export-VfioApMdev -Persist -MdevctlRoot wrote them.'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
+        Outputs     = @{
+            'System.Boolean' = '$true or $false per host.'
+            'VfioAp.Core.Boot.BootOutcome' = 'With -Detailed: one object per libvirt domain and vfio-ap mdev it references.'
+        }
+        Examples    = @(
+            @{
+                Title   = 'Before a maintenance reboot'
+                Code    = @'
+Describe 'zhost1 survives its reboot' {
+    It 'every guest gets its crypto back' {
+        Test-VfioApBoot -Session $zhost1 | Should -BeTrue
+    }
+}
+'@
+                Remarks = 'One SSH command; nothing is changed on the host.'
+            }
+            @{
+                Title   = 'Who loses what, and why'
+                Code    = 'Test-VfioApBoot -Session $lab -Detailed | Where-Object { -not $_.Survives } | Format-List Guest, Mdev, Lost, Reasons'
+                Remarks = 'On a host configured live only, each guest loses its APQNs: the masks were not persisted and the mdevs are not defined in mdevctl.'
+            }
+            @{
+                Title   = 'Persist what is missing, then check again'
+                Code    = @'
+Set-ApBusMask -Session $lab -Persist
+Export-VfioApMdev -Session $lab -Persist
+Test-VfioApBoot -Session $lab
+'@
+                Remarks = 'Set-ApBusMask -Persist writes chzdev''s udev rule with the live masks; Export-VfioApMdev -Persist writes the mdevctl definitions (make them auto with -Start Auto if they should start at boot).'
+            }
+        )
+        Links       = @('Restart-ApSimulation', 'Get-ApBusConfig', 'Export-VfioApMdev', 'Compare-VfioApMdev', 'about_VfioAp_Boot')
+    }
+
+    'Restart-ApSimulation' = @{
+        Synopsis    = 'Reboots a simulated host from its persistent state, as Linux on Z boots.'
+        Description = @('Restart-ApSimulation boots a simulated host (New-ApSession -Simulation) again on the same hardware, step by step through the simulated kernel''s own write paths: apmask and aqmask start at the kernel''s default or from the command line (its proc/cmdline, or a zipl BLS entry in its files); the cards and the AP configuration appear and the queues bind by the masks; udev writes the rule''s mask assignments; mdevctl starts the auto definitions in its order after ap-check''s checks (an mdev whose attribute write fails is removed again); libvirt starts the autostart domains whose mdevs are all there. What only lived in the running kernel is gone: masks changed live, mdevs not defined in mdevctl, queues unbound by hand, a failed reset. The session goes on with the booted host, so Test-VfioApBoot before and Get-VfioApApcb after can be compared. A simulated host''s files (udev rule, command line, mdevctl definitions) come from its scenario''s "files" or from $session.Kernel.HostFiles.SetFile(path, text); mdevctl''s definitions can also come from a directory (-MdevctlRoot).')
+        Parameters  = @{
+            MdevctlRoot = 'Read mdevctl''s definitions from <MdevctlRoot>/etc/mdevctl.d/matrix on this machine (where Export-VfioApMdev -Persist -MdevctlRoot wrote them) instead of the simulated host''s files.'
+            PassThru    = 'Write the session after its host booted.'
+        }
+        Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Simulated sessions, or any VfioAp object of one (its Session property binds). Another kind of session is refused with VfioAp.NotASimulation.' }
+        Outputs     = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'With -PassThru: the session.' }
+        Examples    = @(
+            @{
+                Title   = 'Practise a reboot'
+                Code    = @'
+$lab = New-ApSession -Simulation seed -ComputerName lab
+Test-VfioApBoot -Session $lab -Detailed
+Restart-ApSimulation -Session $lab
+Get-VfioApMdev -Session $lab
+'@
+                Remarks = 'The seed host was configured live only: after the reboot its mdev is gone and apmask and aqmask are all ones again, as predicted.'
+            }
+            @{
+                Title   = 'See what would happen, and do nothing'
+                Code    = 'Restart-ApSimulation -Session $lab -WhatIf'
+                Remarks = ''
+            }
+        )
+        Links       = @('Test-VfioApBoot', 'New-ApSession', 'about_VfioAp_Boot')
     }
 }

@@ -7,6 +7,7 @@ using VfioAp.Core.Locking;
 using VfioAp.Core.Model;
 using VfioAp.Core.Simulation;
 using VfioAp.Core.Sysfs;
+using VfioAp.Core.Tests;
 using VfioAp.Ssh;
 
 namespace VfioAp.Integration.Tests
@@ -47,7 +48,7 @@ namespace VfioAp.Integration.Tests
                 var lockPath = ApConfigLock.PathFor(sys);
                 Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
                 All.Add(new RemoteOutputRecording($"{name} plan", true, false, sys,
-                    Run(PlanScript.Build(sys, writes, HostReader.QueriesFor(MatrixPlannerVerifyParts), lockPath, null, 5))));
+                    Run(PlanScript.Build(sys, writes.AsSteps(), HostReader.QueriesFor(MatrixPlannerVerifyParts), lockPath, null, 5))));
             }
         }
 

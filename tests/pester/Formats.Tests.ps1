@@ -7,6 +7,7 @@ BeforeDiscovery {
         @{ Type = 'Apcb'; Command = { Get-VfioApApcb -Session $seed }; Columns = 'Mdev', 'Adapters', 'Domains', 'Apqns', 'Matches', 'Dropped'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*0x04*0x04,0x22,0x35*3*True*05: 05.0035 QueueNotBound' }
         @{ Type = 'ApcbDroppedEntry'; Command = { (Get-VfioApApcb -Session $seed).Dropped }; Columns = 'Adapter', 'Domain', 'Control', 'Apqn', 'Reason', 'Message'; Row = '05 *05.0035*QueueNotBound*Adapter 05 is dropped*' }
         @{ Type = 'ApcbDifference'; Command = { Test-VfioApApcb -Session $resetFailed -Detailed }; Columns = 'Mdev', 'Adapter', 'Domain', 'InKernel', 'Predicted', 'Message'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*04*False*True*The kernel dropped adapter 0x04*' }
+        @{ Type = 'BootOutcome'; Command = { Test-VfioApBoot -Session $guests -Detailed | Where-Object Guest -eq vm1 }; Columns = 'Guest', 'Mdev', 'Survives', 'Autostart', 'Lost', 'Gained', 'Reasons'; Row = 'vm1*aaaaaaaa-1111-4000-8000-000000000001*False*True*04.0004 04.0022*mask not persisted*' }
         @{ Type = 'ApSession'; Command = { $seed }; Columns = 'Id', 'Name', 'Kind', 'ComputerName', 'RoundTrips', 'State', 'Target'; Row = '*Simulation*seed*Opened*seed' }
     )
 }
@@ -16,6 +17,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
     $script:seed = New-ApSession -Simulation seed
     $script:resetFailed = New-ApSession -Simulation (Write-ScenarioFile -Name reset -Json $ResetFailedJson)
+    $script:guests = New-ApSession -Simulation (Write-ScenarioFile -Name guests -Json $GuestsJson)
 
     function Get-TableLines([scriptblock] $Command, [int] $Width) {
         (& $Command | Format-Table | Out-String -Width $Width) -split "`r?`n" | Where-Object { $_.Trim() }
@@ -72,6 +74,9 @@ Describe 'Grouping and list views' {
     It 'lists the bus masks in the kernel''s text' {
         $text = Get-ApBusConfig -Session $seed | Format-List | Out-String -Width 200
         $text | Should -Match ([regex]::Escape('ApMask             : ' + $seed.Kernel.Read('bus/ap/apmask').Trim()))
+        # The seed host has no udev rule and no ap.apmask= on its command line: the next boot starts from all ones.
+        $text | Should -Match ([regex]::Escape('PersistentApMask   : 0x' + 'f' * 64 + ' (KernelDefault)'))
+        $text | Should -Match 'LiveIsPersistent\s+: False'
     }
 
     It 'shows APQNs as sysfs names them, adapter and domain ids in 0x hex' {

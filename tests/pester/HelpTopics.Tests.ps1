@@ -13,6 +13,8 @@ BeforeAll {
         about_VfioAp_Kernel = 'TERMS', 'SYSFS LAYOUT', 'READ FORMATS', 'WRITE SYNTAX', 'OWNERSHIP AND BINDING',
                               'REFUSALS AND ERRNOS', 'SCENARIO FILES'
         about_VfioAp_Apcb   = 'THE RULE', 'REASONS', 'OLDER KERNELS', 'WORKED EXAMPLES'
+        about_VfioAp_Boot   = 'BOOT STEP BY STEP', 'WHERE THE MASKS COME FROM', 'THE UDEV RULE', 'MDEVCTL AND AP CHECK',
+                              'THE PREDICTION', 'A RUNBOOK BEFORE A REBOOT', 'PRACTISING ON A SIMULATED HOST'
     }
     $script:ExampleHeadings = 'The seed host', 'An over-provisioned domain', 'Adapters only', 'The kernel documentation example'
 
@@ -59,7 +61,7 @@ BeforeAll {
     } | Select-Object -First 1
 }
 
-Describe '<Name>' -ForEach @(@{ Name = 'about_VfioAp_Kernel' }, @{ Name = 'about_VfioAp_Apcb' }) {
+Describe '<Name>' -ForEach @(@{ Name = 'about_VfioAp_Kernel' }, @{ Name = 'about_VfioAp_Apcb' }, @{ Name = 'about_VfioAp_Boot' }) {
     It 'loads with Get-Help after Import-Module' {
         $text = Get-Help $Name | Out-String
         $text | Should -Match "TOPIC\s+$Name\b"

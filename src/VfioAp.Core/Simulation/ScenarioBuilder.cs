@@ -15,7 +15,7 @@ namespace VfioAp.Core.Simulation
     /// </summary>
     internal sealed class ScenarioBuilder
     {
-        private static readonly string[] RootFields = { "$schema", "name", "description", "kernel", "maxAdapterId", "maxDomainId", "cards", "hostConfig", "apmask", "aqmask", "queues", "mdevs", "guests", "kernelLog" };
+        private static readonly string[] RootFields = { "$schema", "name", "description", "kernel", "maxAdapterId", "maxDomainId", "cards", "hostConfig", "apmask", "aqmask", "queues", "mdevs", "guests", "kernelLog", "files" };
         private static readonly string[] KernelFields = { "apConfig", "guestMatrix" };
         private static readonly string[] CardFields = { "id", "type", "online", "config", "chkstop" };
         private static readonly string[] HostConfigFields = { "adapters", "domains", "controlDomains", "reported" };
@@ -64,10 +64,22 @@ namespace VfioAp.Core.Simulation
             foreach (var m in _kernel.Mdevs)
                 if (_kernel.GuestOf(m) is string running && _kernel.HostFiles.Find(running) is null)
                     _kernel.HostFiles.Add(new SimulatedDomain(running, "running", false, new[] { m }, persistent: false));
+            // The host's persistent files a boot starts from (udev rule, command line, mdevctl's and zipl's files), host-root relative.
+            if (root["files"] is JToken files)
+                foreach (var f in _json.Object(files, "files").Properties())
+                    _kernel.HostFiles.SetFile(BootFilePath(f), _json.ReadString(f.Value));
             if (root["kernelLog"] is JToken log)
                 foreach (var line in _json.Array_(log, "kernelLog"))
                     _kernel.HostFiles.AppendKernelLog(_json.ReadString(line));
             return _kernel;
+        }
+
+        private string BootFilePath(JProperty f)
+        {
+            var p = f.Name.TrimStart('/');
+            if (p.Length == 0 || p.Split('/').Any(s => s.Length == 0 || s == "." || s == ".."))
+                throw _json.Error(f, $"file '{f.Name}' is not a path under the host's / (e.g. \"etc/udev/rules.d/41-ap.rules\").");
+            return p;
         }
 
         private KernelFeatures ReadFeatures(JToken? t)

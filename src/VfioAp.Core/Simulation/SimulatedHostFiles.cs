@@ -54,6 +54,23 @@ namespace VfioAp.Core.Simulation
         private readonly object _gate = new object();
         private readonly List<SimulatedDomain> _domains = new List<SimulatedDomain>();
         private readonly List<string> _kernelLog = new List<string>();
+        private readonly SortedDictionary<string, string> _persistent = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Sets (or with null removes) one more file of the host, host-root relative: the persistent state a boot starts
+        /// from (the udev rule with the AP bus masks, the kernel command line, zipl's and mdevctl's files).
+        /// </summary>
+        public void SetFile(string path, string? text)
+        {
+            lock (_gate)
+            {
+                if (text is null) _persistent.Remove(path);
+                else _persistent[path] = text;
+            }
+        }
+
+        /// <summary>The files set with <see cref="SetFile"/>.</summary>
+        public IReadOnlyDictionary<string, string> PersistentFiles { get { lock (_gate) return new SortedDictionary<string, string>(_persistent, StringComparer.Ordinal); } }
 
         public IReadOnlyList<SimulatedDomain> Domains { get { lock (_gate) return _domains.ToList(); } }
 
@@ -89,6 +106,7 @@ namespace VfioAp.Core.Simulation
                     if (d.Active) files[LibvirtDomainFiles.StatusDir + "/" + d.Name + ".xml"] = StatusXml(d);
                 }
                 if (_kernelLog.Count > 0) files[KernelLogFile] = string.Join("\n", _kernelLog) + "\n";
+                foreach (var kv in _persistent) files[kv.Key] = kv.Value;
             }
             return files;
         }

@@ -52,6 +52,8 @@ namespace VfioAp.Core.Simulation
             foreach (var kv in files.Files())
             {
                 var full = Path.Combine(directory, kv.Key);
+                // The persistent files (udev rule, mdevctl definitions, proc/cmdline) live in directories of their own.
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                 File.WriteAllText(full, kv.Value, new UTF8Encoding(false));
                 Posix.Chmod(full, kv.Key.StartsWith("var/", StringComparison.Ordinal) ? 0x1a4 : 0x180);
             }

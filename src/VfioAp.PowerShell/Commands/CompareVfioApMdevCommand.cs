@@ -4,10 +4,12 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Text;
+using VfioAp.Core.Boot;
 using VfioAp.Core.Model;
 using VfioAp.Core.Persistence;
 using VfioAp.Core.Sysfs;
 using VfioAp.PowerShell.Errors;
+using VfioAp.PowerShell.Sessions;
 
 using VfioAp.PowerShell.Hosting;
 
@@ -17,10 +19,11 @@ namespace VfioAp.PowerShell.Commands
     /// Compare-VfioApMdev: per mdev, how the live matrix and its persisted mdevctl definition differ (adapters,
     /// domains, control domains on one side only; missing on one side; a definition that cannot be used; the start
     /// mode with -ExpectedStart). Like Compare-Object it returns only differences unless -IncludeEqual, so
-    /// <c>Compare-VfioApMdev | Should -BeNullOrEmpty</c> is a runbook's drift check.
+    /// <c>Compare-VfioApMdev | Should -BeNullOrEmpty</c> is a runbook's drift check. With -BusMask the AP bus masks'
+    /// drift too: a BusMaskDrift per mask whose live value is not what the next boot starts with (read in the same batch).
     /// </summary>
     [Cmdlet(VerbsData.Compare, "VfioApMdev")]
-    [OutputType(typeof(MdevDrift))]
+    [OutputType(typeof(MdevDrift), typeof(BusMaskDrift))]
     public sealed class CompareVfioApMdevCommand : MdevSelectingCmdlet
     {
         private static readonly Encoding Utf8 = new UTF8Encoding(false);
@@ -34,6 +37,10 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public MdevStartMode? ExpectedStart { get; set; }
 
+        /// <summary>Also compare apmask and aqmask with the masks the next boot starts with (udev rule, kernel command line, kernel default).</summary>
+        [Parameter]
+        public SwitchParameter BusMask { get; set; }
+
         /// <summary>Also return the mdevs whose live matrix and definition agree.</summary>
         [Parameter]
         public SwitchParameter IncludeEqual { get; set; }
@@ -43,8 +50,8 @@ namespace VfioAp.PowerShell.Commands
             MdevctlStoreContents? fromFiles = DefinitionPath is null ? null : ReadDefinitionFiles();
             foreach (var session in AllSessions)
             {
-                var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.Mdevs);
-                if (snapshot is null) continue;
+                var (snapshot, boot) = ReadWithBoot(session, SnapshotParts.Bus | SnapshotParts.Mdevs);
+                if (snapshot is null || boot is null) continue;
                 var contents = fromFiles;
                 if (contents is null)
                 {
@@ -63,6 +70,25 @@ namespace VfioAp.PowerShell.Commands
                     if (d.InSync && !IncludeEqual.IsPresent) continue;
                     WriteObject(Tag(d, session));
                 }
+                if (!BusMask.IsPresent) continue;
+                foreach (var m in BusMaskDrift.Compare(session.ComputerName, snapshot.Bus, BootMasks.Resolve(boot)))
+                    if (!m.InSync || IncludeEqual.IsPresent) WriteObject(Tag(m, session));
+            }
+        }
+
+        /// <summary>The host and its persistent boot state in one batch, or nulls after writing the host's error record.</summary>
+        private (HostSnapshot?, BootFiles?) ReadWithBoot(ApSession session, SnapshotParts parts)
+        {
+            if (!IsOpen(session)) return (null, null);
+            try
+            {
+                var (snapshot, files) = BootStateFiles.Read(session.Sysfs, parts);
+                return (Remember(session, snapshot, parts), files);
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                WriteError(session.FailureOf(ex).ToErrorRecord(session));
+                return (null, null);
             }
         }
 

@@ -89,5 +89,7 @@ namespace VfioAp.PowerShell.Errors
         public const string SshConfigInvalid = "VfioAp.SshConfigInvalid";
         /// <summary>SSH: the ssh_config sets StrictHostKeyChecking no/off for the host; this module never skips the host-key check.</summary>
         public const string SshHostKeyCheckingDisabled = "VfioAp.SshHostKeyCheckingDisabled";
+        /// <summary>Restart-ApSimulation was given a session that is not a simulated host.</summary>
+        public const string NotASimulation = "VfioAp.NotASimulation";
     }
 }

@@ -46,6 +46,12 @@ namespace VfioAp.PowerShell.Hosting
         /// <summary>Part of <see cref="QueryKey"/>: the mdev UUIDs of this call (-Mdev/-Uuid, often bound from the pipeline).</summary>
         protected static string MdevKey(Guid[]? mdevs) => mdevs is null ? "" : string.Join(",", mdevs.Select(u => u.ToString("D")));
 
+        /// <summary>
+        /// Reads one host's snapshot (on a worker thread). A cmdlet that needs more of the host overrides it to read
+        /// that in the same one batch (e.g. the persistent boot state with <see cref="BootStateFiles.Read"/>).
+        /// </summary>
+        protected virtual HostSnapshot ReadSnapshot(ApSession session, SnapshotParts parts) => HostReader.Read(session.Sysfs, parts);
+
         /// <summary>Called on the pipeline thread after every host has finished, before the cmdlet ends.</summary>
         protected virtual void EndOfHosts() { }
 
@@ -65,7 +71,7 @@ namespace VfioAp.PowerShell.Hosting
                 if (!_snapshots.TryGetValue(session, out var snapshot))
                 {
                     var s = session;
-                    snapshot = new Lazy<HostSnapshot>(() => Remember(s, HostReader.Read(s.Sysfs, parts), parts), LazyThreadSafetyMode.ExecutionAndPublication);
+                    snapshot = new Lazy<HostSnapshot>(() => Remember(s, ReadSnapshot(s, parts), parts), LazyThreadSafetyMode.ExecutionAndPublication);
                     _snapshots.Add(session, snapshot);
                 }
                 var snap = snapshot;
@@ -111,6 +117,7 @@ namespace VfioAp.PowerShell.Hosting
             foreach (var item in outcome.Value)
             {
                 if (item is VfioApException e) WriteError(e.ToErrorRecord(session));
+                else if (item is HostWarning w) WriteWarning($"Host '{session.ComputerName}': {w.Text}");
                 else WriteObject(Tag(item, session));
             }
         }

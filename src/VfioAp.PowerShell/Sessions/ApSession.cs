@@ -34,7 +34,7 @@ namespace VfioAp.PowerShell.Sessions
     /// </summary>
     public sealed class ApSession : IDisposable
     {
-        private readonly Func<long>? _roundTrips;
+        private Func<long>? _roundTrips;
         private int _closed;
 
         internal ApSession(int id, string name, ApSessionKind kind, ISysfs sysfs, string? scenario, string? sysfsRoot,
@@ -64,13 +64,13 @@ namespace VfioAp.PowerShell.Sessions
         /// <summary>Where sysfs is on the host: <c>/sys</c>, or the directory given with -SysfsRoot.</summary>
         public string? SysfsRoot { get; }
         /// <summary>The transport. Everything the module reads or writes goes through it.</summary>
-        public ISysfs Sysfs { get; }
+        public ISysfs Sysfs { get; private set; }
         /// <summary>What the transport can do beyond reading, chosen when the session opened: the change engine's host, files outside sysfs.</summary>
-        internal HostReach Reach { get; }
+        internal HostReach Reach { get; private set; }
         /// <summary>How many round trips (batched reads, writes, plans) the transport has made; null where it does not count them.</summary>
         public long? RoundTrips => _roundTrips?.Invoke();
         /// <summary>For a simulation: the simulated kernel itself (its KernelLog is what dmesg would show).</summary>
-        public SimulatedKernel? Kernel { get; }
+        public SimulatedKernel? Kernel { get; private set; }
         /// <summary>True for the local /sys session cmdlets use when -Session is not given; it is not in Get-ApSession.</summary>
         public bool IsImplicit { get; }
         public DateTimeOffset CreatedAt { get; }
@@ -87,6 +87,21 @@ namespace VfioAp.PowerShell.Sessions
         internal void RememberMdevs(IEnumerable<Guid> uuids) => System.Threading.Volatile.Write(ref _knownMdevs, uuids.ToArray());
 
         public override string ToString() => $"{Name} ({Kind} {ComputerName})";
+
+        /// <summary>
+        /// A simulated host after its reboot (<see cref="ApSessionFactory.Reboot"/>): the session goes on with the newly
+        /// booted kernel's transport under the same name, its round trips counted on from where they were.
+        /// </summary>
+        internal void Replace(ISysfs sysfs, SimulatedKernel booted, Func<long> roundTrips, HostReach reach)
+        {
+            long before = RoundTrips ?? 0;
+            var old = Sysfs;
+            Sysfs = sysfs;
+            Kernel = booted;
+            Reach = reach;
+            _roundTrips = () => before + roundTrips();
+            old.Dispose();
+        }
 
         /// <summary>Closes the transport. Remove-ApSession does this; a closed session refuses further use.</summary>
         public void Dispose()

@@ -146,6 +146,15 @@ namespace VfioAp.PowerShell.Sessions
             return session;
         }
 
+        /// <summary>A simulated session after its host's reboot: the booted kernel's transport in place of the old one, same name.</summary>
+        internal static void Reboot(ApSession session, SimulatedKernel booted)
+        {
+            if (session.Kind != ApSessionKind.Simulation || session.Sysfs is not SimulatedSysfs old)
+                throw new InvalidOperationException($"Session {session.Name} is not a simulated host.");
+            var sysfs = new SimulatedSysfs(booted, old.HostName) { AsRoot = old.AsRoot };
+            session.Replace(sysfs, booted, () => sysfs.RoundTrips, ReachOf(sysfs));
+        }
+
         /// <summary>
         /// What the transport can do beyond reading. The one place that tells transports apart: a sysfs tree on this
         /// machine and a simulated host let this process hold the host's AP configuration lock across a re-plan; over SSH

@@ -57,7 +57,8 @@ namespace VfioAp.Integration.Tests.House
 
         /// <summary>
         /// The project's rules. Core: the model at the bottom; the rules (and the lock, which needs only the model)
-        /// above it; mdevctl's and libvirt's file formats (Persistence) above the rules; the transports and the host
+        /// above it; mdevctl's and libvirt's file formats (Persistence) above the rules; the boot (persistent masks, the next boot's
+        /// prediction) above those; the transports and the host
         /// reader (Sysfs), which read libvirt's domain files in the snapshot's batch, above those; the simulated kernel
         /// on top. PowerShell: the module's loader and the error list at the bottom;
         /// sessions; the kernel-syntax arguments (completers read the sessions); the fan-out host base; cmdlets on top.
@@ -68,6 +69,7 @@ namespace VfioAp.Integration.Tests.House
                 new[] { "VfioAp.Core.Model" },
                 new[] { "VfioAp.Core.Rules", "VfioAp.Core.Locking" },
                 new[] { "VfioAp.Core.Persistence" },
+                new[] { "VfioAp.Core.Boot" },
                 new[] { "VfioAp.Core.Sysfs" },
                 new[] { "VfioAp.Core.Changes" },
                 new[] { "VfioAp.Core.Simulation" });

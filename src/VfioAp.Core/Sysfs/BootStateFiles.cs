@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VfioAp.Core.Boot;
+using VfioAp.Core.Model;
+
+namespace VfioAp.Core.Sysfs
+{
+    /// <summary>
+    /// The host files a boot starts from, read under the host root in the same batch as sysfs (so knowing them costs
+    /// no extra round trip): the udev rule with the persistent masks, <c>proc/cmdline</c>, zipl's configuration and
+    /// BLS entries (the next boot's command line), and mdevctl's vfio_ap definitions. A file that does not exist is
+    /// simply absent; one that cannot be read is a warning naming it.
+    /// </summary>
+    public static class BootStateFiles
+    {
+        public static IReadOnlyList<SysfsQuery> Queries { get; } = new[]
+        {
+            SysfsQuery.Host(UdevMaskRule.FilePath),
+            SysfsQuery.Host(BootFiles.CurrentCommandLineFile),
+            SysfsQuery.Host(ZiplConfiguration.ConfigFile),
+            SysfsQuery.Host(ZiplConfiguration.BlsDirectory + "/*.conf"),
+            SysfsQuery.Host(BootFiles.MdevctlMatrixDirectory + "/*"),
+        };
+
+        /// <summary>One batch: the snapshot's queries and the boot files', and both built from its answers.</summary>
+        public static (HostSnapshot Snapshot, BootFiles Files) Read(ISysfs sysfs, SnapshotParts parts)
+        {
+            var answers = sysfs.ReadMany(HostReader.QueriesFor(parts).Concat(Queries).ToList());
+            return (HostReader.Build(sysfs, answers, parts), FromAnswers(answers, (sysfs as IHostRooted)?.HostRoot ?? "/"));
+        }
+
+        public static BootFiles FromAnswers(SysfsReadResult r, string hostRoot)
+        {
+            var warnings = new List<string>();
+            BootFile? File(SysfsEntry e)
+            {
+                if (e.Kind != SysfsQueryKind.Content) return null;
+                if (e.Ok) return new BootFile(e.Path, e.Value ?? "");
+                var where = hostRoot.TrimEnd('/') + "/" + e.Path;
+                warnings.Add($"{where} could not be read ({ErrnoText.Describe(e.Error)}); the boot is predicted without it. Read it as root or with -UseSudo.");
+                return new BootFile(e.Path, null, ErrnoText.Describe(e.Error));
+            }
+            BootFile? udev = null;
+            string? cmdline = null, zipl = null;
+            var bls = new List<BootFile>();
+            var mdevctl = new List<BootFile>();
+            foreach (var e in r.HostEntries)
+            {
+                if (e.Path == UdevMaskRule.FilePath) udev = File(e);
+                else if (e.Path == BootFiles.CurrentCommandLineFile) cmdline = File(e)?.Text;
+                else if (e.Path == ZiplConfiguration.ConfigFile) zipl = File(e)?.Text;
+                else if (Under(e.Path, ZiplConfiguration.BlsDirectory) && File(e) is BootFile b) bls.Add(b);
+                else if (Under(e.Path, BootFiles.MdevctlMatrixDirectory) && File(e) is BootFile m) mdevctl.Add(m);
+            }
+            return new BootFiles(udev, cmdline, zipl, bls, mdevctl, warnings);
+        }
+
+        private static bool Under(string path, string dir) =>
+            path.StartsWith(dir + "/", StringComparison.Ordinal) && path.IndexOf('/', dir.Length + 1) < 0;
+    }
+}
