@@ -298,7 +298,7 @@ Get-ApQueue -Session (New-ApSession -Simulation seed) | Where-Object Bound -eq $
         Description = @('Get-VfioApMdev shows each vfio_ap mdev''s UUID, its matrix (adapters, usage domains and control domains assigned to it, and the APQNs they make), the guest matrix the kernel reports (guest_matrix; null on kernels that do not have it), whether the kernel has the atomic ap_config attribute, whether a KVM guest uses the mdev (InUse), and which libvirt domain references it: Guest (the name, or the names, active first, when several definitions do), GuestState (running, paused, shut off, ... as virsh words it; "not defined" when no domain references it) and Autostart. Adapters and domains enumerate as ids printed 0x11 and 0x0035; [int] gives the number.')
         Parameters  = @{
             Guest = 'Only what belongs to these libvirt domains (VMs), by name with wildcards (-Guest db*). The VM of an mdev is read from libvirt''s domain files in the same batch as sysfs (no libvirtd or virsh needed). Get-VfioApGuest objects pipe in: their Guest property (the domain name) binds here.'
-            Uuid = 'Only these mdevs, by UUID in any standard form (62177883-f1bb-47f0-914d-32a22e3a8804, upper case, braces or 32 digits without hyphens). A UUID that no host has is reported once, after all hosts were read (VfioAp.MdevNotFound).'
+            Mdev = 'Only these mdevs (-Uuid is its alias), by UUID in any standard form (62177883-f1bb-47f0-914d-32a22e3a8804, upper case, braces or 32 digits without hyphens). A UUID that no host has is reported once, after all hosts were read (VfioAp.MdevNotFound).'
         }
         Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds); objects with a Uuid or Mdev property bind to -Uuid.' }
         Outputs     = @{ 'VfioAp.Core.Model.VfioApMdev' = 'One object per mdev, with ComputerName and Session.' }
@@ -433,7 +433,7 @@ Describe 'crypto pass-through' {
             '-Persist writes the definitions into the host''s mdevctl directory so mdevctl re-creates the mdevs at boot: an existing definition keeps its fields and attributes that this module does not know, and its start mode unless -Start is given; each file is written to a temporary name beside it and renamed over the old one, so mdevctl never reads half a file; a file that already holds the text is left alone. -WhatIf lists every directory and file operation. Over an SSH session the files are read and written in one script each; a simulated host has no mdevctl directory of its own and needs -MdevctlRoot.'
         )
         Parameters  = @{
-            Uuid        = 'The mdevs to export, by UUID in any standard form, or mdev objects from Get-VfioApMdev (their Uuid binds by property name). Default: every mdev of the host. A UUID no host has is reported once (VfioAp.MdevNotFound).'
+            Mdev        = 'The mdevs to export (-Uuid is its alias), by UUID in any standard form, or mdev objects from Get-VfioApMdev (their Uuid binds by property name). Default: every mdev of the host. A UUID no host has is reported once (VfioAp.MdevNotFound).'
             Session     = 'The hosts whose mdevs are exported; objects from Get-VfioApMdev bind their Session by property name. Hosts are read one after the other, one batched read each. Without -Session, this machine''s /sys.'
             Format      = 'MdevctlJson (default), NodeDeviceXml or HostdevXml.'
             Path        = 'Where to write instead of the pipeline: an existing directory gets one file per mdev (the UUID for MdevctlJson, mdev_<uuid>_matrix.xml for NodeDeviceXml, hostdev-<uuid>.xml for HostdevXml); any other path is one file holding all mdevs of one host. Relative paths are resolved against the current location.'
@@ -542,7 +542,7 @@ Import-VfioApMdev -Path ./mdevs -Session $new -Apply
         )
         Parameters  = @{
             BusMask       = 'Also compare apmask and aqmask with the masks the next boot starts with (the udev rule, the kernel command line or the kernel''s default) and return a BusMaskDrift for each that differs.'
-            Uuid           = 'Only these mdevs (live or persisted), by UUID in any standard form or mdev objects from the pipeline.'
+            Mdev           = 'Only these mdevs (live or persisted; -Uuid is its alias), by UUID in any standard form or mdev objects from the pipeline.'
             Session        = 'The hosts to compare; objects from other VfioAp cmdlets bind their Session by property name. Hosts are handled one after the other. Without -Session, this machine''s /sys.'
             DefinitionPath = 'Compare with the definitions in these files or directories (mdevctl JSON or node-device XML, e.g. a repository of the hosts'' configuration) instead of the host''s mdevctl directory.'
             ExpectedStart  = 'Auto or Manual: a definition with the other start mode is drift (StartDiffers). Without it the start mode is shown (PersistedStart) but not compared.'

@@ -11,26 +11,16 @@ namespace VfioAp.PowerShell.Commands
     /// <summary>Get-VfioApMdev: the vfio_ap mediated devices of each host with their matrices and guest matrices.</summary>
     [Cmdlet(VerbsCommon.Get, "VfioApMdev")]
     [OutputType(typeof(VfioApMdev))]
-    public sealed class GetVfioApMdevCommand : GuestFilteringCmdlet
+    public sealed class GetVfioApMdevCommand : MdevFilteringCmdlet
     {
         private readonly MdevLookup _lookup = new MdevLookup();
-
-        /// <summary>Only these mdevs (UUID in any standard form).</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Mdev")]
-        [MdevIdTransformation]
-        [ArgumentCompleter(typeof(MdevIdCompleter))]
-        [ValidateNotNullOrEmpty]
-        public Guid[]? Uuid { get; set; }
 
         // Queue details give each mdev's InUse (a queue's vfio_ap status "in use" means a guest runs on it).
         protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
 
-        protected override string QueryKey => MdevKey(Uuid) + "|" + GuestKey;
-
         protected override HostQuery CreateQuery()
         {
-            var uuids = Uuid?.ToArray();
+            var uuids = Mdev?.ToArray();
             var lookup = _lookup;
             var guests = GuestFilterOrNull;
             return (snapshot, _) => lookup.Select(snapshot, uuids).Where(m => guests is null || guests.Matches(m.Guests));

@@ -5,7 +5,7 @@ using VfioAp.PowerShell.Arguments;
 namespace VfioAp.PowerShell.Hosting
 {
     /// <summary>
-    /// Base of the read cmdlets that answer per mdev (Get-VfioApApcb, Test-VfioApApcb): -Mdev, first position, bound
+    /// Base of the read cmdlets that answer per mdev (Get-VfioApMdev, Get-VfioApApcb, Test-VfioApApcb): -Mdev, first position, bound
     /// from the pipeline by the Mdev or Uuid property of any VfioAp object, and -Guest, declared here once.
     /// </summary>
     public abstract class MdevFilteringCmdlet : GuestFilteringCmdlet
