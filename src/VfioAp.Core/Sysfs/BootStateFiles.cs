@@ -27,7 +27,13 @@ namespace VfioAp.Core.Sysfs
         public static (HostSnapshot Snapshot, BootFiles Files) Read(ISysfs sysfs, SnapshotParts parts)
         {
             var answers = sysfs.ReadMany(HostReader.QueriesFor(parts).Concat(Queries).ToList());
-            return (HostReader.Build(sysfs, answers, parts), FromAnswers(answers, (sysfs as IHostRooted)?.HostRoot ?? "/"));
+            var hostRoot = (sysfs as IHostRooted)?.HostRoot;
+            var files = FromAnswers(answers, hostRoot ?? "/");
+            // A bare sysfs tree has no host files to read: say so rather than predict from files that are merely unseen.
+            if (hostRoot is null)
+                files = new BootFiles(files.UdevRule, files.CurrentCommandLine, files.ZiplConf, files.BlsEntries, files.MdevctlFiles,
+                    files.Warnings.Concat(new[] { $"this session reads no files outside sysfs (no host root), so no udev rule, command line or mdevctl definition can be read: the next boot is taken to start from the kernel's default masks with no mdev defined. Open it with -HostRoot to read them." }));
+            return (HostReader.Build(sysfs, answers, parts), files);
         }
 
         public static BootFiles FromAnswers(SysfsReadResult r, string hostRoot)
