@@ -13,7 +13,7 @@ namespace VfioAp.Core.Sysfs
     /// </summary>
     internal static class PosixFile
     {
-        private const int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
+        private const int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, O_NOFOLLOW = 0x20000;
         private const int EINTR = 4;
 
         public static bool Available { get; } = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
@@ -76,11 +76,14 @@ namespace VfioAp.Core.Sysfs
         // The batch reader's calls (LocalTreeReader): the caller keeps a NUL-terminated path and a pinned buffer per
         // thread, so a file costs open, read until 0, close and no allocation beyond its value.
 
-        /// <summary>open(2) read-only of a NUL-terminated UTF-8 path; the fd, or -1 with <paramref name="error"/>.</summary>
-        public static int OpenRead(byte[] zpath, out Errno error)
+        /// <summary>
+        /// open(2) read-only of a NUL-terminated UTF-8 path, not following a symlink in its last component (that fails
+        /// with ELOOP): then ENOENT means nothing is there, not even a dangling link. The fd, or -1 with <paramref name="error"/>.
+        /// </summary>
+        public static int OpenReadNoFollow(byte[] zpath, out Errno error)
         {
             int fd;
-            do { fd = open(zpath, O_RDONLY | O_CLOEXEC); } while (fd < 0 && Marshal.GetLastWin32Error() == EINTR);
+            do { fd = open(zpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); } while (fd < 0 && Marshal.GetLastWin32Error() == EINTR);
             error = fd < 0 ? LastErrno() : Errno.None;
             return fd;
         }

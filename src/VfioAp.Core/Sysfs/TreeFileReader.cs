@@ -7,10 +7,11 @@ namespace VfioAp.Core.Sysfs
 {
     /// <summary>
     /// The reads of one thread of a batch, with as little per file as .NET allows: the path encoded into a reused
-    /// NUL-terminated buffer (no full-path string), one open, reads into a pinned buffer until read(2) says 0 (sysfs
-    /// claims 4096 bytes for every attribute, so the size is never trusted), one close; a link is one readlink; short
-    /// values are shared (<see cref="RecentValues"/>). The errno of every answer is the one
-    /// <see cref="SingleFileRead"/> gives: anything but success or a plain ENOENT goes there to be decided.
+    /// NUL-terminated buffer (no full-path string), one open, reads into a pinned buffer until one comes back short
+    /// (sysfs claims 4096 bytes for every attribute, so the size is never trusted), one close; a link is one readlink;
+    /// short values are shared (<see cref="RecentValues"/>). The errno of every answer is the one
+    /// <see cref="SingleFileRead"/> gives: anything but success or a plain ENOENT goes there to be decided. Only a
+    /// FIFO or a character device placed in a tree would read differently (up to its first short read, not to EOF).
     /// </summary>
     internal sealed class TreeFileReader : IDisposable
     {
@@ -44,14 +45,14 @@ namespace VfioAp.Core.Sysfs
         private SysfsEntry? ReadContent(in TreeRead item)
         {
             SetPath(item);
-            int fd = PosixFile.OpenRead(_path, out var openError);
+            int fd = PosixFile.OpenReadNoFollow(_path, out var openError);
             if (fd < 0)
             {
-                // Not there is the common miss (status only under vfio_ap, online only under zcrypt): unless the name is
-                // a dangling link (an entry with ENOENT, as .NET's File.Exists sees it), it is no entry. Rare errnos
-                // (EACCES on a directory on the way, ELOOP, ENXIO …) take the spelled-out path.
-                if (openError != Errno.ENOENT) return SingleFileRead.ReadOne(item.Full, item.Path, item.Kind, item.Area);
-                return PosixFile.ReadLink(_path, _link) < 0 ? null : new SysfsEntry(item.Path, item.Kind, null, Errno.ENOENT, item.Area);
+                // Not there is the common miss (status only under vfio_ap, online only under zcrypt) and, as the last
+                // component is not followed, ENOENT cannot be a dangling link: no entry, one call. A link (ELOOP: sysfs
+                // attributes are never links) and the rare errnos (EACCES on a directory on the way …) take the
+                // spelled-out path.
+                return openError == Errno.ENOENT ? null : SingleFileRead.ReadOne(item.Full, item.Path, item.Kind, item.Area);
             }
             try
             {
@@ -59,11 +60,14 @@ namespace VfioAp.Core.Sysfs
                 while (true)
                 {
                     if (length == _data.Length) Grow();
-                    long got = PosixFile.Read(fd, IntPtr.Add(_pin.AddrOfPinnedObject(), length), _data.Length - length, out var readError);
+                    int room = _data.Length - length;
+                    long got = PosixFile.Read(fd, IntPtr.Add(_pin.AddrOfPinnedObject(), length), room, out var readError);
                     // A directory opens fine and fails its read with EISDIR, the errno SingleFileRead gives it.
                     if (got < 0) return new SysfsEntry(item.Path, item.Kind, null, readError, item.Area);
-                    if (got == 0) break;
                     length += (int)got;
+                    // A regular file (sysfs attributes, tmpfs, FUSE) ends where a read comes back short: no read for
+                    // the 0 that says so, which is a quarter of a file's calls (and a FUSE round trip).
+                    if (got < room) break;
                 }
                 return new SysfsEntry(item.Path, item.Kind, _values.Get(_data, length), Errno.None, item.Area);
             }
