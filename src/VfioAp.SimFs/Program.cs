@@ -1,4 +1,5 @@
 using System;
+using VfioAp.Core.Sysfs;
 using System.IO;
 using System.Runtime.InteropServices;
 using VfioAp.Core.Simulation;
@@ -51,7 +52,9 @@ namespace VfioAp.SimFs
             FuseMount mount;
             try
             {
-                mount = FuseMount.Start(new KernelLogEcho(kernel, stderr.WriteLine), commandLine.Mountpoint, new FuseMountOptions { AllowOther = commandLine.AllowOther }, stderr.WriteLine);
+                ISysfsTree tree = new KernelLogEcho(kernel, stderr.WriteLine);
+                if (commandLine.Stalls.Count > 0) tree = new StallingTree(tree, commandLine.Stalls, stderr.WriteLine);
+                mount = FuseMount.Start(tree, commandLine.Mountpoint, new FuseMountOptions { AllowOther = commandLine.AllowOther }, stderr.WriteLine);
             }
             catch (FuseMountException e)
             {

@@ -8,6 +8,7 @@ namespace VfioAp.SimFs
     {
         public const string Usage =
             "Usage: VfioAp.SimFs --scenario <name|file.json> <mountpoint> [--allow-other] [--kernel current|legacy] [--until-stdin-closes]\n" +
+            "       [--stall read|write:<path>:<seconds> ...]\n" +
             "       VfioAp.SimFs --help\n" +
             "\n" +
             "Mounts a simulated IBM Z host's sysfs (AP bus, crypto cards and queues, vfio_ap mdevs) at <mountpoint> with FUSE,\n" +
@@ -20,6 +21,9 @@ namespace VfioAp.SimFs
             "  --kernel legacy         an older kernel: no mdev ap_config and guest_matrix attributes (default: current)\n" +
             "  --until-stdin-closes    also unmount when standard input reaches end of file, so a mount started by a\n" +
             "                          test or script goes away with it even if that process is killed\n" +
+            "  --stall read|write:<path>:<seconds>\n" +
+            "                          a read or write of that attribute (relative to the mount) hangs that long before\n" +
+            "                          it answers, as one whose firmware or lock never comes back; repeatable\n" +
             "  --help                  this text\n" +
             "\n" +
             "Unmount from outside with: fusermount3 -u <mountpoint>";
@@ -30,6 +34,7 @@ namespace VfioAp.SimFs
         public bool LegacyKernel { get; private set; }
         public bool UntilStdinCloses { get; private set; }
         public bool Help { get; private set; }
+        public List<AttributeStall> Stalls { get; } = new List<AttributeStall>();
 
         /// <summary>Parses <paramref name="args"/>; on a mistake, <paramref name="error"/> says which and the result is null.</summary>
         public static SimFsCommandLine? Parse(IReadOnlyList<string> args, out string? error)
@@ -56,6 +61,12 @@ namespace VfioAp.SimFs
                     case "--scenario":
                         if (i + 1 >= args.Count) { error = "--scenario needs a scenario name or JSON file."; return null; }
                         scenario = args[++i];
+                        break;
+                    case "--stall":
+                        if (i + 1 >= args.Count) { error = "--stall needs read|write:<path>:<seconds>."; return null; }
+                        var stall = AttributeStall.Parse(args[++i], out error);
+                        if (stall is null) return null;
+                        result.Stalls.Add(stall);
                         break;
                     case "--kernel":
                         if (i + 1 >= args.Count) { error = "--kernel needs 'current' or 'legacy'."; return null; }

@@ -18,8 +18,8 @@ namespace VfioAp.Ssh
         public const int DefaultMaxLineBytes = 4 * (4096 + 4096);
 
         /// <summary>
-        /// A 256 x 256 host (65,535 queues) reads as about 13 MB (measured, see the README's Reliability section); the
-        /// bound leaves room for a kernel log and many guests' definitions several times over.
+        /// A 256 x 256 host (65,535 queues, every part of the snapshot, GNU tools) reads as 20.3 MB in 493,845 lines of
+        /// at most 118 bytes (measured, see the README's Reliability section); the bound is about ten times that.
         /// </summary>
         public const long DefaultMaxTotalBytes = 192L * 1024 * 1024;
 
