@@ -115,6 +115,8 @@ namespace VfioAp.Ssh
         public PlanRunResult RunPlan(PlanRequest request)
         {
             if (request is null) throw new ArgumentNullException(nameof(request));
+            // The host's own files (a udev rule) under the remote host root, where its host-root reads find them.
+            request = HostRootFiles.Resolve(request, HostRoot, HostName);
             var writes = request.Steps;
             var readAfter = request.ReadAfter;
             if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
