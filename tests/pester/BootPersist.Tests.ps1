@@ -153,3 +153,51 @@ Describe 'Set-ApBusMask -Persist over SSH' -Tag Ssh, Fuse {
         @(Get-ChildItem -Force (Join-Path $hostRoot 'etc/udev/rules.d')).Name | Should -Be @('41-ap.rules') -Because 'no temporary file is left behind'
     }
 }
+
+Describe 'Set-ApBusMask -Persist from two processes at once' -Tag Fuse, Slow {
+    BeforeAll {
+        Import-Module $ModuleManifest -Force
+        # A -HostRoot tree whose sys/ is a live simulated kernel (SimFs): both processes lock, write sysfs and replace
+        # <root>/etc/udev/rules.d/41-ap.rules as on one host.
+        $script:hostRoot = Join-Path ([System.IO.Path]::GetTempPath()) ('vfioap-pester-persist2-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Force (Join-Path $hostRoot 'run/lock')
+        $script:mount = Start-TestSimFs seed -Root (Join-Path $hostRoot 'sys')
+
+        function script:Start-Writer([int[]] $Ids) {
+            $loop = "`$s = New-ApSession -HostRoot '$hostRoot'; foreach (`$id in $($Ids -join ',')) { try { Set-ApBusMask -Session `$s -Adapter `$id -Owner VfioAp -Persist -WarningAction SilentlyContinue; 'ok ' + `$id } catch { 'fail ' + `$id + ' ' + `$_.FullyQualifiedErrorId + ' ' + `$_ } }"
+            $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+            $psi.WorkingDirectory = $RepoRoot
+            foreach ($a in 'pwsh', '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModuleManifest'; `$ErrorActionPreference = 'Stop'; $loop") { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $psi.Environment['NO_COLOR'] = '1'
+            $p = [System.Diagnostics.Process]::Start($psi)
+            [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }
+        }
+        function script:Wait-Writer($Writer) {
+            if (-not $Writer.Process.WaitForExit(300000)) { $Writer.Process.Kill($true); throw 'a writer did not finish within 300 s' }
+            $Writer.Process.WaitForExit()
+            [pscustomobject]@{ Lines = @($Writer.Out.Result -split "`n" | ForEach-Object Trim | Where-Object { $_ }); Err = $Writer.Err.Result }
+        }
+    }
+    AfterAll {
+        Stop-TestSimFs $mount
+        if (Test-Path $hostRoot) { Remove-Item -Recurse -Force $hostRoot }
+    }
+
+    It 'loses nothing: every adapter of both (8 calls each) is vfio_ap''s live and in the rule' {
+        $first = 0x10..0x17
+        $second = 0x20..0x27
+        $results = @((Start-Writer $first), (Start-Writer $second)) | ForEach-Object { Wait-Writer $_ }
+        @($results.Lines | Where-Object { $_ -like 'ok *' }).Count | Should -Be 16 -Because ($results.Lines + $results.Err -join "`n")
+        $s = New-ApSession -HostRoot $hostRoot
+        $bus = Get-ApBusConfig -Session $s
+        $expected = VfioApMask (@(4, 5) + $first + $second)
+        $bus.ApMask.Mask | Should -Be $expected
+        $bus.PersistentApMask.Mask | Should -Be $expected
+        $bus.ApMaskSource | Should -Be 'UdevRule'
+        @(Get-ChildItem -Force (Join-Path $hostRoot 'etc/udev/rules.d')).Name | Should -Be @('41-ap.rules') -Because 'no temporary file is left behind'
+        Test-Path (Join-Path $hostRoot 'run/lock/s390apconfig.lock') | Should -BeFalse -Because 'both writers released the lock'
+        Remove-ApSession $s
+    }
+}
