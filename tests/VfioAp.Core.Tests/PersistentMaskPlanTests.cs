@@ -88,6 +88,32 @@ public class PersistentMaskPlanTests
     }
 
     [Fact]
+    public void Two_writers_planned_from_the_same_read_both_end_in_the_rule_the_second_planned_again()
+    {
+        var (kernel, sysfs, snapshot) = Seed();
+        var live = snapshot.Bus.ApMask.Mask;
+        // Each gives one more adapter to vfio_ap in the persistent apmask, as -PersistOnly does: a pure function of a read.
+        Func<HostSnapshot, Replanned> Writer(int adapter) => s =>
+        {
+            Assert.True(PersistentMaskPlan.TryReadRule(s, out var rule));
+            var (ap, aq) = PersistentMaskPlan.Current(s, rule);
+            var plan = PersistentMaskPlan.Plan(s, ap.Without(adapter), aq, rule);
+            return new Replanned(plan, Array.Empty<MatrixFinding>(), plan.Summary);
+        };
+        var host = new ChangeHost(sysfs, sysfs.HostLock);
+        var parts = SnapshotParts.Bus | SnapshotParts.PersistentFiles;
+        var first = new PlannedChange(Writer(8)(snapshot).Plan, snapshot, null, Writer(8));
+        var second = new PlannedChange(Writer(9)(snapshot).Plan, snapshot, null, Writer(9));
+        var r1 = new ChangeEngine(host, parts, TimeSpan.FromSeconds(5), seed: 1).Apply(first);
+        var r2 = new ChangeEngine(host, parts, TimeSpan.FromSeconds(5), seed: 1).Apply(second);
+        Assert.True(r1.Outcome is { Succeeded: true });
+        Assert.True(r2.Outcome is { Succeeded: true });
+        Assert.Equal(2, r2.Attempts);
+        var rule = UdevMaskFile.Read(kernel.HostFiles.PersistentFiles[UdevMaskRule.FilePath], "/" + UdevMaskRule.FilePath);
+        Assert.Equal(live.Without(8).Without(9), rule.MaskOf(BusMaskKind.ApMask));
+    }
+
+    [Fact]
     public void Under_a_host_root_tree_the_rule_is_a_file_below_it_and_reads_back()
     {
         var dir = Path.Combine(Path.GetTempPath(), "vfioap-persist-" + Guid.NewGuid().ToString("N").Substring(0, 8));
