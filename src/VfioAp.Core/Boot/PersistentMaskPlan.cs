@@ -58,6 +58,8 @@ namespace VfioAp.Core.Boot
         /// <summary>
         /// What ap-check does at the next boot with these persistent masks: each mdevctl auto definition (read with the
         /// host) holding an APQN the masks leave to the host's drivers is refused its start, so its guest loses it.
+        /// chzdev itself refuses a persistent mask change whose new bits meet an auto definition (zdev's
+        /// <c>check_mask_changes</c>); this module writes and warns, naming every such definition.
         /// </summary>
         public static IEnumerable<string> LeftToHost(BootFiles files, ApMask apmask, ApMask aqmask)
         {
@@ -71,7 +73,7 @@ namespace VfioAp.Core.Boot
                 var owned = ApCheckCallout.Shared(matrix, apmask, aqmask);
                 if (owned.Count == 0) continue;
                 yield return $"mdevctl auto definition {def.Uuid:D} (/{file}) holds APQN {ApCheckCallout.Show(owned)}, which the persistent masks " +
-                             $"give to the host's drivers: at the next boot ap-check refuses to start it. Give {(owned.Count == 1 ? "it" : "them")} to vfio_ap " +
+                             $"give to the host's drivers: at the next boot ap-check refuses to start it (chzdev -p refuses such a mask: \"persistent apmask conflicts with defined autostart mdev\"). Give {(owned.Count == 1 ? "it" : "them")} to vfio_ap " +
                              $"persistently too, or take {(owned.Count == 1 ? "it" : "them")} out of the definition (Export-VfioApMdev -Persist after Set-VfioApMatrix).";
             }
         }
