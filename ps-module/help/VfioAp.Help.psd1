@@ -728,6 +728,8 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
             'An APQN belongs to the host''s default drivers (cex4queue) when its adapter is set in apmask and its domain in aqmask; every other APQN is for vfio_ap. Set-ApBusMask -Owner VfioAp clears the given adapters'' apmask bits and domains'' aqmask bits; -Owner Host sets them. -ApMask and -AqMask take the kernel''s own syntax instead: an absolute mask (0x and up to 64 hex digits, bit 0 first) or relative terms (-5,-6 or +0x20-0x2f), applied to each host''s current mask.'
             'Only the bits that change are written, with the kernel''s relative syntax, so a concurrent change of other bits is not overwritten. After a mask change the bus moves each affected queue to the driver the masks now give it to.'
             'The kernel refuses (EBUSY) to give the host an APQN that an mdev holds; the cmdlet refuses it before writing, naming each mdev and its APQNs (VfioAp.ApqnHeldByMdev). When both masks gain and lose bits, the writes are ordered so that only a conflict of the final masks is refused.'
+            'Masks written live are gone after a reboot. -Persist also writes the result where chzdev -t ap apmask=... aqmask=... -p does: the udev rule /etc/udev/rules.d/41-ap.rules under the session''s host root, byte for byte as chzdev writes it, with both masks, so chzdev, lszdev and mdevctl''s ap-check read it. The sysfs writes and the rule are one plan: under the host''s AP configuration lock, the rule replaced atomically, its text when the change was planned checked first (another writer''s rule makes the change plan again), verified, rolled back together; -WhatIf lists both. Over SSH it is still one remote command. -Persist alone persists the live masks as they are.'
+            '-PersistOnly changes only the rule (the next boot), not the live masks. Relative input (-Adapter/-Domain with -Owner, +6, -4-7) then applies to the persistent masks as chzdev takes them: the rule''s line for each mask, the live mask where the rule has none. ap-check refuses at boot to start an mdevctl auto definition holding an APQN the persistent masks give to the host''s drivers: the cmdlet warns, naming each such definition. On a simulated host the rule goes to the host''s own files, where Test-VfioApBoot and Restart-ApSimulation read it; a session with no host root (a bare -SysfsRoot tree) cannot persist (VfioAp.HostRootRequired).'
         )
         Parameters  = @{
             Adapter  = 'Adapters whose apmask bits change: 5, 0x05, ''05'', arrays and ranges.'
@@ -736,6 +738,8 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
             ApMask   = 'apmask in the kernel''s syntax, absolute or relative. Checked before any host is read (VfioAp.InvalidValue).'
             AqMask   = 'aqmask in the kernel''s syntax, absolute or relative.'
             PassThru = 'Write the bus configuration after the change (as Get-ApBusConfig shows it).'
+            Persist  = 'Also persist the resulting masks in chzdev''s udev rule /etc/udev/rules.d/41-ap.rules (both masks), in the same plan as the sysfs writes. Alone: persist the live masks as they are.'
+            PersistOnly = 'Write only the udev rule (the next boot''s masks), not the live masks; relative input applies to the persistent masks (the live ones where the rule sets none). Warns about mdevctl auto definitions ap-check would refuse at boot.'
         }
         Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
         Outputs     = @{ 'VfioAp.Core.Model.ApBusConfig' = 'With -PassThru: the bus configuration after the change.' }
@@ -757,9 +761,24 @@ Set-ApBusMask -Session $lpar -ApMask '-5,-6' -AqMask '-4,-0x47,-0xab,-0xff'
                 Code    = 'Set-ApBusMask -Session $lpar -Adapter 6 -Owner Host'
                 Remarks = 'Refused, naming each mdev that still holds an APQN of adapter 06 on a domain the host owns, with the Set-VfioApMatrix -Remove command that frees it.'
             }
+            @{
+                Title   = 'Give a card to vfio_ap now and after the next reboot'
+                Code    = 'Set-ApBusMask -Session $lpar -Adapter 6 -Owner VfioAp -Persist -WhatIf'
+                Remarks = 'Lists the apmask write (echo -0x6 > /sys/bus/ap/apmask) and the atomic write of /etc/udev/rules.d/41-ap.rules; without -WhatIf both run in one plan under the AP configuration lock.'
+            }
+            @{
+                Title   = 'Keep what was configured live (before a maintenance reboot)'
+                Code    = 'Set-ApBusMask -Session $lpar -Persist; Get-ApBusConfig -Session $lpar | Select-Object LiveIsPersistent'
+                Remarks = 'Writes the live apmask and aqmask into the udev rule as chzdev would; LiveIsPersistent is then True. Test-VfioApBoot tells what else the reboot needs (mdevctl definitions: Export-VfioApMdev -Persist).'
+            }
+            @{
+                Title   = 'Change only the next boot'
+                Code    = 'Set-ApBusMask -Session $lpar -ApMask ''-7'' -PersistOnly'
+                Remarks = 'Gives adapter 07 to vfio_ap from the next boot on, applied to the persistent apmask (the live one where the rule has none); the live masks stay as they are. Warns when an mdevctl auto definition would be refused by ap-check at boot.'
+            }
         )
-        Notes       = 'Error ids: VfioAp.ApqnHeldByMdev (EBUSY), VfioAp.InvalidValue (EINVAL), VfioAp.PermissionDenied.'
-        Links       = @('Get-ApBusConfig', 'Get-ApQueue', 'about_VfioAp')
+        Notes       = 'Error ids: VfioAp.ApqnHeldByMdev (EBUSY), VfioAp.InvalidValue (EINVAL), VfioAp.PermissionDenied, VfioAp.HostRootRequired, VfioAp.ConcurrentChange, VfioAp.LockTimeout.'
+        Links       = @('Get-ApBusConfig', 'Get-ApQueue', 'Test-VfioApBoot', 'about_VfioAp_Boot', 'about_VfioAp')
     }
 
     'Test-VfioApMatrix' = @{

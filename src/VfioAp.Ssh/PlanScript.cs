@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.Text;
 using VfioAp.Core.Model;
@@ -94,9 +95,11 @@ c() {
         /// The plan under the host's lock at <paramref name="lockPath"/> (there is no plan script without it): the lock is
         /// taken (waiting up to <paramref name="lockTimeoutSeconds"/>), each precondition's file compared by its
         /// <c>cksum</c> (C&lt;path&gt; for each that changed, and then no write runs), the writes, the reads, and the release.
+        /// Host-root queries of the read-back (<see cref="SysfsArea.Host"/>: a udev rule a file step wrote) are read after
+        /// the sysfs reads from <c>hostRoot</c>; without one, only sysfs is read back.
         /// </summary>
         public static string Build(string root, IReadOnlyList<PlanStep> steps, IReadOnlyList<SysfsQuery>? readAfter,
-                                   string lockPath, IReadOnlyList<SysfsPrecondition>? preconditions, int lockTimeoutSeconds)
+                                   string lockPath, IReadOnlyList<SysfsPrecondition>? preconditions, int lockTimeoutSeconds, string? hostRoot = null)
         {
             if (steps is null) throw new ArgumentNullException(nameof(steps));
             if (lockPath is null) throw new ArgumentNullException(nameof(lockPath));
@@ -124,7 +127,16 @@ c() {
             if (readAfter != null)
             {
                 sb.Append("printf 'Q\\n'\n");
-                ReadManyScript.AppendReads(sb, readAfter);
+                var sysfsReads = readAfter.Where(q => q.Area == SysfsArea.Sysfs).ToList();
+                var hostReads = hostRoot is null ? new List<SysfsQuery>() : readAfter.Where(q => q.Area == SysfsArea.Host).ToList();
+                ReadManyScript.AppendReads(sb, sysfsReads);
+                // The host's own files a plan wrote (a udev rule) are read back from the host root, as a read with host files reads them.
+                if (hostReads.Count > 0)
+                {
+                    sb.Append("if cd -- ").Append(PosixQuote.Quote(RemotePathRules.CheckRoot(hostRoot!))).Append(" 2>/dev/null; then\n");
+                    ReadManyScript.AppendReads(sb, hostReads);
+                    sb.Append("fi\n");
+                }
             }
             // Released before the last record: once Z is read, the next plan may take the lock.
             sb.Append("lr; trap - EXIT\n");

@@ -115,11 +115,13 @@ namespace VfioAp.Ssh
         public PlanRunResult RunPlan(PlanRequest request)
         {
             if (request is null) throw new ArgumentNullException(nameof(request));
+            // The host's own files (a udev rule) under the remote host root, where its host-root reads find them.
+            request = HostRootFiles.Resolve(request, HostRoot, HostName);
             var writes = request.Steps;
             var readAfter = request.ReadAfter;
             if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
             int lockSeconds = (int)Math.Ceiling(request.LockTimeout.TotalSeconds);
-            var script = PlanScript.Build(Root, writes, readAfter, LockPath, request.Preconditions, lockSeconds);
+            var script = PlanScript.Build(Root, writes, readAfter, LockPath, request.Preconditions, lockSeconds, HostRoot);
             var parser = new PlanOutputParser();
             if (request.Waiting is { } waiting)
                 parser.Waiting = (holder, seconds) => waiting(new LockWait(HostName, LockPath, holder, TimeSpan.FromSeconds(seconds), request.LockTimeout));
@@ -146,7 +148,7 @@ namespace VfioAp.Ssh
                     throw ApConfigLockException.CannotCreate(HostName, LockPath, StrerrorText.TryParse(lockError, out var le) ? le : Errno.EIO,
                         $"creating it on the remote host ('{lockError}')");
                 if (parser.Completed && parser.Conflicts.Count > 0)
-                    return PlanRunResult.Conflict(parser.Conflicts, parser.After);
+                    return PlanRunResult.Conflict(parser.Conflicts, ReadBack(parser, readAfter));
             }
             if (parser.RootMissing)
                 return new PlanRunResult(0, writes.Count == 0 ? -1 : 0, writes.Count == 0 ? Errno.None : Errno.ENOENT,
@@ -166,11 +168,25 @@ namespace VfioAp.Ssh
                     message = $"Host {_connection.Host}: {what} failed: '{parser.ErrorText}'." + Applied(writes, parser.Applied);
                 if (!parser.Completed)
                     return Interrupted(writes, parser, CutShort(status, stderr));
-                return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message, parser.After);
+                return new PlanRunResult(parser.Applied, parser.FailedStep, parser.Error, message, ReadBack(parser, readAfter));
             }
             if (!parser.Completed)
                 return Interrupted(writes, parser, CutShort(status, stderr));
-            return PlanRunResult.Success(parser.Applied, parser.After);
+            return PlanRunResult.Success(parser.Applied, ReadBack(parser, readAfter));
+        }
+
+        /// <summary>The plan's read-back, with the host-root files it read (after the sysfs reads, from the host root) marked as such.</summary>
+        private SysfsReadResult? ReadBack(PlanOutputParser parser, IReadOnlyList<SysfsQuery>? readAfter)
+        {
+            var after = parser.After;
+            var host = readAfter?.Where(q => q.Area == SysfsArea.Host).Select(q => q.Pattern.Split('/')).ToList();
+            if (after is null || HostRoot is null || host is null || host.Count == 0) return after;
+            bool IsHost(string path)
+            {
+                var p = path.Split('/');
+                return host.Any(h => h.Length == p.Length && h.Zip(p, SysfsPattern.Matches).All(m => m));
+            }
+            return new SysfsReadResult(after.Entries.Select(e => IsHost(e.Path) ? new SysfsEntry(e.Path, e.Kind, e.Value, e.Error, SysfsArea.Host) : e));
         }
 
         /// <summary>What a plan cut off by a lost connection or a timeout did: the steps reported applied, and the one in doubt.</summary>

@@ -3,6 +3,8 @@
 # domains 0004, 0035). It was configured live only: apmask/aqmask were written live and no mdev is defined in
 # mdevctl. Expected APQNs follow from that scenario and the boot's rules (kernel default masks: all ones), not
 # from the module's output; after each prediction the simulated host is rebooted and must bring up exactly that.
+# The masks are persisted with the real cmdlet (Set-ApBusMask -Persist), which writes chzdev's rule into the
+# simulated host's own files, where its boot and Test-VfioApBoot read it.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
@@ -15,10 +17,17 @@ BeforeAll {
         New-ApSession -Simulation $file -ComputerName $Name
     }
 
-    # What Set-ApBusMask -Persist leaves behind: chzdev's rule with the live masks.
+    # Set-ApBusMask -Persist alone: chzdev's rule with the live masks as they are; nothing live changes.
     function Set-PersistedMasks($Session) {
-        $bus = Get-ApBusConfig -Session $Session
-        $Session.Kernel.HostFiles.SetFile($RulePath, [VfioAp.Core.Boot.UdevMaskRule]::Text($bus.ApMask.Mask, $bus.AqMask.Mask))
+        $live = Get-ApBusConfig -Session $Session
+        $Session.Kernel.HostFiles.PersistentFiles.ContainsKey($RulePath) | Should -BeFalse -Because 'the host was configured live only'
+        Set-ApBusMask -Session $Session -Persist -Confirm:$false
+        $Session.Kernel.HostFiles.PersistentFiles.ContainsKey($RulePath) | Should -BeTrue
+        $after = Get-ApBusConfig -Session $Session
+        $after.ApMask.Mask | Should -Be $live.ApMask.Mask
+        $after.AqMask.Mask | Should -Be $live.AqMask.Mask
+        $after.PersistentApMask.Mask | Should -Be $live.ApMask.Mask
+        $after.PersistentAqMask.Mask | Should -Be $live.AqMask.Mask
     }
 
     function Get-ApqnText($Matrix) { @($Matrix.Apqns() | ForEach-Object ToString) }
@@ -113,7 +122,7 @@ Describe 'Test-VfioApBoot and Restart-ApSimulation on a host configured live onl
     }
 }
 
-Describe 'After the masks are persisted (the udev rule) but no mdev is defined' {
+Describe 'After Set-ApBusMask -Persist (the udev rule) but no mdev is defined' {
     BeforeAll {
         $script:s = New-LiveOnlyHost rule
         Set-PersistedMasks $s
@@ -142,7 +151,7 @@ Describe 'After the masks are persisted (the udev rule) but no mdev is defined' 
     }
 }
 
-Describe 'After the masks and the mdevs are persisted (Export-VfioApMdev -Persist)' {
+Describe 'After Set-ApBusMask -Persist and Export-VfioApMdev -Persist' {
     BeforeAll {
         $script:s = New-LiveOnlyHost persisted
         Set-PersistedMasks $s

@@ -153,12 +153,15 @@ function New-TestSshSession {
 }
 
 function Start-TestSimFs {
-    <# Mounts a scenario with VfioAp.SimFs (FUSE) at a fresh directory; returns its Root and Process. -ExtraArguments go to SimFs (--stall ...). #>
-    param([Parameter(Mandatory)] [string] $Scenario, [string[]] $ExtraArguments = @())
+    <#
+        Mounts a scenario with VfioAp.SimFs (FUSE) at a fresh directory (or at -Root, e.g. <dir>/sys so that <dir> stands
+        for the host's / with a live kernel below it); returns its Root and Process. -ExtraArguments go to SimFs (--stall ...).
+    #>
+    param([Parameter(Mandatory)] [string] $Scenario, [string] $Root, [string[]] $ExtraArguments = @())
     $dll = Join-Path $RepoRoot 'src/VfioAp.SimFs/bin/Release/net10.0/VfioAp.SimFs.dll'
     if (-not (Test-Path $dll)) { throw "VfioAp.SimFs is not built at ${dll}: run dotnet build VfioAp.PowerShell.sln -c Release." }
-    $root = Join-Path ([System.IO.Path]::GetTempPath()) ('vfioap-pester-simfs-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-    $null = New-Item -ItemType Directory $root
+    $root = if ($Root) { $Root } else { Join-Path ([System.IO.Path]::GetTempPath()) ('vfioap-pester-simfs-' + [guid]::NewGuid().ToString('N').Substring(0, 8)) }
+    $null = New-Item -ItemType Directory -Force $root
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
     foreach ($a in @($dll, '--scenario', $Scenario, $root, '--until-stdin-closes') + $ExtraArguments) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardOutput = $true

@@ -46,7 +46,7 @@ namespace VfioAp.Core.Changes
             {
                 // A file step (mdevctl's definition, a udev rule): the errno of the file system, not of the kernel's AP code.
                 code = RefusalCode.WriteFailed;
-                path = fileStep.Target;
+                path = (fileStep.UnderHostRoot ? "/" : "") + fileStep.Target;
                 var errno = outcome.Error == Errno.None ? (outcome.Run.Message ?? "an unknown failure") : $"{outcome.Error} ({ErrnoText.Describe(outcome.Error)})";
                 head = $"Host '{host}': {outcome.Plan.Summary} failed at step {outcome.Run.FailedStep + 1} of {outcome.Plan.Steps.Count}: " +
                        $"{fileStep.Description} failed with {errno}; the file is as it was (files are replaced by renaming a complete temporary file over them).";

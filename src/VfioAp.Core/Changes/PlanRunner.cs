@@ -120,7 +120,7 @@ namespace VfioAp.Core.Changes
 
         /// <summary>What the file steps were planned from: each file's text then (or its absence), compared under the lock.</summary>
         internal static IEnumerable<SysfsPrecondition> StepPreconditions(IEnumerable<PlanStep> steps) =>
-            steps.Where(s => s.HasExpected).Select(s => new SysfsPrecondition(s.Target, s.Expected));
+            steps.Where(s => s.HasExpected).Select(s => new SysfsPrecondition(s.Target, s.Expected, s.UnderHostRoot));
 
         internal static HostSnapshot? TryBuild(ISysfs sysfs, SysfsReadResult? read, SnapshotParts parts, out string? problem)
         {

@@ -72,6 +72,12 @@ namespace VfioAp.Core.Model
         public string? KernelLogNote { get; init; }
 
         /// <summary>
+        /// With <see cref="SnapshotParts.PersistentFiles"/>: the host's boot files as read, by their path relative to the
+        /// host's <c>/</c>; a null text is a file that exists but could not be read. A file not listed does not exist.
+        /// </summary>
+        public IReadOnlyDictionary<string, string?> PersistentFiles { get; init; } = new Dictionary<string, string?>();
+
+        /// <summary>
         /// Which parts of the host the snapshot was read with. A cmdlet reads only what its objects need, so a list of
         /// a part not read is empty, not the host's: <see cref="Require"/> refuses to derive anything from it.
         /// Snapshots made by hand (tests, the simulator's own) hold everything.

@@ -17,6 +17,12 @@ namespace VfioAp.Core.Model
         Guests = 32,
         /// <summary>The kernel log's vfio_ap queue-reset lines under the host root: evidence for a failed reset.</summary>
         KernelLog = 64,
+        /// <summary>
+        /// The host's own files a boot starts from, under the host root (the udev rule with the persistent masks, the
+        /// command lines, mdevctl's definitions), in the same batch: what a change of those files is planned from.
+        /// Not part of <see cref="All"/>, which is what the reading cmdlets show.
+        /// </summary>
+        PersistentFiles = 128,
         All = Bus | Cards | QueueBindings | QueueDetails | Mdevs | Guests | KernelLog,
     }
 }

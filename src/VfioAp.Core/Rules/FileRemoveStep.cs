@@ -8,13 +8,14 @@ namespace VfioAp.Core.Rules
     {
         private readonly string _what;
 
-        /// <param name="path">The file's absolute path on the host.</param>
+        /// <param name="path">The file's absolute path (or, with <paramref name="underHostRoot"/>, relative to the host's <c>/</c>; see <see cref="FileWriteStep"/>).</param>
         /// <param name="previous">Its text when the plan was made (what the undo writes back).</param>
         /// <param name="what">What the file is, in words.</param>
-        public FileRemoveStep(string path, string previous, string what)
+        /// <param name="underHostRoot">The path is relative to the host's <c>/</c>.</param>
+        public FileRemoveStep(string path, string previous, string what, bool underHostRoot = false)
         {
-            if (string.IsNullOrEmpty(path) || path[0] != '/' || path.Contains("/../") || path.EndsWith("/", StringComparison.Ordinal))
-                throw new ArgumentException($"A file step names one absolute file path without '..': '{path}'.", nameof(path));
+            FileStepPath.Check(path, underHostRoot);
+            UnderHostRoot = underHostRoot;
             Path = path;
             Previous = previous ?? throw new ArgumentNullException(nameof(previous));
             _what = what;
@@ -23,12 +24,15 @@ namespace VfioAp.Core.Rules
         public string Path { get; }
         public string Previous { get; }
 
+        /// <summary>What the file is, in words.</summary>
+        public string What => _what;
+        public override bool UnderHostRoot { get; }
         public override string Target => Path;
         public override string? Value => null;
-        public override string Description => "remove " + _what + " " + Path;
+        public override string Description => "remove " + _what + " " + FileStepPath.Show(Path, UnderHostRoot);
         public override bool HasExpected => true;
         public override string? Expected => Previous;
-        public override IReadOnlyList<PlanStep> Undo => new PlanStep[] { new FileWriteStep(Path, Previous, null, "undo: " + _what) };
-        public override string ShellForm(string sysfsRoot) => $"rm {Path}";
+        public override IReadOnlyList<PlanStep> Undo => new PlanStep[] { new FileWriteStep(Path, Previous, null, "undo: " + _what, UnderHostRoot) };
+        public override string ShellForm(string sysfsRoot) => $"rm {FileStepPath.Show(Path, UnderHostRoot)}";
     }
 }

@@ -15,6 +15,12 @@ namespace VfioAp.Core.Rules
         /// <summary>What the step changes: a sysfs attribute (relative to the sysfs root) or a file (absolute path on the host).</summary>
         public abstract string Target { get; }
 
+        /// <summary>
+        /// For a file step: its <see cref="Target"/> is relative to the host's <c>/</c>, resolved by the transport as a
+        /// host-root read is (see <see cref="FileWriteStep"/>); false for an absolute path and for sysfs writes.
+        /// </summary>
+        public virtual bool UnderHostRoot => false;
+
         /// <summary>The value written (an attribute's value, a file's whole text); null for a removal.</summary>
         public abstract string? Value { get; }
 

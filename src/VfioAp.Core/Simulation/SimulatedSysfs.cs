@@ -81,7 +81,8 @@ namespace VfioAp.Core.Simulation
             for (int i = 0; i < steps.Count; i++)
             {
                 var e = Injected(steps[i], i, planFault);
-                if (e == Errno.None) e = steps[i] is SysfsWriteStep w ? WriteOne(w.Write.Path, w.Write.Value) : LocalFileSteps.Apply(steps[i]);
+                if (e == Errno.None) e = steps[i] is SysfsWriteStep w ? WriteOne(w.Write.Path, w.Write.Value)
+                    : steps[i].UnderHostRoot ? WriteHostFile(steps[i]) : LocalFileSteps.Apply(steps[i]);
                 if (e != Errno.None) return new PlanRunResult(i, i, e, null, readAfter is null ? null : ReadBatch(readAfter));
             }
             return PlanRunResult.Success(steps.Count, readAfter is null ? null : ReadBatch(readAfter));
@@ -96,14 +97,35 @@ namespace VfioAp.Core.Simulation
             CheckOpen();
             if (request is null) throw new ArgumentNullException(nameof(request));
             using var held = request.Hold is { } hold && hold.Holds(HostLock) ? null : HostLock.Acquire(HostName, request.LockTimeout, request.Cancel, request.Waiting);
-            // A simulated host has no files of its own: a plan's file steps are this machine's files (a -MdevctlRoot directory).
-            var changed = request.Changed(p => p.StartsWith("/", StringComparison.Ordinal) ? LocalFileSteps.ContentOf(p) : ReadContent(p));
+            // Its own files (under its host root: a udev rule) are the simulated host's (SimulatedHostFiles), where its
+            // reads and its boot find them; an absolute path is a directory on this machine standing for them (-MdevctlRoot).
+            var changed = request.ChangedFiles(p => p.UnderHostRoot ? HostFileContent(p.Path)
+                : p.IsHostFile ? LocalFileSteps.ContentOf(p.Path) : ReadContent(p.Path));
             if (changed.Count > 0)
             {
                 Interlocked.Increment(ref _roundTrips);
                 return PlanRunResult.Conflict(changed, request.ReadAfter is null ? null : ReadBatch(request.ReadAfter));
             }
             return RunSteps(request.Steps, request.ReadAfter);
+        }
+
+        private string? HostFileContent(string path) => Kernel.HostFiles.Files().TryGetValue(path, out var text) ? text : null;
+
+        /// <summary>A file step on the simulated host's own files: replaced or removed whole, as a rename would, while no reader looks.</summary>
+        private Errno WriteHostFile(PlanStep step)
+        {
+            if (!AsRoot) return Errno.EACCES;
+            switch (step)
+            {
+                case FileWriteStep write:
+                    Kernel.HostFiles.SetFile(write.Path, write.Content);
+                    return Errno.None;
+                case FileRemoveStep remove:
+                    Kernel.HostFiles.SetFile(remove.Path, null);
+                    return Errno.None;
+                default:
+                    throw new NotSupportedException($"{step.GetType().Name} is not a file step.");
+            }
         }
 
         private string? ReadContent(string path)

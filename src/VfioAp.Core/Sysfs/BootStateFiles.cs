@@ -62,6 +62,28 @@ namespace VfioAp.Core.Sysfs
             return new BootFiles(udev, cmdline, zipl, bls, mdevctl, warnings);
         }
 
+        /// <summary>The boot files of a batch by host-root path: their text, or null for one that could not be read.</summary>
+        public static IReadOnlyDictionary<string, string?> TextsOf(SysfsReadResult r)
+        {
+            var texts = new SortedDictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var e in r.HostEntries)
+                if (e.Kind == SysfsQueryKind.Content && IsBootFile(e.Path)) texts[e.Path] = e.Ok ? e.Value ?? "" : null;
+            return texts;
+        }
+
+        /// <summary>The boot files a snapshot read with <see cref="SnapshotParts.PersistentFiles"/> holds.</summary>
+        public static BootFiles FromSnapshot(HostSnapshot snapshot, string hostRoot)
+        {
+            snapshot.Require(SnapshotParts.PersistentFiles, "the host's boot files");
+            var entries = snapshot.PersistentFiles.Select(kv => new SysfsEntry(kv.Key, SysfsQueryKind.Content, kv.Value,
+                kv.Value is null ? Errno.EIO : Errno.None, SysfsArea.Host));
+            return FromAnswers(new SysfsReadResult(entries), hostRoot);
+        }
+
+        private static bool IsBootFile(string path) =>
+            path == UdevMaskRule.FilePath || path == BootFiles.CurrentCommandLineFile || path == ZiplConfiguration.ConfigFile
+            || Under(path, ZiplConfiguration.BlsDirectory) || Under(path, BootFiles.MdevctlMatrixDirectory);
+
         private static bool Under(string path, string dir) =>
             path.StartsWith(dir + "/", StringComparison.Ordinal) && path.IndexOf('/', dir.Length + 1) < 0;
     }

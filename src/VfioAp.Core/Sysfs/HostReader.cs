@@ -60,6 +60,7 @@ namespace VfioAp.Core.Sysfs
             }
             if ((parts & SnapshotParts.Guests) != 0) q.AddRange(LibvirtDomainFiles.Queries);
             if ((parts & SnapshotParts.KernelLog) != 0) q.Add(KernelLog.Query);
+            if ((parts & SnapshotParts.PersistentFiles) != 0) q.AddRange(BootStateFiles.Queries);
             return q;
         }
 

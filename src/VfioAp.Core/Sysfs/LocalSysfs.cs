@@ -76,6 +76,8 @@ namespace VfioAp.Core.Sysfs
         public PlanRunResult RunPlan(PlanRequest request)
         {
             if (request is null) throw new ArgumentNullException(nameof(request));
+            // The host's own files (a udev rule) under this tree's host root, as its host-root reads find them.
+            request = HostRootFiles.Resolve(request, HostRoot, HostName);
             RoundTrips++;
             using var held = request.Hold is { } hold && hold.Holds(HostLock) ? null : HostLock.Acquire(HostName, request.LockTimeout, request.Cancel, request.Waiting);
             var changed = request.Changed(p => p.StartsWith("/", StringComparison.Ordinal)

@@ -48,7 +48,10 @@ namespace VfioAp.Core.Sysfs
         public Action<LockWait>? Waiting { get; }
 
         /// <summary>The preconditions that no longer hold, given a function that reads a path now (null: absent).</summary>
-        public IReadOnlyList<string> Changed(Func<string, string?> readNow) =>
-            Preconditions.Where(p => !p.Holds(readNow(p.Path))).Select(p => p.Path).ToList();
+        public IReadOnlyList<string> Changed(Func<string, string?> readNow) => ChangedFiles(p => readNow(p.Path));
+
+        /// <summary>The preconditions that no longer hold, given a function that reads a precondition's file now (null: absent).</summary>
+        public IReadOnlyList<string> ChangedFiles(Func<SysfsPrecondition, string?> readNow) =>
+            Preconditions.Where(p => !p.Holds(readNow(p))).Select(p => (p.UnderHostRoot ? "/" : "") + p.Path).ToList();
     }
 }

@@ -60,6 +60,7 @@ namespace VfioAp.Core.Sysfs
             {
                 KernelLog = log,
                 KernelLogNote = logNote,
+                PersistentFiles = Has(SnapshotParts.PersistentFiles) ? BootStateFiles.TextsOf(_r) : new Dictionary<string, string?>(),
                 Parts = HostReader.PartsRead(_parts),
             };
         }

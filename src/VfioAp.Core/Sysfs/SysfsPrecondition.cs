@@ -11,8 +11,9 @@ namespace VfioAp.Core.Sysfs
     /// </summary>
     public sealed class SysfsPrecondition
     {
-        public SysfsPrecondition(string path, string? expected)
+        public SysfsPrecondition(string path, string? expected, bool underHostRoot = false)
         {
+            UnderHostRoot = underHostRoot && !path.StartsWith("/", StringComparison.Ordinal);
             if (string.IsNullOrEmpty(path) || path.Contains("..") || path.IndexOf('*') >= 0)
                 throw new ArgumentException($"A precondition names one path without '..' or '*': '{path}'.", nameof(path));
             Path = path;
@@ -21,8 +22,10 @@ namespace VfioAp.Core.Sysfs
 
         /// <summary>Relative: a sysfs attribute under the sysfs root. Absolute: a file on the host (a plan's file step).</summary>
         public string Path { get; }
-        /// <summary>Whether <see cref="Path"/> is a file on the host rather than a sysfs attribute.</summary>
+        /// <summary>Whether <see cref="Path"/> is an absolute file path (a plan's file step) rather than a sysfs attribute.</summary>
         public bool IsHostFile => Path.StartsWith("/", StringComparison.Ordinal);
+        /// <summary>A file relative to the host's <c>/</c> (a file step under the host root), resolved by the transport as a host-root read is.</summary>
+        public bool UnderHostRoot { get; }
         /// <summary>The content the plan saw; null when the file did not exist.</summary>
         public string? Expected { get; }
 
@@ -61,6 +64,6 @@ namespace VfioAp.Core.Sysfs
             return list;
         }
 
-        public override string ToString() => Path + (Expected is null ? " (absent)" : "");
+        public override string ToString() => (UnderHostRoot ? "/" : "") + Path + (Expected is null ? " (absent)" : "");
     }
 }

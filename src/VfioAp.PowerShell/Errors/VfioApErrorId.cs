@@ -91,5 +91,7 @@ namespace VfioAp.PowerShell.Errors
         public const string SshHostKeyCheckingDisabled = "VfioAp.SshHostKeyCheckingDisabled";
         /// <summary>Restart-ApSimulation was given a session that is not a simulated host.</summary>
         public const string NotASimulation = "VfioAp.NotASimulation";
+        /// <summary>A host file (chzdev's udev rule) was to be written, but the session reads no host root.</summary>
+        public const string HostRootRequired = "VfioAp.HostRootRequired";
     }
 }
