@@ -32,6 +32,8 @@
         'Set-ApBusMask'
         'Test-VfioApBoot'
         'Restart-ApSimulation'
+        'Set-ApQueue'
+        'Set-ApCard'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
