@@ -34,6 +34,7 @@
         'Restart-ApSimulation'
         'Set-ApQueue'
         'Set-ApCard'
+        'Repair-VfioApApcb'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
