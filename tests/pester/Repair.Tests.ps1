@@ -4,9 +4,10 @@ BeforeAll {
     $script:SeedUuid = [guid]'62177883-f1bb-47f0-914d-32a22e3a8804'
 
     function Get-GuestApqns($Session, [guid] $Mdev) {
-        # The kernel's own guest_matrix, read from the simulated kernel (not through the module's reader).
+        # The kernel's own guest_matrix, read from the simulated kernel (not through the module's reader). With no
+        # adapter the kernel prints each domain as '.0047'; those lines are no APQN.
         $text = $Session.Kernel.Read("devices/vfio_ap/matrix/$Mdev/guest_matrix")
-        @($text -split "`n" | Where-Object { $_ })
+        @($text -split "`n" | Where-Object { $_ -match '^[0-9a-f]{2}\.[0-9a-f]{4}$' })
     }
 }
 AfterAll { Get-ApSession | Remove-ApSession }
@@ -24,7 +25,7 @@ Get-VfioApApcb -Session `$s | Repair-VfioApApcb -WhatIf
 `$k = New-ApSession -Simulation kernel-doc
 `$before = Get-KernelText `$k
 '--- UNBIND'
-Set-ApQueue -Session `$k -Apqn 05.0047 -Bound:`$false -WhatIf
+Set-ApQueue -Session `$k -Apqn '05.0047' -Bound:`$false -WhatIf
 '--- CONFIG'
 Set-ApCard -Session `$k -Adapter 6 -Config `$false -WhatIf
 '--- ONLINE'
@@ -94,18 +95,18 @@ Describe 'Side-effect losses of running guests need -Force (kernel-doc)' {
     It 'Set-ApQueue -Bound:$false of 05.0047 is refused without -Force, done with it, and Repair-VfioApApcb restores guest2' {
         $k = New-ApSession -Simulation kernel-doc
         $before = Get-KernelText $k
-        Set-ApQueue -Session $k -Apqn 05.0047 -Bound:$false -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        Set-ApQueue -Session $k -Apqn '05.0047' -Bound:$false -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
         @($err).Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -Be 'VfioAp.GuestWouldLoseCrypto,VfioAp.PowerShell.Commands.SetApQueueCommand'
         $err[0].Exception.Message | Should -Match "VM 'guest2' \(mdev $Guest2, running\) loses 05\.0047, 05\.00ff"
         Get-KernelText $k | Should -BeExactly $before
 
-        $q = Set-ApQueue -Session $k -Apqn 05.0047 -Bound:$false -Confirm:$false -Force -PassThru
+        $q = Set-ApQueue -Session $k -Apqn '05.0047' -Bound:$false -Confirm:$false -Force -PassThru
         $q.Driver | Should -BeNullOrEmpty
         ($q.GuestImpact | Where-Object Guest -eq guest2).Lost.Count | Should -Be 2
         Get-GuestApqns $k $Guest2 | Should -BeNullOrEmpty
 
-        $fixed = Get-VfioApGuest -Session $k -Guest guest2 | Repair-VfioApApcb -Confirm:$false
+        $fixed = Get-VfioApGuest -Session $k -Name guest2 | Repair-VfioApApcb -Confirm:$false
         $fixed.Status | Should -Be 'Repaired'
         Get-GuestApqns $k $Guest2 | Should -Be '05.0047', '05.00ff'
         Test-VfioApApcb -Session $k | Should -BeTrue
@@ -164,17 +165,17 @@ Describe 'Set-ApQueue refusals and plans' {
 
     It 'refuses -Online on a queue bound to vfio_ap (the attribute is zcrypt''s) with VfioAp.AttributeNotFound' {
         $s = New-ApSession -Simulation seed
-        Set-ApQueue -Session $s -Apqn 04.0004 -Online $false -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        Set-ApQueue -Session $s -Apqn '04.0004' -Online $false -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'VfioAp.AttributeNotFound,*'
     }
 
     It '-Reset writes the queue''s reset attribute' {
         $s = New-ApSession -Simulation seed
-        Set-ApQueue -Session $s -Apqn 05.0035 -Reset -Confirm:$false
+        Set-ApQueue -Session $s -Apqn '05.0035' -Reset -Confirm:$false
         $s.Kernel.Read('devices/ap/card05/05.0035/reset') | Should -Be "Reset in progress.`n"
     }
 
     It 'needs something to do' {
-        { Set-ApQueue -Session (New-ApSession -Simulation seed) -Apqn 05.0035 -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.NothingToChange,*'
+        { Set-ApQueue -Session (New-ApSession -Simulation seed) -Apqn '05.0035' -ErrorAction Stop } | Should -Throw -ErrorId 'VfioAp.NothingToChange,*'
     }
 }
