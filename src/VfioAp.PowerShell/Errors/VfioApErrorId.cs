@@ -38,8 +38,6 @@ namespace VfioAp.PowerShell.Errors
         public const string MdevDefinedForGuest = "VfioAp.MdevDefinedForGuest";
         /// <summary>A change (unbind, config or online off, a bus mask) would take crypto from a running guest as a side effect and -Force was not given; nothing was written.</summary>
         public const string GuestWouldLoseCrypto = "VfioAp.GuestWouldLoseCrypto";
-        /// <summary>Repair-VfioApApcb: an adapter or domain the kernel keeps from the guest that Linux cannot give back (the HMC or the hardware must).</summary>
-        public const string NotRepairable = "VfioAp.NotRepairable";
         /// <summary>New-ApSession got both -HostRoot and -SysfsRoot (the host root already says where sysfs is).</summary>
         public const string HostRootAndSysfsRoot = "VfioAp.HostRootAndSysfsRoot";
         /// <summary>The kernel has no guest_matrix, so prediction and kernel cannot be compared.</summary>
