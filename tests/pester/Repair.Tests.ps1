@@ -1,6 +1,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'VfioAp.TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'WriteScenarios.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Scenarios.psm1') -Force
     $script:SeedUuid = [guid]'62177883-f1bb-47f0-914d-32a22e3a8804'
 
     function Get-GuestApqns($Session, [guid] $Mdev) {
@@ -88,6 +89,31 @@ Describe 'Repair-VfioApApcb on the seed host (issue 21 Must show)' {
         $trips = $s.RoundTrips
         Get-VfioApApcb -Session $s | Repair-VfioApApcb | Should -BeNullOrEmpty
         $s.RoundTrips - $trips | Should -Be 2   # Get-VfioApApcb's read and the repair's
+    }
+}
+
+Describe 'Repair-VfioApApcb on what sysfs does not show, and on what Linux cannot change' {
+    It 'a failed reset (04.0022) the kernel dropped adapter 04 for: unbinds and binds the adapter''s queues again' {
+        $s = New-ApSession -Simulation (Write-ScenarioFile -Name reset -Json $ResetFailedJson)
+        $out = Repair-VfioApApcb -Session $s -Confirm:$false
+        $reset = $out | Where-Object Target -eq 'adapter 04'
+        $reset.Reason | Should -Be 'QueueResetFailed'
+        $reset.Status | Should -Be 'Repaired'
+        $reset.Action | Should -Match 'unbind and bind again 04\.0004, 04\.0022, 04\.0035'
+        Get-GuestApqns $s $SeedUuid | Should -Be '04.0004', '04.0022', '04.0035', '05.0004', '05.0022', '05.0035'
+        Test-VfioApApcb -Session $s | Should -BeTrue
+    }
+
+    It 'a domain outside the host''s AP configuration is reported, with the HMC as who can, and nothing is written' {
+        $s = New-ApSession -Simulation over-provisioned
+        $before = Get-KernelText $s
+        $out = Repair-VfioApApcb -Session $s -Confirm:$false -WarningVariable warn -WarningAction SilentlyContinue
+        $out.Target | Should -Be 'domain 0047'
+        $out.Reason | Should -Be 'DomainNotInHostConfig'
+        $out.Status | Should -Be 'NotRepairable'
+        $out.By | Should -Be 'the HMC'
+        $warn | Should -Match 'domain 0047 \(DomainNotInHostConfig\) is not repaired'
+        Get-KernelText $s | Should -BeExactly $before
     }
 }
 

@@ -66,6 +66,13 @@ namespace VfioAp.Core.Rules
                         }
                     }
                 }
+                foreach (var (target, apqns) in KernelDropped(host, mdev, prediction, planned))
+                {
+                    queueParts.AddRange(apqns.Select(q => DeviceMaintenancePlanner.Rebind(host, q)));
+                    items.Add(Item(target, ApcbDropReason.QueueResetFailed.ToString(),
+                        $"the kernel keeps {target} from the guest although its queues are bound to vfio_ap (a failed reset, which sysfs does not show): unbind and bind again {string.Join(", ", apqns)} (vfio_ap resets each and filters the matrix again)",
+                        "Linux", ApcbRepairStatus.Planned));
+                }
                 foreach (var u in ApcbUsability.Find(prediction.Guest, host))
                 {
                     if (u.Reason == UnusableReason.CardDeconfigured)
@@ -86,6 +93,21 @@ namespace VfioAp.Core.Rules
             }
             parts.AddRange(queueParts);
             return (parts, items);
+        }
+
+        /// <summary>
+        /// Adapters the rule gives the guest but the kernel's guest_matrix lacks: the kernel filtered them out for a
+        /// reason sysfs does not show (a failed reset without its kernel log line), with the queues to bind again.
+        /// </summary>
+        private static IEnumerable<(string Target, List<Apqn> Apqns)> KernelDropped(HostSnapshot host, VfioApMdev mdev, ApcbPrediction prediction, HashSet<Apqn> planned)
+        {
+            if (mdev.GuestMatrix is not ApMatrix kernel) yield break;
+            foreach (var a in prediction.Guest.Adapters.Except(kernel.Adapters))
+            {
+                var apqns = prediction.Guest.Domains.Select(d => new Apqn(a, d))
+                    .Where(q => host.FindQueue(q)?.Driver == SysfsLayout.VfioApDriver && planned.Add(q)).ToList();
+                if (apqns.Count > 0) yield return ("adapter " + new ApId(a).ToKernelName(), apqns);
+            }
         }
 
         private static string Name(ApcbDrop drop) =>

@@ -39,7 +39,8 @@ namespace VfioAp.PowerShell.Commands
         [Parameter]
         public SwitchParameter IncludeBusMask { get; set; }
 
-        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests;
+        // The kernel log holds the evidence of a failed reset (sysfs does not show it).
+        protected override SnapshotParts Parts => SnapshotParts.Bus | SnapshotParts.Cards | SnapshotParts.QueueBindings | SnapshotParts.QueueDetails | SnapshotParts.Mdevs | SnapshotParts.Guests | SnapshotParts.KernelLog;
 
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
