@@ -32,6 +32,9 @@
         'Set-ApBusMask'
         'Test-VfioApBoot'
         'Restart-ApSimulation'
+        'Set-ApQueue'
+        'Set-ApCard'
+        'Repair-VfioApApcb'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -740,6 +740,7 @@ Set-VfioApMatrix -Session $lpar -Mdev $uuid -Adapter 0x20..0x27 -LockTimeout 120
             PassThru = 'Write the bus configuration after the change (as Get-ApBusConfig shows it).'
             Persist  = 'Also persist the resulting masks in chzdev''s udev rule /etc/udev/rules.d/41-ap.rules (both masks), in the same plan as the sysfs writes. Alone: persist the live masks as they are.'
             PersistOnly = 'Write only the udev rule (the next boot''s masks), not the live masks; relative input applies to the persistent masks (the live ones where the rule sets none). Warns about mdevctl auto definitions ap-check would refuse at boot.'
+            Force    = 'Go ahead although a running guest would lose APQNs through the change (without it: VfioAp.GuestWouldLoseCrypto, nothing written). -WhatIf shows each guest''s impact.'
         }
         Inputs      = @{ 'VfioAp.PowerShell.Sessions.ApSession' = 'Sessions, or any VfioAp object (its Session property binds).' }
         Outputs     = @{ 'VfioAp.Core.Model.ApBusConfig' = 'With -PassThru: the bus configuration after the change.' }
@@ -779,6 +780,98 @@ Set-ApBusMask -Session $lpar -ApMask '-5,-6' -AqMask '-4,-0x47,-0xab,-0xff'
         )
         Notes       = 'Error ids: VfioAp.ApqnHeldByMdev (EBUSY), VfioAp.InvalidValue (EINVAL), VfioAp.PermissionDenied, VfioAp.HostRootRequired, VfioAp.ConcurrentChange, VfioAp.LockTimeout.'
         Links       = @('Get-ApBusConfig', 'Get-ApQueue', 'Test-VfioApBoot', 'about_VfioAp_Boot', 'about_VfioAp')
+    }
+
+    'Set-ApQueue' = @{
+        Synopsis    = 'Binds, unbinds, resets a queue or sets it online or offline, showing what each guest gains or loses.'
+        Description = @(
+            'Set-ApQueue does the queue maintenance of the driver core and chzcrypt: -Bound binds the queue to the driver apmask/aqmask give it (echo 05.0035 > /sys/bus/ap/drivers/vfio_ap/bind, or cex4queue for a queue of the host), -Bound:$false unbinds it from its driver, -Reset writes its reset attribute, -Online sets zcrypt''s online (chzcrypt -e/-d; only queues of the host''s zcrypt driver have it).'
+            'Each host gets one plan through the change engine, under the host''s AP configuration lock: the files it was planned from (apmask, aqmask, the bus''s bindings count, or the attribute written) are read again first, the result is verified, and a failure is rolled back with the opposite write (a reset has none).'
+            'The kernel takes the whole adapter from a guest when one of its queues leaves vfio_ap. -WhatIf and -Confirm list, after the writes, each guest (VM and mdev) with the APQNs it would gain, lose or hold unusable, and why. When a running guest would lose crypto, the cmdlet refuses without -Force (VfioAp.GuestWouldLoseCrypto, nothing written). Repair-VfioApApcb gives it back.'
+        )
+        Parameters  = @{
+            Apqn     = 'The queues, in the kernel''s syntax (quote them: ''05.0035''), or Get-ApQueue objects from the pipeline.'
+            Bound    = '-Bound binds each queue to the driver its ownership gives it; -Bound:$false unbinds it.'
+            Reset    = 'Reset the queues (pending requests are flushed). Cannot be undone.'
+            Online   = 'zcrypt''s online of the queue: $true (chzcrypt -e) or $false (chzcrypt -d).'
+            PassThru = 'Write the queues after the change.'
+            Force    = 'Go ahead although a running guest loses APQNs (an unbind of a queue in its APCB takes the adapter).'
+        }
+        Inputs      = @{ 'VfioAp.Core.Model.ApQueue' = 'Queues from Get-ApQueue: their Apqn and Session bind.' }
+        Outputs     = @{ 'VfioAp.Core.Model.ApQueue' = 'With -PassThru: the queues after the change, with a GuestImpact property (the guests the change touched).' }
+        Examples    = @(
+            @{
+                Title   = 'What would unbinding a queue do to the guests?'
+                Code    = "Set-ApQueue -Session `$lab -Apqn '05.0047' -Bound:`$false -WhatIf"
+                Remarks = 'Shows the unbind write, then that VM guest2 (its mdev, running) loses adapter 05 (05.0047, 05.00ff) and why. Without -WhatIf and without -Force it is refused with VfioAp.GuestWouldLoseCrypto.'
+            }
+            @{
+                Title   = 'Bind every unbound queue back'
+                Code    = 'Get-ApQueue -Session $lpar | Where-Object Driver -eq $null | Set-ApQueue -Bound'
+                Remarks = 'Each queue goes to the driver apmask/aqmask give it; a guest whose adapter was dropped gets it back (the kernel filters its matrix again on the bind).'
+            }
+        )
+        Notes       = 'Error ids: VfioAp.GuestWouldLoseCrypto, VfioAp.QueueAlreadyBound (EBUSY on bind), VfioAp.QueueDriverMismatch (ENODEV on bind), VfioAp.QueueNotBound (ENODEV on unbind), VfioAp.AttributeNotFound (no online attribute), VfioAp.NothingToChange.'
+        Links       = @('Get-ApQueue', 'Set-ApCard', 'Repair-VfioApApcb', 'about_VfioAp_Kernel')
+    }
+
+    'Set-ApCard' = @{
+        Synopsis    = 'Sets a card online or offline, or configures or deconfigures it, showing what each guest loses.'
+        Description = @(
+            'Set-ApCard does chzcrypt''s card maintenance: -Online sets zcrypt''s online of the card and its zcrypt queues (chzcrypt -e/-d; vfio_ap''s queues are no zcrypt queues, so guests lose nothing), -Config configures or deconfigures the card (chzcrypt --config-on/--config-off) and then writes /sys/bus/ap/scans, since the card''s queue devices take the new state only at a bus scan.'
+            'A deconfigured card''s queues stay in a guest''s APCB but the guest cannot use them: -WhatIf lists them per guest, and for a running guest the change is refused without -Force (VfioAp.GuestWouldLoseCrypto, nothing written). Each host gets one plan through the change engine, verified (the card and its queues show the new config) and rolled back on failure.'
+        )
+        Parameters  = @{
+            Adapter  = 'The cards: 6, 0x06, ''06'', or Get-ApCard objects from the pipeline (their Id binds).'
+            Online   = 'zcrypt''s online: $true (chzcrypt -e) or $false (chzcrypt -d).'
+            Config   = '$true configures the card (chzcrypt --config-on), $false deconfigures it; either way the bus is scanned after.'
+            PassThru = 'Write the cards after the change.'
+            Force    = 'Go ahead although a running guest keeps APQNs it cannot use (config off).'
+        }
+        Inputs      = @{ 'VfioAp.Core.Model.ApCard' = 'Cards from Get-ApCard: their Id and Session bind.' }
+        Outputs     = @{ 'VfioAp.Core.Model.ApCard' = 'With -PassThru: the cards after the change, with a GuestImpact property.' }
+        Examples    = @(
+            @{
+                Title   = 'Take a card out for service'
+                Code    = 'Set-ApCard -Session $lab -Adapter 6 -Config $false -WhatIf'
+                Remarks = 'Lists the config write and the bus scan, then for guest1 and guest3 the APQNs of adapter 06 that stay in their APCB unusable. Run it with -Force once the guests are told; Set-ApCard -Config $true (or Repair-VfioApApcb) brings them back.'
+            }
+        )
+        Notes       = 'Error ids: VfioAp.GuestWouldLoseCrypto, VfioAp.NothingToChange, and the kernel''s refusals (ENODEV: online of a deconfigured card).'
+        Links       = @('Get-ApCard', 'Set-ApQueue', 'Repair-VfioApApcb', 'about_VfioAp_Kernel')
+    }
+
+    'Repair-VfioApApcb' = @{
+        Synopsis    = 'Gives guests back the adapters, domains and APQNs the kernel keeps from their APCB, where Linux can.'
+        Description = @(
+            'For every adapter, domain and control domain the kernel drops from a guest''s APCB, and every APQN the guest holds but cannot use, Repair-VfioApApcb plans the repair the kernel allows: bind a queue vfio_ap owns but no driver drives; unbind and bind again a queue whose reset failed (vfio_ap resets a queue it lets go of, and the bind probes it afresh and filters the matrix again) or that another driver holds; configure a deconfigured card and scan the bus; for a queue of the host''s drivers, the Set-ApBusMask change that gives its adapter to vfio_ap, applied only with -IncludeBusMask.'
+            'What Linux cannot change is not written but reported with who can: an adapter or domain outside the LPAR''s AP configuration or a missing queue (the HMC), a checkstop (the hardware, IBM service).'
+            'One plan per host runs through the change engine. -WhatIf shows the writes and what each guest gains. Each result object is one cut: the mdev, the VM, the target, the kernel''s reason, the action, who can change it, its status (Repaired, Planned, NeedsBusMask, NotRepairable) and the APQNs the guest''s guest_matrix gained.'
+        )
+        Parameters  = @{
+            Mdev           = 'Only these mdevs (Get-VfioApApcb and Get-VfioApMdev objects bind by their Mdev or Uuid).'
+            Guest          = 'Only the mdevs of these libvirt domains (wildcards; Get-VfioApGuest objects bind by their Guest).'
+            IncludeBusMask = 'Also apply the apmask change that gives the host''s queues to vfio_ap (it takes the adapter from the host''s own use).'
+        }
+        Inputs      = @{
+            'VfioAp.Core.Model.Apcb' = 'APCBs from Get-VfioApApcb: their Mdev binds.'
+            'VfioAp.Core.Model.LibvirtGuest' = 'Domains from Get-VfioApGuest: their Guest binds.'
+        }
+        Outputs     = @{ 'VfioAp.Core.Rules.ApcbRepairItem' = 'One per cut: what was repaired, what not, and why.' }
+        Examples    = @(
+            @{
+                Title   = 'The seed host: queue 05.0035 was unbound by hand'
+                Code    = 'Get-VfioApApcb | Repair-VfioApApcb -WhatIf'
+                Remarks = 'Shows echo 05.0035 > /sys/bus/ap/drivers/vfio_ap/bind and that the mdev gains adapter 05 (05.0004, 05.0022, 05.0035). Without -WhatIf the kernel''s guest_matrix then holds all six APQNs and Test-VfioApApcb is $true.'
+            }
+            @{
+                Title   = 'After maintenance, give one VM its crypto back'
+                Code    = 'Get-VfioApGuest -Session $lab -Name guest2 | Repair-VfioApApcb'
+            Remarks = 'Binds the queues of guest2''s mdev that are unbound; the result says Repaired and the APQNs gained.'
+            }
+        )
+        Notes       = 'Error ids: those of the writes (VfioAp.QueueAlreadyBound, VfioAp.QueueDriverMismatch, VfioAp.LockTimeout, …).'
+        Links       = @('Get-VfioApApcb', 'Test-VfioApApcb', 'Set-ApQueue', 'Set-ApCard', 'about_VfioAp_Apcb')
     }
 
     'Test-VfioApMatrix' = @{

@@ -36,7 +36,7 @@ public class GuestImpactPropertyTests
     private static Gen<int[]> Subset(int n) => Gen.Int[0, (1 << n) - 1].Select(bits => Enumerable.Range(0, n).Where(i => ((bits >> i) & 1) == 1).ToArray());
 
     // The vfio_ap side of the masks is drawn from a larger share, so most hosts have guests with queues to lose.
-    private static readonly Gen<Case> GenCase = Gen.Select(
+    internal static readonly Gen<Case> GenCase = Gen.Select(
         Subset(5), Subset(6), Subset(5), Subset(5), Subset(5),
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 4], Gen.Int[0, 5]).Array[0, 5],
         Gen.Select(Subset(5), Subset(5), Gen.Bool).Array[1, 3],
@@ -45,7 +45,7 @@ public class GuestImpactPropertyTests
 
     private static Guid MdevId(int i) => Guid.Parse($"00000000-0000-4000-8000-{i:x12}");
 
-    private static SimulatedKernel Build(Case c)
+    internal static SimulatedKernel Build(Case c)
     {
         var k = new SimulatedKernel();
         foreach (var card in c.Cards) k.AddCard(new ApId(card), card % 2 == 0 ? "CEX8C" : "CEX7A");
@@ -143,10 +143,13 @@ public class GuestImpactPropertyTests
     private static Dictionary<Guid, ApMatrix> Shadows(SimulatedKernel k) => k.Mdevs.ToDictionary(m => m, k.ShadowApcbOf);
 
     /// <summary>Checks one case; returns what it exercised (lost, gained, unusable, refused) for the vacuity guard.</summary>
-    private static (bool Lost, bool Gained, bool Unusable, bool Refused) Check(Case c)
+    private static (bool Lost, bool Gained, bool Unusable, bool Refused) Check(Case c) => Check(c, _ => Writes(c));
+
+    /// <summary>The same check for the writes <paramref name="writesOf"/> chooses from the host's snapshot (a planner's plan).</summary>
+    internal static (bool Lost, bool Gained, bool Unusable, bool Refused) Check(Case c, Func<HostSnapshot, IReadOnlyList<SysfsWrite>> writesOf)
     {
         var k = Build(c);
-        var writes = Writes(c);
+        var writes = writesOf(HostReader.Read(new SimulatedSysfs(k, "h"), SnapshotParts.All));
         var report = GuestImpactCalculator.Compute(HostReader.Read(new SimulatedSysfs(k, "h")), writes);
         var before = Shadows(k);
         var unusableBefore = before.ToDictionary(kv => kv.Key, kv => UnusableByKernel(k, kv.Value));

@@ -63,7 +63,7 @@ public class GuestImpactTests
         Assert.Equal(new[] { "05.0004", "05.0022", "05.0035" }, g.Gained.Select(q => q.ToString()));
         Assert.Empty(g.Lost);
         Assert.False(g.GuestRunning);
-        Assert.Contains("Gains 05.0004, 05.0022, 05.0035.", g.Reasons);
+        Assert.Contains("Gains adapter 05 (05.0004, 05.0022, 05.0035).", g.Reasons);
         Assert.Null(report.RefusedWrite);
         Assert.Null(k.DriverOf(new Apqn(5, 0x35)));     // the host itself is not touched
     }

@@ -8,6 +8,8 @@ BeforeDiscovery {
         @{ Type = 'ApcbDroppedEntry'; Command = { (Get-VfioApApcb -Session $seed).Dropped }; Columns = 'Adapter', 'Domain', 'Control', 'Apqn', 'Reason', 'Message'; Row = '05 *05.0035*QueueNotBound*Adapter 05 is dropped*' }
         @{ Type = 'ApcbDifference'; Command = { Test-VfioApApcb -Session $resetFailed -Detailed }; Columns = 'Mdev', 'Adapter', 'Domain', 'InKernel', 'Predicted', 'Message'; Row = '62177883-f1bb-47f0-914d-32a22e3a8804*04*False*True*The kernel dropped adapter 0x04*' }
         @{ Type = 'BootOutcome'; Command = { Test-VfioApBoot -Session $guests -Detailed | Where-Object Guest -eq vm1 }; Columns = 'Guest', 'Mdev', 'Survives', 'Autostart', 'Lost', 'Gained', 'Reasons'; Row = 'vm1*aaaaaaaa-1111-4000-8000-000000000001*False*True*04.0004 04.0022*mask not persisted*' }
+        @{ Type = 'GuestImpact'; Command = { (New-ApSession -Simulation seed -ComputerName fmt1 | Get-VfioApApcb | Repair-VfioApApcb -Confirm:$false).GuestImpact }; Columns = 'Guest', 'Mdev', 'Gained', 'Lost', 'Unusable'; Row = '(no VM)*62177883-f1bb-47f0-914d-32a22e3a8804*05.0004*' }
+        @{ Type = 'ApcbRepairItem'; Command = { New-ApSession -Simulation seed -ComputerName fmt2 | Get-VfioApApcb | Repair-VfioApApcb -Confirm:$false }; Columns = 'Guest', 'Target', 'Reason', 'Status', 'Action'; Row = '62177883*05.0035*QueueNotBound*Repaired*bind 05.0035 to vfio_ap*' }
         @{ Type = 'ApSession'; Command = { $seed }; Columns = 'Id', 'Name', 'Kind', 'ComputerName', 'RoundTrips', 'State', 'Target'; Row = '*Simulation*seed*Opened*seed' }
     )
 }

@@ -25,7 +25,24 @@ namespace VfioAp.Core.Rules
                 var apqns = lost.Where(q => q.Domain.Value == d && now.Adapters.Contains(q.Adapter.Value)).ToList();
                 if (apqns.Count > 0) words.Add($"Loses domain {d:x4} ({string.Join(", ", apqns)}): {DomainReason(new DomainId(d), afterMdev, after)}");
             }
-            if (gained.Count > 0) words.Add($"Gains {string.Join(", ", gained)}.");
+            // Gains named as the kernel plugs them in: a whole adapter or domain, then any APQN left over.
+            var told = new HashSet<Apqn>();
+            foreach (var a in now.Adapters.Except(was.Adapters))
+            {
+                var apqns = gained.Where(q => q.Adapter.Value == a).ToList();
+                if (apqns.Count == 0) continue;
+                told.UnionWith(apqns);
+                words.Add($"Gains adapter {a:x2} ({string.Join(", ", apqns)}).");
+            }
+            foreach (var d in now.Domains.Except(was.Domains))
+            {
+                var apqns = gained.Where(q => q.Domain.Value == d && !told.Contains(q)).ToList();
+                if (apqns.Count == 0) continue;
+                told.UnionWith(apqns);
+                words.Add($"Gains domain {d:x4} ({string.Join(", ", apqns)}).");
+            }
+            var rest = gained.Where(q => !told.Contains(q)).ToList();
+            if (rest.Count > 0) words.Add($"Gains {string.Join(", ", rest)}.");
             words.AddRange(unusable.Select(u => u.Message));
             if (recovered.Count > 0) words.Add($"Usable again: {string.Join(", ", recovered)}.");
             return words;

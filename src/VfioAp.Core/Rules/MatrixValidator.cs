@@ -39,6 +39,12 @@ namespace VfioAp.Core.Rules
         MdevInUse,
         /// <summary>A shut-off libvirt domain's definition references the mdev (warning: the VM would not start without it).</summary>
         MdevDefinedForGuest,
+        /// <summary>bind, reset, online: no such queue device (ENODEV on bind).</summary>
+        QueueMissing,
+        /// <summary>bind: the queue is bound to another driver (EBUSY).</summary>
+        QueueAlreadyBound,
+        /// <summary>online: the attribute belongs to zcrypt's queue driver; a queue bound elsewhere has none (ENOENT).</summary>
+        AttributeMissing,
     }
 
     /// <summary>One thing to know about a proposed change before it is written.</summary>
@@ -76,6 +82,9 @@ namespace VfioAp.Core.Rules
             MatrixFindingCode.NoInstancesLeft => RefusalCode.NoInstancesLeft,
             MatrixFindingCode.VfioApNotLoaded => RefusalCode.VfioApNotLoaded,
             MatrixFindingCode.MdevInUse => RefusalCode.MdevInUse,
+            MatrixFindingCode.QueueMissing => RefusalCode.QueueDriverMismatch,
+            MatrixFindingCode.QueueAlreadyBound => RefusalCode.QueueAlreadyBound,
+            MatrixFindingCode.AttributeMissing => RefusalCode.AttributeNotFound,
             _ => RefusalCode.WriteFailed,
         };
         public string Message { get; }

@@ -130,7 +130,7 @@ namespace VfioAp.PowerShell.Commands
             {
                 var hostDefinitions = FromHost.IsPresent ? ReadFromHost(session) : definitions;
                 if (hostDefinitions is null) continue;
-                var snapshot = ReadHost(session, SnapshotParts.Bus | SnapshotParts.QueueBindings | SnapshotParts.Mdevs);
+                var snapshot = ReadHost(session, Apply.IsPresent ? ImportParts | GuestImpactPreview.Parts : ImportParts);
                 if (snapshot is null) continue;
                 foreach (var item in MdevImportPlanner.Plan(snapshot, hostDefinitions)) Handle(session, snapshot, item);
                 foreach (var r in hostdevs) HandleHostdev(session, snapshot, r);
@@ -176,9 +176,12 @@ namespace VfioAp.PowerShell.Commands
             }
             var plan = item.Plan;
             var writes = string.Join("\n", plan.Writes.Select(w => "  " + w));
-            if (!ShouldProcess($"{plan.Summary} on {host}:\n{writes}", $"{plan.Summary} on {host}?", "Import-VfioApMdev"))
+            // What the import does to the mdev's guest (and any other), after the writes, as every change shows it.
+            var impact = GuestImpactPreview.Of(snapshot, plan, out var problem);
+            if (problem != null) WriteWarning($"{host}: {problem}");
+            if (!ShouldProcess($"{plan.Summary} on {host}:\n{writes}{GuestImpactPreview.Describe(impact)}", $"{plan.Summary} on {host}?", "Import-VfioApMdev"))
                 return;
-            ApplyItem(session, snapshot, item);
+            ApplyItem(session, snapshot, item, impact);
         }
 
         /// <summary>A definition the host cannot take: why, with the id Set-VfioApMatrix and Test-VfioApMatrix give the same refusal.</summary>
@@ -209,7 +212,7 @@ namespace VfioAp.PowerShell.Commands
         /// lock what the plan was made from is re-checked, and when another writer changed it (or an earlier definition of
         /// this import did), the definition is planned again from the read made under the lock, up to 5 times.
         /// </summary>
-        private void ApplyItem(ApSession session, HostSnapshot snapshot, MdevImportItem item)
+        private void ApplyItem(ApSession session, HostSnapshot snapshot, MdevImportItem item, GuestImpactReport? impact)
         {
             var host = session.ComputerName;
             var definition = item.Definition;
@@ -227,7 +230,7 @@ namespace VfioAp.PowerShell.Commands
             if (result.Outcome is { Succeeded: true } outcome)
             {
                 WriteVerbose($"{host}: {result.Change.Plan.Summary}: {result.Change.Plan.Steps.Count} write(s) applied and verified in {outcome.RoundTrips} round trip(s).");
-                WriteObject(Output(session, outcome.After?.FindMdev(item.Uuid) ?? outcome.AfterRun?.FindMdev(item.Uuid), again ?? item, (again ?? item).Action));
+                WriteObject(GuestImpactPreview.Attach(Output(session, outcome.After?.FindMdev(item.Uuid) ?? outcome.AfterRun?.FindMdev(item.Uuid), again ?? item, (again ?? item).Action), impact));
                 return;
             }
             // Planned again, it is refused now or nothing is left: said as the first plan would have said it.

@@ -25,7 +25,7 @@ namespace VfioAp.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "ApBusMask", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PersistLiveSet)]
     [OutputType(typeof(ApBusConfig))]
-    public sealed class SetApBusMaskCommand : ApChangeCmdlet
+    public sealed class SetApBusMaskCommand : MaintenanceChangeCmdlet
     {
         private const string IdsSet = "Ids", MaskSet = "Mask", PersistLiveSet = "PersistLive";
 

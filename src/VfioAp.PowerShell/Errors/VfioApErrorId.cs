@@ -36,6 +36,8 @@ namespace VfioAp.PowerShell.Errors
         public const string LockUnavailable = "VfioAp.LockUnavailable";
         /// <summary>Remove-VfioApMdev without -Force: a shut-off libvirt domain's definition still references the mdev.</summary>
         public const string MdevDefinedForGuest = "VfioAp.MdevDefinedForGuest";
+        /// <summary>A change (unbind, config or online off, a bus mask) would take crypto from a running guest as a side effect and -Force was not given; nothing was written.</summary>
+        public const string GuestWouldLoseCrypto = "VfioAp.GuestWouldLoseCrypto";
         /// <summary>New-ApSession got both -HostRoot and -SysfsRoot (the host root already says where sysfs is).</summary>
         public const string HostRootAndSysfsRoot = "VfioAp.HostRootAndSysfsRoot";
         /// <summary>The kernel has no guest_matrix, so prediction and kernel cannot be compared.</summary>

@@ -45,6 +45,16 @@ namespace VfioAp.PowerShell.Hosting
         /// </summary>
         private protected abstract IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session);
 
+        /// <summary>
+        /// True for a cmdlet whose change takes crypto from guests only as a side effect (unbind, config or online off,
+        /// a bus mask): a running guest's loss is then refused unless <see cref="LossAccepted"/>. A cmdlet whose intent
+        /// is the loss (Set-VfioApMatrix -Remove, Remove-VfioApMdev) shows it and goes on.
+        /// </summary>
+        private protected virtual bool LossIsSideEffect => false;
+
+        /// <summary>-Force where the cmdlet has it: the admin accepts a running guest's loss.</summary>
+        private protected virtual bool LossAccepted => false;
+
         /// <summary>Called on the pipeline thread after the last record, with the hosts that could be read.</summary>
         protected virtual void EndOfHosts(IReadOnlyCollection<ApSession> hostsRead) { }
 
@@ -67,8 +77,18 @@ namespace VfioAp.PowerShell.Hosting
                         WriteOutput(change, null);
                         continue;
                     }
-                    if (ShouldProcess(Describe(change), $"{change.Plan.Summary} on host '{session.ComputerName}'?", MyInvocation.MyCommand.Name))
-                        approved.Add(change);
+                    // What the plan does to each guest, from the snapshot it was planned from, before anything is written.
+                    change = change.WithImpact(GuestImpactPreview.Of(change.Before, change.Plan, out var problem));
+                    if (problem != null) WriteWarning($"Host '{session.ComputerName}': {problem}");
+                    if (!ShouldProcess(Describe(change), $"{change.Plan.Summary} on host '{session.ComputerName}'?", MyInvocation.MyCommand.Name))
+                        continue;
+                    var losing = change.Impact?.RunningGuestsLosingCrypto.ToList();
+                    if (LossIsSideEffect && !LossAccepted && losing is { Count: > 0 })
+                    {
+                        WriteError(GuestImpactPreview.Refusal(session.ComputerName, change.Plan.Summary, losing).ToErrorRecord(change.ErrorTarget));
+                        continue;
+                    }
+                    approved.Add(change);
                 }
             }
             // 3. Apply (in parallel, one engine per host) and report.
@@ -81,7 +101,8 @@ namespace VfioAp.PowerShell.Hosting
         {
             var reads = new Dictionary<ApSession, (HostSnapshot, SysfsReadResult)>();
             if (sessions.Count == 0) return reads;
-            var parts = Parts;
+            // The guest impact replays the plan on a copy of the host: it needs the cards, queue states and VMs too.
+            var parts = Parts | GuestImpactPreview.Parts;
             using var fanOut = new WorkerFanOut<ApSession, (HostSnapshot Snapshot, SysfsReadResult Raw)>(ThrottleLimit, "VfioAp host read");
             foreach (var s in sessions)
             {
@@ -175,13 +196,14 @@ namespace VfioAp.PowerShell.Hosting
             text.Append($"Host '{change.Session.ComputerName}': {change.Plan.Summary}:");
             foreach (var step in change.Plan.Steps)
                 text.Append($"\n  {step.ShellForm(root)}    # {step.Description}");
+            text.Append(GuestImpactPreview.Describe(change.Impact));
             return text.ToString();
         }
 
         private void WriteOutput(HostChange change, PlanOutcome? outcome)
         {
             if (change.Output is null) return;
-            foreach (var o in change.Output(outcome)) WriteObject(Tag(o, change.Session));
+            foreach (var o in change.Output(outcome)) WriteObject(GuestImpactPreview.Attach(Tag(o, change.Session), change.Impact));
         }
 
         /// <summary>A refusal found before writing: the same id the kernel's refusal would get.</summary>

@@ -47,8 +47,18 @@ namespace VfioAp.PowerShell.Hosting
         /// <summary>Warnings to give after success (e.g. adapters the kernel keeps from the guest).</summary>
         public Func<PlanOutcome, IEnumerable<string>>? Warnings { get; }
 
+        /// <summary>What the plan does to each guest, worked out before writing (null: the plan writes no sysfs attribute).</summary>
+        public GuestImpactReport? Impact { get; private set; }
+
+        /// <summary>The same change with its guest impact.</summary>
+        internal HostChange WithImpact(GuestImpactReport? impact)
+        {
+            var copy = new HostChange(Session, Planned, Target, ErrorTarget, Output, Warnings) { Impact = impact };
+            return copy;
+        }
+
         /// <summary>The same change with the raw answers its snapshot was built from (its preconditions come from them).</summary>
         internal HostChange WithRead(SysfsReadResult? read) =>
-            new HostChange(Session, new PlannedChange(Plan, Before, read, Planned.Replan), Target, ErrorTarget, Output, Warnings);
+            new HostChange(Session, new PlannedChange(Plan, Before, read, Planned.Replan), Target, ErrorTarget, Output, Warnings) { Impact = Impact };
     }
 }
