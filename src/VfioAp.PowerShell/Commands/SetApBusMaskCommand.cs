@@ -97,21 +97,9 @@ namespace VfioAp.PowerShell.Commands
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
             if (Persists && !CanPersist(snapshot, session)) return Array.Empty<HostChange>();
-            var planFor = PlanFor();
-            var first = planFor(snapshot);
-            if (first.Refusals.Count > 0)
-            {
-                WriteRefusals(first.Refusals, snapshot, first.Plan.Summary, session, session, first.Plan);
-                return Array.Empty<HostChange>();
-            }
-            bool passThru = PassThru.IsPresent;
-            return new[]
-            {
-                new HostChange(session, snapshot, first.Plan, $"apmask/aqmask of {session.ComputerName}", session,
-                    output: outcome => passThru ? new object[] { (outcome?.After ?? snapshot).Bus } : Array.Empty<object>(),
-                    warnings: Persists ? BootWarnings(snapshot, session) : null,
-                    replan: planFor),
-            };
+            return HostWide(snapshot, session, PlanFor(), $"apmask/aqmask of {session.ComputerName}",
+                PassThru.IsPresent ? after => new object[] { after.Bus } : null,
+                Persists ? BootWarnings(snapshot, session) : null);
         }
 
         /// <summary>

@@ -53,21 +53,9 @@ namespace VfioAp.PowerShell.Commands
 
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
-            var planFor = PlanFor();
-            var first = planFor(snapshot);
-            if (first.Refusals.Count > 0)
-            {
-                WriteRefusals(first.Refusals, snapshot, first.Plan.Summary, session, session, first.Plan);
-                return Array.Empty<HostChange>();
-            }
             var ids = Adapter.ToList();
-            bool passThru = PassThru.IsPresent;
-            return new[]
-            {
-                new HostChange(session, snapshot, first.Plan, $"cards {string.Join(", ", ids.Select(a => a.ToKernelName()))} of {session.ComputerName}", session,
-                    output: outcome => passThru ? (outcome?.After ?? snapshot).Cards.Where(c => ids.Contains(c.Id)).Cast<object>() : Array.Empty<object>(),
-                    replan: planFor),
-            };
+            return HostWide(snapshot, session, PlanFor(), $"cards {string.Join(", ", ids.Select(a => a.ToKernelName()))} of {session.ComputerName}",
+                PassThru.IsPresent ? after => after.Cards.Where(c => ids.Contains(c.Id)).Cast<object>() : null);
         }
 
         /// <summary>The change as a pure function of a snapshot (re-planned from the fresh host after another writer's change).</summary>

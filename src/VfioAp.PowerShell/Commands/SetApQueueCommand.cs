@@ -56,21 +56,9 @@ namespace VfioAp.PowerShell.Commands
 
         private protected override IEnumerable<HostChange> Plan(HostSnapshot snapshot, ApSession session)
         {
-            var planFor = PlanFor();
-            var first = planFor(snapshot);
-            if (first.Refusals.Count > 0)
-            {
-                WriteRefusals(first.Refusals, snapshot, first.Plan.Summary, session, session, first.Plan);
-                return Array.Empty<HostChange>();
-            }
             var apqns = Apqn.ToList();
-            bool passThru = PassThru.IsPresent;
-            return new[]
-            {
-                new HostChange(session, snapshot, first.Plan, $"queues {string.Join(", ", apqns)} of {session.ComputerName}", session,
-                    output: outcome => passThru ? apqns.Select(q => (outcome?.After ?? snapshot).FindQueue(q)).Where(q => q != null).Cast<object>() : Array.Empty<object>(),
-                    replan: planFor),
-            };
+            return HostWide(snapshot, session, PlanFor(), $"queues {string.Join(", ", apqns)} of {session.ComputerName}",
+                PassThru.IsPresent ? after => apqns.Select(q => after.FindQueue(q)).Where(q => q != null).Cast<object>() : null);
         }
 
         /// <summary>The change as a pure function of a snapshot, so a re-plan after another writer's change starts from the fresh host.</summary>

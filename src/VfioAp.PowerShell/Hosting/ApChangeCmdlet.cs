@@ -206,6 +206,27 @@ namespace VfioAp.PowerShell.Hosting
             foreach (var o in change.Output(outcome)) WriteObject(GuestImpactPreview.Attach(Tag(o, change.Session), change.Impact));
         }
 
+        /// <summary>
+        /// A change of the host as a whole (its bus masks, cards, queues) planned by one pure function of a snapshot:
+        /// refused before anything is written when the host would refuse it, else one change whose re-plan after another
+        /// writer's change is that same function. <paramref name="output"/> gets the host as read after the change.
+        /// </summary>
+        private protected IEnumerable<HostChange> HostWide(HostSnapshot snapshot, ApSession session, Func<HostSnapshot, Replanned> planFor, string target,
+                                                         Func<HostSnapshot, IEnumerable<object>>? output, Func<PlanOutcome, IEnumerable<string>>? warnings = null)
+        {
+            var first = planFor(snapshot);
+            if (first.Refusals.Count > 0)
+            {
+                WriteRefusals(first.Refusals, snapshot, first.Plan.Summary, session, session, first.Plan);
+                return Array.Empty<HostChange>();
+            }
+            return new[]
+            {
+                new HostChange(session, snapshot, first.Plan, target, session,
+                    output: output is null ? null : outcome => output(outcome?.After ?? snapshot), warnings: warnings, replan: planFor),
+            };
+        }
+
         /// <summary>A refusal found before writing: the same id the kernel's refusal would get.</summary>
         protected void WriteRefusal(MatrixFinding finding, HostSnapshot snapshot, string what, object target, string? path = null, string? value = null)
         {
