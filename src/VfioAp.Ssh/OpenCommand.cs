@@ -34,6 +34,14 @@ namespace VfioAp.Ssh
         /// <summary>Completes when the channel closes.</summary>
         public Task Exec { get; }
 
+        /// <summary>Writes <paramref name="text"/> to the remote stdin now.</summary>
+        public void Tell(string text)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            _input.Write(bytes, 0, bytes.Length);
+            _input.Flush();
+        }
+
         /// <summary>Sends EOF on the remote stdin.</summary>
         public void CloseInput()
         {

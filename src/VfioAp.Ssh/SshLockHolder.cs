@@ -11,9 +11,9 @@ namespace VfioAp.Ssh
     /// <summary>
     /// The host's AP configuration lock held over SSH across several remote commands: a small remote sh on a channel of
     /// its own takes the lock with s390-tools' protocol (the plan script's <c>lk</c>; its pid goes into the lock file),
-    /// prints <c>L&lt;pid&gt;</c> and then waits on its stdin. The session's other commands (the re-read, the plan) run
+    /// prints <c>L&lt;pid&gt;</c> and then waits on its stdin for a <c>U</c> line. The session's other commands (the re-read, the plan) run
     /// on other channels of the same connection and do not take the lock again; the plan checks that the lock file still
-    /// holds this pid before it writes. The lock is released when <see cref="Dispose"/> sends EOF, when the channel
+    /// holds this pid before it writes. The lock is released when <see cref="Dispose"/> sends <c>U</c>, when stdin ends, when the channel
     /// closes, or when the connection drops (sshd closes the shell's stdin; the trap releases it); a holder whose shell
     /// was killed leaves a dead pid that the next writer takes over as stale, as with any s390-tools holder.
     /// </summary>
@@ -45,7 +45,8 @@ namespace VfioAp.Ssh
             sb.Append(PlanScript.Lock);
             sb.Append("L=").Append(PosixQuote.Quote(lockPath)).Append("; TO=").Append(lockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
             sb.Append("lk || { printf 'Z\\n'; exit 0; }\n");
-            sb.Append("while IFS= read -r x; do :; done\n");
+            // Held until told (a U line) or until stdin ends (the channel closed, the connection dropped).
+            sb.Append("while IFS= read -r x; do [ \"$x\" = U ] && break; done\n");
             sb.Append("lr; trap - EXIT\nprintf 'Z\\n'\n");
             return sb.ToString();
         }
@@ -103,14 +104,14 @@ namespace VfioAp.Ssh
                 (fault is null ? "" : $" ({fault.Message})") + ". Nothing was written.", fault);
         }
 
-        /// <summary>Releases the lock: EOF on the holder's stdin, then its end record (the lock is gone before it is printed).</summary>
+        /// <summary>Releases the lock: a U line to the holder's stdin, then its end record (the lock is gone before it is printed).</summary>
         public void Dispose()
         {
             var command = Interlocked.Exchange(ref _command, null);
             if (command is null) return;
             try
             {
-                command.CloseInput();
+                command.Tell("U\n");
                 // Closing the channel (not the connection) is enough to end a holder that does not answer: sshd closes its stdin.
                 using var watch = new CommandWatchdog(command.Output, command.Errors, _releaseTimeout, Limits, command.Dispose);
                 while (_reader.ReadLine(out var buffer, out int start, out int length))

@@ -146,7 +146,7 @@ namespace VfioAp.Integration.Tests
         }
 
         [Fact]
-        public void The_holder_shell_takes_the_lock_holds_it_while_its_stdin_is_open_and_releases_it_at_eof()
+        public void The_holder_shell_takes_the_lock_holds_it_until_told_and_releases_it_at_U_or_eof()
         {
             var lockPath = Path.Combine(_dir, "s390apconfig.lock");
             var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardInput = true };
@@ -160,7 +160,11 @@ namespace VfioAp.Integration.Tests
             var (_, output) = Sh(PlanScript.Build(_dir, Array.Empty<SysfsWrite>().AsSteps(), null, lockPath, null, 1));
             Assert.Contains("T" + p.Id, output);
             Assert.Equal(p.Id + "\n", File.ReadAllText(lockPath));
-            p.StandardInput.Close();
+            p.StandardInput.Write("other\n");
+            p.StandardInput.Flush();
+            Assert.Equal(p.Id + "\n", File.ReadAllText(lockPath));
+            p.StandardInput.Write("U\n");
+            p.StandardInput.Flush();
             Assert.Equal("Z", p.StandardOutput.ReadLine());
             Assert.True(p.WaitForExit(10000));
             Assert.False(File.Exists(lockPath));
