@@ -379,6 +379,8 @@ Describe 'Writers over SSH to the sshd test bed' -Tag Ssh, Fuse, Slow {
         # None of these adds conflicts with another: a re-plan holds the host's lock across its read, plan and write
         # (over SSH through a remote holder shell), so no call may end in VfioAp.ConcurrentChange.
         $start = @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ })
+        $mine = "$(Split-Path $lockPath -Leaf)*.vfioap" # other test runs share /run/lock
+        $leftovers = @(Get-ChildItem (Split-Path $lockPath) -Filter $mine | ForEach-Object FullName)
         $localLine = "`$s = New-ApSession -SysfsRoot '$($mount.Root)'"
         $writers = 0..($N - 1) | ForEach-Object {
             $first = 0x20 + 8 * $_
@@ -387,10 +389,12 @@ Describe 'Writers over SSH to the sshd test bed' -Tag Ssh, Fuse, Slow {
         $results = $writers | ForEach-Object { Wait-Writer $_ }
         ($results.Lines | Where-Object { $_ -like 'ok *' }).Count | Should -Be (8 * $N) -Because ($results.Lines + $results.Err -join "`n")
         $end = @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ })
-        $end | Should -Be (@($start) + @(0x20..(0x20 + 8 * $N - 1)) | Sort-Object)
-        Test-Path $lockPath | Should -BeFalse -Because 'every holder released the lock'
-        @(Get-ChildItem (Split-Path $lockPath) -Filter '*.vfioap') | Should -BeNullOrEmpty -Because 'no remote shell left its temporary file'
-        Set-VfioApMatrix -Session $s -Mdev $SeedUuid -Remove -Adapter (0x20..(0x20 + 8 * $N - 1)) -WarningAction SilentlyContinue
+        try {
+            $end | Should -Be (@($start) + @(0x20..(0x20 + 8 * $N - 1)) | Sort-Object -Unique)
+            Test-Path $lockPath | Should -BeFalse -Because 'every holder released the lock'
+            @(Get-ChildItem (Split-Path $lockPath) -Filter $mine | Where-Object FullName -notin $leftovers) | Should -BeNullOrEmpty -Because 'no remote shell left its temporary file'
+        }
+        finally { Set-VfioApMatrix -Session $s -Mdev $SeedUuid -Remove -Adapter (0x20..(0x20 + 8 * $N - 1)) -WarningAction SilentlyContinue }
     }
 
     It 'a workstation killed while it holds the lock over SSH: the waiting writer proceeds at once, nothing half-written, no lock left' {
@@ -408,12 +412,13 @@ Describe 'Writers over SSH to the sshd test bed' -Tag Ssh, Fuse, Slow {
         Start-Sleep -Seconds 6
         $waiter.Process.HasExited | Should -BeFalse -Because 'the writer waits for the held lock'
         (Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ } | Should -Not -Contain 0x70
-        $holder.Process.Kill()
+        $holder.Process.Kill($true) # dotnet, the tool shim and pwsh: the whole workstation process tree
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
         $result = Wait-Writer $waiter 60
         $result.Lines | Should -Be @('ok 112') -Because $result.Err
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the holder shell ended with its connection and released the lock (no 120 s stale wait)'
-        Get-Process -Id $shellPid -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        foreach ($i in 1..100) { if (-not (Get-Process -Id $shellPid -ErrorAction SilentlyContinue)) { break }; Start-Sleep -Milliseconds 100 }
+        Get-Process -Id $shellPid -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because 'the holder shell ended with its connection'
         @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ }) | Should -Be (@($before) + 0x70 | Sort-Object)
         Test-Path $lockPath | Should -BeFalse
         Set-VfioApMatrix -Session $s -Mdev $SeedUuid -Remove -Adapter 0x70 -WarningAction SilentlyContinue
@@ -436,8 +441,9 @@ Describe 'Writers over SSH to the sshd test bed' -Tag Ssh, Fuse, Slow {
             $failure.HolderPid | Should -Be $sleeper.Id
             $waits[0].HolderPid | Should -Be $sleeper.Id -Because 'Write-Progress names the holder'
             Get-Content $lockPath | Should -Be "$($sleeper.Id)"
-            foreach ($i in 1..50) { if (-not @(Get-ChildItem (Split-Path $lockPath) -Filter '*.vfioap')) { break }; Start-Sleep -Milliseconds 100 }
-            @(Get-ChildItem (Split-Path $lockPath) -Filter '*.vfioap') | Should -BeNullOrEmpty -Because 'the remote wait ended and cleaned up'
+            $mine = "$(Split-Path $lockPath -Leaf)*.vfioap"
+            foreach ($i in 1..50) { if (-not @(Get-ChildItem (Split-Path $lockPath) -Filter $mine)) { break }; Start-Sleep -Milliseconds 100 }
+            @(Get-ChildItem (Split-Path $lockPath) -Filter $mine) | Should -BeNullOrEmpty -Because 'the remote wait ended and cleaned up'
         }
         finally { Stop-SleepHolder $sleeper; Remove-Item $lockPath -ErrorAction SilentlyContinue; Remove-ApSession $remote }
     }
