@@ -23,8 +23,10 @@
         dotnet pwsh -NoProfile -File tests/VfioAp.Benchmarks/Measure-ConcurrentWriters.ps1 -Calls 12 -Repeat 200
         dotnet pwsh -NoProfile -File tests/VfioAp.Benchmarks/Measure-ConcurrentWriters.ps1 -Ssh -Calls 8 -Writers 1,3,5
 #>
-param([int] $Calls = 12, [int] $Repeat = 200, [int[]] $Writers = @(1, 2, 4), [switch] $Ssh, [string] $Manifest)
+param([int] $Calls = 12, [int] $Repeat = 200, [string[]] $Writers = @('1', '2', '4'), [switch] $Ssh, [string] $Manifest)
 $ErrorActionPreference = 'Stop'
+# From a shell (pwsh -File) -Writers 1,3,5 arrives as one string, which [int[]] would read as 135.
+$Writers = @($Writers | ForEach-Object { "$_" -split ',' } | Where-Object { $_ } | ForEach-Object { [int]$_ })
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $manifest = if ($Manifest) { (Resolve-Path $Manifest).Path } else { Join-Path $repo 'ps-module/VfioAp/VfioAp.psd1' }
 Import-Module $manifest -Force
