@@ -53,7 +53,7 @@ fr() {
         // -mmin, GNU and BusyBox) is stale and removed. The trap releases the lock on every way out, only while it holds $$.
         // Records: W<pid> while waiting (at once, then every second), T<pid> on timeout, E<strerror> when the lock file
         // cannot be created, L<pid> once held. Waiting ends after $TO seconds (date +%s).
-        private const string Lock =
+        internal const string Lock =
 @"lr() { [ ""$(cat -- ""$L"" 2>/dev/null)"" = ""$$"" ] && rm -f -- ""$L""; rm -f -- ""$T""; }
 lk() {
   T=""$L$$.vfioap""
@@ -97,9 +97,13 @@ c() {
         /// <c>cksum</c> (C&lt;path&gt; for each that changed, and then no write runs), the writes, the reads, and the release.
         /// Host-root queries of the read-back (<see cref="SysfsArea.Host"/>: a udev rule a file step wrote) are read after
         /// the sysfs reads from <c>hostRoot</c>; without one, only sysfs is read back.
+        /// With <paramref name="heldBy"/> (the pid of this session's holder shell, <see cref="SshLockHolder"/>) the lock is
+        /// neither taken nor released: the script checks that the lock file holds that pid, and otherwise prints
+        /// <c>N&lt;pid&gt;</c> (the pid it holds now, 0 for none) and writes nothing.
         /// </summary>
         public static string Build(string root, IReadOnlyList<PlanStep> steps, IReadOnlyList<SysfsQuery>? readAfter,
-                                   string lockPath, IReadOnlyList<SysfsPrecondition>? preconditions, int lockTimeoutSeconds, string? hostRoot = null)
+                                   string lockPath, IReadOnlyList<SysfsPrecondition>? preconditions, int lockTimeoutSeconds,
+                                   string? hostRoot = null, int heldBy = 0)
         {
             if (steps is null) throw new ArgumentNullException(nameof(steps));
             if (lockPath is null) throw new ArgumentNullException(nameof(lockPath));
@@ -110,7 +114,16 @@ c() {
             sb.Append(Step);
             sb.Append(Lock);
             sb.Append("L=").Append(PosixQuote.Quote(lockPath)).Append("; TO=").Append(lockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            sb.Append("lk || { printf 'Z\\n'; exit 0; }\n");
+            if (heldBy > 0)
+            {
+                // Held by this session's holder shell: write nothing unless the lock file still holds its pid and that shell
+                // is alive (a dead holder's lock is stale: anyone may take it over). N: the pid it holds now.
+                var pid = heldBy.ToString(CultureInfo.InvariantCulture);
+                sb.Append("h=$(cat -- \"$L\" 2>/dev/null); [ \"$h\" = ").Append(pid).Append(" ] && kill -0 ").Append(pid)
+                  .Append(" 2>/dev/null || { h=${h%%[!0-9]*}; printf 'N%s\\nZ\\n' \"${h:-0}\"; exit 0; }\n");
+            }
+            else
+                sb.Append("lk || { printf 'Z\\n'; exit 0; }\n");
             sb.Append("k=0\n");
             foreach (var p in preconditions ?? Array.Empty<SysfsPrecondition>())
             {
@@ -138,8 +151,8 @@ c() {
                     sb.Append("fi\n");
                 }
             }
-            // Released before the last record: once Z is read, the next plan may take the lock.
-            sb.Append("lr; trap - EXIT\n");
+            // Released before the last record: once Z is read, the next plan may take the lock. A held lock stays with its holder.
+            if (heldBy <= 0) sb.Append("lr; trap - EXIT\n");
             sb.Append("printf 'Z\\n'\n");
             return sb.ToString();
         }
@@ -184,6 +197,8 @@ c() {
         public int LockHolder { get; private set; }
         /// <summary>T record: the wait for the lock timed out; the pid that held it.</summary>
         public int? LockTimedOutHolder { get; private set; }
+        /// <summary>N record: the lock was to be held by this session's holder shell, but holds this pid (0: none); nothing was written.</summary>
+        public int? NotHeldHolder { get; private set; }
         /// <summary>E record: the lock file could not be created; the C library's text.</summary>
         public string? LockError { get; private set; }
         /// <summary>C records: preconditions that no longer held (nothing was written).</summary>
@@ -241,6 +256,9 @@ c() {
                     break;
                 case 'E':
                     LockError = line.Substring(1);
+                    break;
+                case 'N':
+                    NotHeldHolder = Number(line.Substring(1));
                     break;
                 case 'C':
                     Conflicts.Add(line.Substring(1));

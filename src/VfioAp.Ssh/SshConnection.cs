@@ -152,6 +152,39 @@ namespace VfioAp.Ssh
             }
         }
 
+        /// <summary>
+        /// Starts <paramref name="commandText"/> on a channel of its own that stays open beside the session's other
+        /// commands (the lock holder's shell): its stdin stays open for the caller (after <paramref name="stdin"/>),
+        /// its stdout is the caller's to read. <see cref="OpenCommand.End"/> stops it the way a failed command is stopped.
+        /// </summary>
+        public OpenCommand Open(string commandText, string? stdin)
+        {
+            var cts = new CancellationTokenSource();
+            var (cmd, exec) = Start(commandText, cts);
+            // A command that fails (connection lost) must not leave a read of its output waiting for an EOF that never comes.
+            _ = exec.ContinueWith(t => CloseQuietly(cmd.OutputStream), CancellationToken.None,
+                TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Stream input;
+            try
+            {
+                input = cmd.CreateInputStream();
+                if (stdin != null)
+                {
+                    var bytes = Utf8.GetBytes(stdin);
+                    input.Write(bytes, 0, bytes.Length);
+                    input.Flush();
+                }
+            }
+            catch (Exception ex) when (ex is SshException || ex is ObjectDisposedException || ex is InvalidOperationException || ex is IOException)
+            {
+                End(cts);
+                cmd.Dispose();
+                cts.Dispose();
+                throw Lost(ex);
+            }
+            return new OpenCommand(cmd, exec, input, cts, () => End(cts));
+        }
+
         /// <summary>Why a command that did not run to its end stopped, as the exception the caller gets.</summary>
         private SshHostException Stopped(CommandWatchdog watch, Task exec, TimeSpan timeout, RemoteOutputLimits limits, RemoteOutputMeter? meter)
         {
@@ -220,7 +253,7 @@ namespace VfioAp.Ssh
             }
         }
 
-        private static bool WaitQuietly(Task t, TimeSpan span)
+        internal static bool WaitQuietly(Task t, TimeSpan span)
         {
             try { return t.Wait(span); }
             catch (AggregateException) { return true; }
@@ -232,7 +265,7 @@ namespace VfioAp.Ssh
             catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is InvalidOperationException) { }
         }
 
-        private SshHostException Lost(Exception ex) =>
+        internal SshHostException Lost(Exception ex) =>
             new SshHostException(Host, SshFailure.ConnectionLost,
                 $"Host {Host}: the SSH connection was lost ({ex.Message}). It is reopened on next use.", ex);
 

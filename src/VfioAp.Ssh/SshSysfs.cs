@@ -108,9 +108,23 @@ namespace VfioAp.Ssh
         /// <summary>The host's AP configuration lock for this session's root, on the remote host (see <see cref="ApConfigLock.PathFor"/>).</summary>
         public string LockPath => ApConfigLock.PathFor(Root);
 
+        /// <summary>The lock as the change engine holds it across a re-read, a re-plan and the write (a remote holder shell).</summary>
+        public IHostLock HostLock => _hostLock ??= new SshHostLock(this);
+        private IHostLock? _hostLock;
+
+        /// <summary>Starts a remote shell that takes the lock and holds it until the returned hold is released (one more remote command).</summary>
+        internal IDisposable TakeLock(TimeSpan timeout, System.Threading.CancellationToken cancel, Action<LockWait>? waiting)
+        {
+            var script = SshLockHolder.Script(LockPath, (int)Math.Ceiling(timeout.TotalSeconds));
+            System.Threading.Interlocked.Increment(ref _roundTrips);
+            return SshLockHolder.Take(_connection, CommandText(script), SudoStdin(), HostName, LockPath, timeout, _options.CommandTimeout, cancel, waiting);
+        }
+
         /// <summary>
         /// The plan under the host's lock, all in the one remote command: the remote shell takes the lock (its own pid),
-        /// compares the preconditions, writes, reads and releases the lock (also when it fails or is killed: trap).
+        /// compares the preconditions, writes, reads and releases the lock (also when it fails or is killed: trap). A request
+        /// that carries this session's hold (<see cref="HostLock"/>) neither takes nor releases it: the script writes only
+        /// while the lock file holds the holder shell's pid.
         /// </summary>
         public PlanRunResult RunPlan(PlanRequest request)
         {
@@ -121,7 +135,8 @@ namespace VfioAp.Ssh
             var readAfter = request.ReadAfter;
             if (writes.Count == 0 && readAfter is null) return PlanRunResult.Success(0);
             int lockSeconds = (int)Math.Ceiling(request.LockTimeout.TotalSeconds);
-            var script = PlanScript.Build(Root, writes, readAfter, LockPath, request.Preconditions, lockSeconds, HostRoot);
+            int heldBy = request.Hold is { } hold && hold.Holds(HostLock) && hold.Held is SshLockHolder sshHolder ? sshHolder.Pid : 0;
+            var script = PlanScript.Build(Root, writes, readAfter, LockPath, request.Preconditions, lockSeconds, HostRoot, heldBy);
             var parser = new PlanOutputParser();
             if (request.Waiting is { } waiting)
                 parser.Waiting = (holder, seconds) => waiting(new LockWait(HostName, LockPath, holder, TimeSpan.FromSeconds(seconds), request.LockTimeout));
@@ -144,6 +159,8 @@ namespace VfioAp.Ssh
             {
                 if (parser.LockTimedOutHolder is { } holder)
                     throw ApConfigLockException.TimedOut(HostName, LockPath, holder, request.LockTimeout);
+                if (parser.NotHeldHolder is { } now)
+                    throw ApConfigLockException.Lost(HostName, LockPath, heldBy, now);
                 if (parser.LockError is { } lockError)
                     throw ApConfigLockException.CannotCreate(HostName, LockPath, StrerrorText.TryParse(lockError, out var le) ? le : Errno.EIO,
                         $"creating it on the remote host ('{lockError}')");

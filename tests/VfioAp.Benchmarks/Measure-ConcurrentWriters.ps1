@@ -14,13 +14,21 @@
     locked RunPlan (lock file taken and released, the plan's preconditions compared), alternating; the medians and
     their difference are printed. (Plans have no unlocked door; the plain figure is the same work, step by step.)
 
+    -Ssh: the writers reach the mount over SSH instead (the sshd test bed on loopback, one session per process), and
+    the lock cost is replaced by the remote commands one uncontended Set-VfioApMatrix costs (sshd's log: one
+    "Starting session: command" per command). -Manifest runs another build of the module (e.g. main's, for a
+    before/after comparison in the same run).
+
     Run after a Release build (needs FUSE, as the SimFs tests do):
         dotnet pwsh -NoProfile -File tests/VfioAp.Benchmarks/Measure-ConcurrentWriters.ps1 -Calls 12 -Repeat 200
+        dotnet pwsh -NoProfile -File tests/VfioAp.Benchmarks/Measure-ConcurrentWriters.ps1 -Ssh -Calls 8 -Writers 1,3,5
 #>
-param([int] $Calls = 12, [int] $Repeat = 200, [int[]] $Writers = @(1, 2, 4))
+param([int] $Calls = 12, [int] $Repeat = 200, [string[]] $Writers = @('1', '2', '4'), [switch] $Ssh, [string] $Manifest)
 $ErrorActionPreference = 'Stop'
+# From a shell (pwsh -File) -Writers 1,3,5 arrives as one string, which [int[]] would read as 135.
+$Writers = @($Writers | ForEach-Object { "$_" -split ',' } | Where-Object { $_ } | ForEach-Object { [int]$_ })
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-$manifest = Join-Path $repo 'ps-module/VfioAp/VfioAp.psd1'
+$manifest = if ($Manifest) { (Resolve-Path $Manifest).Path } else { Join-Path $repo 'ps-module/VfioAp/VfioAp.psd1' }
 Import-Module $manifest -Force
 Import-Module (Join-Path $repo 'tests/pester/SshTestBed.psm1') -Force
 $seedMdev = [guid]'62177883-f1bb-47f0-914d-32a22e3a8804'
@@ -33,7 +41,7 @@ function Measure-Writers([int] $N) {
             $first = 0x10 + $w * $Calls
             $script = @"
 Import-Module '$manifest'
-`$s = New-ApSession -SysfsRoot '$($mount.Root)'
+`$s = $(if ($Ssh) { "New-ApSession -HostName 127.0.0.1 -Port $($bed.Port) -UserName root -KeyFile '$($bed.ClientKey)' -KnownHostsFile '$($bed.KnownHosts)' -SysfsRoot '$($mount.Root)'" } else { "New-ApSession -SysfsRoot '$($mount.Root)'" })
 `$null = Get-VfioApMdev -Session `$s
 while (-not (Test-Path '$go')) { Start-Sleep -Milliseconds 5 }
 `$t0 = [DateTime]::UtcNow.Ticks; `$ok = 0
@@ -55,7 +63,7 @@ foreach (`$a in $first..$($first + $Calls - 1)) { try { Set-VfioApMatrix -Sessio
         $seconds = (($runs.End | Measure-Object -Maximum).Maximum - ($runs.Start | Measure-Object -Minimum).Minimum) / 1e7
         $ok = ($runs.Ok | Measure-Object -Sum).Sum
         foreach ($r in $runs) { if ("$($r.Err)".Trim()) { Write-Warning "writer error: $($r.Err.Trim())" } }
-        [pscustomobject]@{ Writers = $N; Calls = $N * $Calls; Succeeded = $ok; Seconds = [math]::Round($seconds, 2); CallsPerSecond = [math]::Round($ok / $seconds, 1) }
+        [pscustomobject]@{ Transport = $(if ($Ssh) { 'SSH' } else { 'local' }); Writers = $N; Calls = $N * $Calls; Succeeded = $ok; Seconds = [math]::Round($seconds, 2); CallsPerSecond = [math]::Round($ok / $seconds, 1) }
     }
     finally { Stop-TestSimFs $mount }
 }
@@ -91,6 +99,33 @@ function Measure-LockCost {
     finally { Stop-TestSimFs $mount }
 }
 
+# Remote commands of one uncontended change over SSH, counted in sshd's log: the first try is one read and one plan.
+function Measure-SshRoundTrips {
+    $mount = Start-TestSimFs seed
+    try {
+        $s = New-TestSshSession $bed -SysfsRoot $mount.Root
+        $before = Get-TestSshdCommandCount $bed
+        Set-VfioApMatrix -Session $s -Mdev $seedMdev -Adapter 0x70 -WarningAction SilentlyContinue
+        Start-Sleep -Milliseconds 500
+        [pscustomobject]@{ Change = 'Set-VfioApMatrix -Adapter (uncontended)'; RemoteCommands = (Get-TestSshdCommandCount $bed) - $before; SessionRoundTrips = $s.RoundTrips }
+        Remove-ApSession $s
+    }
+    finally { Stop-TestSimFs $mount }
+}
+
 "Load average: $((Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ')"
-Measure-LockCost | Format-Table -AutoSize | Out-String
-$Writers | ForEach-Object { Measure-Writers $_ } | Format-Table -AutoSize | Out-String
+"Module: $manifest"
+if ($Ssh) {
+    $bed = Start-TestSshd
+    try {
+        Confirm-TestSshdHostKey $bed
+        Measure-SshRoundTrips | Format-Table -AutoSize | Out-String
+        $Writers | ForEach-Object { Measure-Writers $_ } | Format-Table -AutoSize | Out-String
+    }
+    finally { Stop-TestSshd $bed }
+}
+else {
+    Measure-LockCost | Format-Table -AutoSize | Out-String
+    $Writers | ForEach-Object { Measure-Writers $_ } | Format-Table -AutoSize | Out-String
+}
+"Load average after: $((Get-Content /proc/loadavg).Split(' ')[0..2] -join ' ')"

@@ -106,5 +106,69 @@ namespace VfioAp.Integration.Tests
             Assert.DoesNotContain("S0", output);
             Assert.Equal("one\n", File.ReadAllText(Path.Combine(root, "a")));
         }
+
+        [Fact]
+        public void A_plan_that_carries_a_hold_writes_only_while_the_lock_holds_the_live_holder_and_leaves_it_held()
+        {
+            var root = Path.Combine(_dir, "tree");
+            Directory.CreateDirectory(root);
+            File.WriteAllText(Path.Combine(root, "a"), "one\n");
+            var lockPath = Path.Combine(_dir, "s390apconfig.lock");
+            using var holder = Process.Start("sleep", "30")!;
+            using var other = Process.Start("sleep", "30")!;
+            try
+            {
+                File.WriteAllText(lockPath, holder.Id + "\n");
+                var (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "two") }.AsSteps(), null, lockPath, null, 5, heldBy: holder.Id));
+                Assert.Contains("S0", output);
+                Assert.DoesNotContain("\nL", "\n" + output);
+                Assert.Equal("two\n", File.ReadAllText(Path.Combine(root, "a")));
+                Assert.Equal(holder.Id + "\n", File.ReadAllText(lockPath));
+                // Someone else holds it now: N with their pid, nothing written, their lock left alone.
+                File.WriteAllText(lockPath, other.Id + "\n");
+                (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "three") }.AsSteps(), null, lockPath, null, 5, heldBy: holder.Id));
+                Assert.Contains("N" + other.Id, output);
+                Assert.DoesNotContain("S0", output);
+                Assert.Equal("two\n", File.ReadAllText(Path.Combine(root, "a")));
+                Assert.Equal(other.Id + "\n", File.ReadAllText(lockPath));
+                // Nobody holds it: N0, nothing written.
+                File.Delete(lockPath);
+                (_, output) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "four") }.AsSteps(), null, lockPath, null, 5, heldBy: holder.Id));
+                Assert.Contains("N0", output);
+                Assert.Equal("two\n", File.ReadAllText(Path.Combine(root, "a")));
+            }
+            finally { holder.Kill(); other.Kill(); holder.WaitForExit(); other.WaitForExit(); }
+            // The holder died with its pid still in the file: stale, so nothing is written under it.
+            File.WriteAllText(lockPath, holder.Id + "\n");
+            var (_, last) = Sh(PlanScript.Build(root, new[] { new SysfsWrite("a", "five") }.AsSteps(), null, lockPath, null, 5, heldBy: holder.Id));
+            Assert.Contains("N" + holder.Id, last);
+            Assert.Equal("two\n", File.ReadAllText(Path.Combine(root, "a")));
+        }
+
+        [Fact]
+        public void The_holder_shell_takes_the_lock_holds_it_until_told_and_releases_it_at_U_or_eof()
+        {
+            var lockPath = Path.Combine(_dir, "s390apconfig.lock");
+            var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardInput = true };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(SshLockHolder.Script(lockPath, 5));
+            using var p = Process.Start(psi)!;
+            Assert.Equal("V1", p.StandardOutput.ReadLine());
+            Assert.Equal("L" + p.Id, p.StandardOutput.ReadLine());
+            Assert.Equal(p.Id + "\n", File.ReadAllText(lockPath));
+            // A plan meanwhile (another shell, not holding it) waits and gives up; the holder keeps the lock.
+            var (_, output) = Sh(PlanScript.Build(_dir, Array.Empty<SysfsWrite>().AsSteps(), null, lockPath, null, 1));
+            Assert.Contains("T" + p.Id, output);
+            Assert.Equal(p.Id + "\n", File.ReadAllText(lockPath));
+            p.StandardInput.Write("other\n");
+            p.StandardInput.Flush();
+            Assert.Equal(p.Id + "\n", File.ReadAllText(lockPath));
+            p.StandardInput.Write("U\n");
+            p.StandardInput.Flush();
+            Assert.Equal("Z", p.StandardOutput.ReadLine());
+            Assert.True(p.WaitForExit(10000));
+            Assert.False(File.Exists(lockPath));
+            Assert.Empty(Directory.GetFiles(_dir).Where(f => f.Contains("vfioap")));
+        }
     }
 }

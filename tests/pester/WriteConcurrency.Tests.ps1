@@ -370,6 +370,84 @@ Describe 'Writers over SSH to the sshd test bed' -Tag Ssh, Fuse, Slow {
         Test-Path $lockPath | Should -BeFalse -Because 'each remote shell released the lock'
     }
 
+    It '<N> processes adding disjoint adapters over SSH (8 calls each)<What>: every call succeeds and all are there' -TestCases @(
+        @{ N = 3; Local = $false; What = '' }
+        @{ N = 5; Local = $false; What = '' }
+        @{ N = 3; Local = $true; What = ', one of them local on the same mount' }
+        @{ N = 5; Local = $true; What = ', one of them local on the same mount' }
+    ) {
+        # None of these adds conflicts with another: a re-plan holds the host's lock across its read, plan and write
+        # (over SSH through a remote holder shell), so no call may end in VfioAp.ConcurrentChange.
+        $start = @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ })
+        $mine = "$(Split-Path $lockPath -Leaf)*.vfioap" # other test runs share /run/lock
+        $leftovers = @(Get-ChildItem (Split-Path $lockPath) -Filter $mine | ForEach-Object FullName)
+        $localLine = "`$s = New-ApSession -SysfsRoot '$($mount.Root)'"
+        $writers = 0..($N - 1) | ForEach-Object {
+            $first = 0x20 + 8 * $_
+            Start-Writer (LoopScript $(if ($Local -and $_ -eq 0) { $localLine } else { $sshLine }) "$first..$($first + 7)" "Set-VfioApMatrix -Session `$s -Mdev $SeedUuid -Adapter `$id")
+        }
+        $results = $writers | ForEach-Object { Wait-Writer $_ }
+        ($results.Lines | Where-Object { $_ -like 'ok *' }).Count | Should -Be (8 * $N) -Because ($results.Lines + $results.Err -join "`n")
+        $end = @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ })
+        try {
+            $end | Should -Be (@($start) + @(0x20..(0x20 + 8 * $N - 1)) | Sort-Object -Unique)
+            Test-Path $lockPath | Should -BeFalse -Because 'every holder released the lock'
+            @(Get-ChildItem (Split-Path $lockPath) -Filter $mine | Where-Object FullName -notin $leftovers) | Should -BeNullOrEmpty -Because 'no remote shell left its temporary file'
+        }
+        finally { Set-VfioApMatrix -Session $s -Mdev $SeedUuid -Remove -Adapter (0x20..(0x20 + 8 * $N - 1)) -WarningAction SilentlyContinue }
+    }
+
+    It 'a workstation killed while it holds the lock over SSH: the waiting writer proceeds at once, nothing half-written, no lock left' {
+        $before = @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ })
+        # The workstation holds the lock as a re-plan does (the session's remote holder shell) and then hangs.
+        $holder = Start-Writer "$sshLine; `$h = `$s.Sysfs.HostLock.Acquire('t', [timespan]::FromSeconds(20)); 'held'; Start-Sleep 300"
+        $shellPid = 0
+        foreach ($i in 1..300) {
+            if ((Test-Path $lockPath) -and "$(Get-Content $lockPath -ErrorAction SilentlyContinue)" -match '^\d+$') { $shellPid = [int](Get-Content $lockPath); break }
+            Start-Sleep -Milliseconds 100
+        }
+        $shellPid | Should -BeGreaterThan 0 -Because 'the holder shell took the lock'
+        (Get-Process -Id $shellPid).ProcessName | Should -Be 'sh' -Because 'the lock is held by the remote shell, not by the workstation'
+        $waiter = Start-Writer (LoopScript $sshLine '0x70' "Set-VfioApMatrix -Session `$s -Mdev $SeedUuid -Adapter `$id -LockTimeout 60")
+        Start-Sleep -Seconds 6
+        $waiter.Process.HasExited | Should -BeFalse -Because 'the writer waits for the held lock'
+        (Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ } | Should -Not -Contain 0x70
+        $holder.Process.Kill($true) # dotnet, the tool shim and pwsh: the whole workstation process tree
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $result = Wait-Writer $waiter 60
+        $result.Lines | Should -Be @('ok 112') -Because $result.Err
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the holder shell ended with its connection and released the lock (no 120 s stale wait)'
+        foreach ($i in 1..100) { if (-not (Get-Process -Id $shellPid -ErrorAction SilentlyContinue)) { break }; Start-Sleep -Milliseconds 100 }
+        Get-Process -Id $shellPid -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because 'the holder shell ended with its connection'
+        @((Get-VfioApMdev -Session $s -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ }) | Should -Be (@($before) + 0x70 | Sort-Object)
+        Test-Path $lockPath | Should -BeFalse
+        Set-VfioApMatrix -Session $s -Mdev $SeedUuid -Remove -Adapter 0x70 -WarningAction SilentlyContinue
+    }
+
+    It 'Ctrl+C while the SSH hold waits ends the remote wait at once: nothing left behind, the holder''s lock untouched' {
+        $sleeper = Start-SleepHolder
+        $remote = New-TestSshSession $bed -SysfsRoot $mount.Root
+        try {
+            Set-Content $lockPath "$($sleeper.Id)"
+            $cts = [System.Threading.CancellationTokenSource]::new()
+            $cts.CancelAfter(1500)
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $waits = [System.Collections.Generic.List[object]]::new()
+            $failure = $null
+            try { $null = $remote.Sysfs.HostLock.Acquire('t', [timespan]::FromSeconds(30), $cts.Token, [Action[VfioAp.Core.Locking.LockWait]] { param($w) $waits.Add($w) }) }
+            catch { $failure = $_.Exception.InnerException ?? $_.Exception }
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+            $failure.Failure | Should -Be 'Cancelled'
+            $failure.HolderPid | Should -Be $sleeper.Id
+            $waits[0].HolderPid | Should -Be $sleeper.Id -Because 'Write-Progress names the holder'
+            Get-Content $lockPath | Should -Be "$($sleeper.Id)"
+            $mine = "$(Split-Path $lockPath -Leaf)*.vfioap"
+            foreach ($i in 1..50) { if (-not @(Get-ChildItem (Split-Path $lockPath) -Filter $mine)) { break }; Start-Sleep -Milliseconds 100 }
+            @(Get-ChildItem (Split-Path $lockPath) -Filter $mine) | Should -BeNullOrEmpty -Because 'the remote wait ended and cleaned up'
+        }
+        finally { Stop-SleepHolder $sleeper; Remove-Item $lockPath -ErrorAction SilentlyContinue; Remove-ApSession $remote }
+    }
+
     It 'the remote shell waits for a live holder and gives up after -LockTimeout with VfioAp.LockTimeout naming its pid' {
         $holder = Start-SleepHolder
         try {

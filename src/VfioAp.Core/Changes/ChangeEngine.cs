@@ -85,9 +85,9 @@ namespace VfioAp.Core.Changes
             try
             {
                 var current = result.Change;
-                // After a conflict, a host this process can lock itself is held while it is read again, planned again and
-                // written, so nobody gets in between. Without that (SSH) the next try uses the read the conflicting run
-                // made under the lock.
+                // After a conflict, the host is held while it is read again, planned again and written, so nobody gets in
+                // between (over SSH a remote holder shell keeps the lock across the round trips). A transport without an
+                // in-process lock (a test's) uses the read the conflicting run made under the lock.
                 if (attempt > 1 && _host.InProcessLock is { } hostLock && current.Replan != null)
                 {
                     hold = hostLock.Acquire(_host.HostName, _lockTimeout, _cancel, _waiting);

@@ -47,6 +47,12 @@ namespace VfioAp.Core.Locking
         public static ApConfigLockException CannotCreate(string host, string lockPath, Errno errno, string what) =>
             new ApConfigLockException(ApConfigLockFailure.Unavailable, host, lockPath, 0, errno,
                 $"Host '{host}': the AP configuration lock {lockPath} cannot be taken: {what} failed: {ErrnoText.Describe(errno)} ({errno}). Nothing was written.");
+
+        /// <summary>A lock held across a re-plan by a holder that is gone (its remote shell ended with its connection) before the write.</summary>
+        public static ApConfigLockException Lost(string host, string lockPath, int heldBy, int holdsNow) =>
+            new ApConfigLockException(ApConfigLockFailure.Unavailable, host, lockPath, holdsNow, Errno.None,
+                $"Host '{host}': the AP configuration lock {lockPath} was to be held across the re-plan by pid {heldBy}, but holds " +
+                $"{(holdsNow == 0 ? "no pid" : "pid " + holdsNow)}: the holder ended (its connection was lost). Nothing was written; run the change again.");
     }
 
     /// <summary>Who waits for the lock, for a progress message: the holder's pid (0 when the file holds none yet), and how long so far.</summary>

@@ -7,8 +7,8 @@ namespace VfioAp.Core.Locking
     /// The host's AP configuration lock, as a capability of a transport that reaches the host from this process (a sysfs
     /// tree on this machine: the s390-tools lock file; an in-memory simulated host: its own lock). The change engine
     /// holds it across a re-read, a re-plan and the write, so nobody gets in between; a transport's plan run takes it
-    /// itself unless the request carries the engine's hold. A transport that cannot hold it from here (SSH, where the
-    /// lock lives in the remote shell of one command) has none.
+    /// itself unless the request carries the engine's hold. Over SSH the holder is a remote shell on a channel of the
+    /// session's connection that keeps the lock until it is released, its channel closes or the connection drops.
     /// </summary>
     public interface IHostLock
     {
@@ -34,6 +34,12 @@ namespace VfioAp.Core.Locking
         }
 
         public IHostLock Lock { get; }
+
+        /// <summary>
+        /// What the lock handed over as this hold (its release), while the hold is in force: the transport that made it
+        /// recognises its own holder there (over SSH, the remote shell whose pid the lock file must hold).
+        /// </summary>
+        public IDisposable? Held => Volatile.Read(ref _release);
 
         /// <summary>Whether this hold is still in force and is of <paramref name="hostLock"/>.</summary>
         public bool Holds(IHostLock hostLock) => Volatile.Read(ref _release) != null && ReferenceEquals(Lock, hostLock);

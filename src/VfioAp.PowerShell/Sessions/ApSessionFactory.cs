@@ -156,9 +156,10 @@ namespace VfioAp.PowerShell.Sessions
         }
 
         /// <summary>
-        /// What the transport can do beyond reading. The one place that tells transports apart: a sysfs tree on this
-        /// machine and a simulated host let this process hold the host's AP configuration lock across a re-plan; over SSH
-        /// the lock lives in each plan's remote shell, and mdevctl's directory is reached through that shell.
+        /// What the transport can do beyond reading. The one place that tells transports apart: every transport lets this
+        /// process hold the host's AP configuration lock across a re-plan (a sysfs tree here: the lock file; a simulated
+        /// host: its own lock; SSH: a remote shell on the session's connection that holds it); over SSH mdevctl's
+        /// directory is reached through the host's shell.
         /// </summary>
         private static HostReach ReachOf(ISysfs sysfs)
         {
@@ -170,7 +171,7 @@ namespace VfioAp.PowerShell.Sessions
                 case SimulatedSysfs sim:
                     return new HostReach(new ChangeHost(sim, sim.HostLock), hostRoot, null);
                 case SshSysfs ssh:
-                    return new HostReach(new ChangeHost(ssh, null), hostRoot, root => new ShellMdevctlConfigFiles(ssh.HostName, root, ssh.RunShell));
+                    return new HostReach(new ChangeHost(ssh, ssh.HostLock), hostRoot, root => new ShellMdevctlConfigFiles(ssh.HostName, root, ssh.RunShell));
                 default:
                     // Another transport (a test's): the engine runs its plans, each taking the lock itself.
                     return new HostReach(new ChangeHost(sysfs, null), hostRoot,
