@@ -48,4 +48,4 @@ foreach ($drop in $apcb.Dropped) {
 }
 Write-Host "Prediction matches the kernel's guest_matrix: $(Test-VfioApApcb)"
 Write-Host ''
-Write-Host 'Try: Get-ApQueue -Adapter 5; Get-VfioApApcb | Select-Object -ExpandProperty Dropped; Get-Help Get-VfioApApcb -Examples; Get-Help about_VfioAp'
+Write-Host 'Try: Get-ApQueue -Adapter 5; Get-VfioApApcb | Repair-VfioApApcb -WhatIf (then without -WhatIf: binds 05.0035, the guest gets adapter 05); Get-Help Get-VfioApApcb -Examples; Get-Help about_VfioAp'
