@@ -233,7 +233,7 @@ namespace VfioAp.Ssh
                 (applied > 0 ? " Applied: " + string.Join("; ", writes.Take(applied).Select((w, i) => $"{i + 1}. {w.Description}")) + "." : "") +
                 doubt + " Read the host again and re-run: the plan only writes what still differs." +
                 (cause is null ? "" : " (" + cause.Message + ")");
-            return new PlanRunResult(applied, applied, error, message);
+            return new PlanRunResult(applied, applied, error, message) { Interrupted = true };
         }
 
         private static string Applied(IReadOnlyList<PlanStep> writes, int applied) =>

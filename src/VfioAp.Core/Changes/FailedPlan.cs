@@ -41,6 +41,14 @@ namespace VfioAp.Core.Changes
                 head = $"Host '{host}': {outcome.Plan.Summary} failed at step {outcome.Run.FailedStep + 1} of {outcome.Plan.Steps.Count}: " +
                        $"writing '{value}' to {path} ({failed.Description}) was refused with {errno}.";
                 action = KernelRefusal.Advise(code, failed, state, matrix);
+                if (outcome.Run.Interrupted)
+                {
+                    // Not the kernel's answer: the round trip broke off while this write ran, so it is in doubt, not refused.
+                    code = RefusalCode.WriteFailed;
+                    head = $"Host '{host}': {outcome.Plan.Summary} was interrupted at step {outcome.Run.FailedStep + 1} of {outcome.Plan.Steps.Count} " +
+                           $"(writing '{value}' to {path}, {failed.Description}): {outcome.Run.Message}";
+                    action = "Read the host again (Get-VfioApMdev, Get-ApBusConfig) and run the command again: it writes only what still differs.";
+                }
             }
             else if (outcome.Failed is { } fileStep)
             {

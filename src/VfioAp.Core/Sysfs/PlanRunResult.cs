@@ -38,5 +38,11 @@ namespace VfioAp.Core.Sysfs
         /// <summary>Extra words from the transport (a lost connection, a timeout), null for plain kernel errnos.</summary>
         public string? Message { get; }
         public bool Succeeded => FailedStep < 0;
+
+        /// <summary>
+        /// The round trip broke off (a lost connection, a command timeout) at step <see cref="FailedStep"/>: the host did
+        /// not refuse it, the step may or may not have taken effect, and <see cref="Message"/> says what is known.
+        /// </summary>
+        public bool Interrupted { get; init; }
     }
 }
