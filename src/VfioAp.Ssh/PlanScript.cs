@@ -50,7 +50,10 @@ fr() {
         // The host's AP configuration lock, s390-tools' util_lockfile protocol in POSIX sh. The holder is this shell ($$):
         // its pid goes into a private temporary file that ln (link(2)) puts at the lock path, which only one process wins.
         // A lock whose pid is gone (kill -0 fails with anything but EPERM) or that has held no pid for 2 minutes (find
-        // -mmin, GNU and BusyBox) is stale and removed. The trap releases the lock on every way out, only while it holds $$.
+        // -mmin, GNU and BusyBox) is stale and removed — unless the gone holder's process group still lives: a plan's
+        // shell is its group's leader (sshd starts each command in a session of its own), and its write runs in a child
+        // (cat), so a shell killed mid-write leaves that store in the kernel; the lock is stale only once it has landed.
+        // (s390-tools' util_lockfile checks the pid alone; waiting for the group is stricter, never looser.) The trap releases the lock on every way out, only while it holds $$.
         // Records: W<pid> while waiting (at once, then every second), T<pid> on timeout, E<strerror> when the lock file
         // cannot be created, L<pid> once held. Waiting ends after $TO seconds (date +%s).
         internal const string Lock =
@@ -71,7 +74,7 @@ lk() {
     h=$(cat -- ""$L"" 2>/dev/null); h=${h%%[!0-9]*}
     if [ -n ""$h"" ] && [ ""$h"" != 0 ]; then
       if ! kill -0 ""$h"" 2>/dev/null; then
-        case $(kill -0 ""$h"" 2>&1) in *ermitted*) ;; *) rm -f -- ""$L""; continue ;; esac
+        case $(kill -0 ""$h"" 2>&1) in *ermitted*) ;; *) kill -0 ""-$h"" 2>/dev/null || { rm -f -- ""$L""; continue; } ;; esac
       fi
     else
       h=0

@@ -128,10 +128,9 @@ Describe 'A plan''s remote shell or its connection killed mid-plan (SSH)' -Tag S
         Remove-ApSession $again
     }
     It 'the <Target> killed (SIGKILL) <Into> s into write <Step> of 3: a documented id in time, an explained state, the next run converges' -ForEach $cases $body
-    # Skipped: a real bug. The remote shell killed in a stalled write: the call's rollback takes over the dead shell's
-    # lock at once, undoes step 1 and reports "the host is as it was before" (VfioAp.WriteFailed only), but the write of
-    # step 2 is still in the kernel and lands ~3 s later: the mdev ends with adapter 07 that the error says is not there.
-    It 'the <Target> killed (SIGKILL) <Into> s into write <Step> of 3: a documented id in time, an explained state, the next run converges' -ForEach @($shellCase) $body -Skip
+    # The remote shell killed in a stalled write: its cat child is still in the kernel's store. The lock is not stale
+    # while the dead shell's process group lives, so the call's rollback waits for that write to land before it undoes.
+    It 'the <Target> killed (SIGKILL) <Into> s into write <Step> of 3: a documented id in time, an explained state, the next run converges' -ForEach @($shellCase) $body
 }
 
 Describe 'The local pwsh killed mid-plan' -Tag Ssh, Fuse, Slow {
