@@ -146,18 +146,13 @@ namespace VfioAp.PowerShell.Hosting
             while (fanOut.TryTake(wait: true, out var done))
                 if (done!.Failure is null) byHost[done.Key] = done.Value;
                 else WriteError(done.Key.FailureOf(done.Failure).ToErrorRecord(done.Key));
-            if (progressShown) WriteProgress(new ProgressRecord(ProgressId + 1, title, "Done") { RecordType = ProgressRecordType.Completed });
+            if (progressShown) WriteProgress(LockWaitProgress.Done(ProgressId + 1, title));
             foreach (var g in bySession)
                 if (byHost.TryGetValue(g.Key, out var list)) results.AddRange(list);
             return results;
         }
 
-        private void ShowWait(string title, LockWait wait) =>
-            WriteProgress(new ProgressRecord(ProgressId + 1, title, wait.ToString())
-            {
-                PercentComplete = wait.Timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(100, wait.Waited.TotalMilliseconds * 100 / wait.Timeout.TotalMilliseconds),
-                SecondsRemaining = (int)Math.Max(0, (wait.Timeout - wait.Waited).TotalSeconds),
-            });
+        private void ShowWait(string title, LockWait wait) => WriteProgress(LockWaitProgress.Of(ProgressId + 1, title, wait));
 
         private void Report(HostChange change, ChangeResult result)
         {

@@ -112,13 +112,10 @@ namespace VfioAp.PowerShell.Hosting
             var engine = new ChangeEngine(session.Reach.Changes, parts, TimeSpan.FromSeconds(lockTimeoutSeconds), cancel, wait =>
             {
                 shown = true;
-                WriteProgress(new ProgressRecord(ProgressId, title, wait.ToString())
-                {
-                    PercentComplete = wait.Timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(100, wait.Waited.TotalMilliseconds * 100 / wait.Timeout.TotalMilliseconds),
-                });
+                WriteProgress(LockWaitProgress.Of(ProgressId, title, wait));
             });
             var result = engine.Apply(change);
-            if (shown) WriteProgress(new ProgressRecord(ProgressId, title, "Done") { RecordType = ProgressRecordType.Completed });
+            if (shown) WriteProgress(LockWaitProgress.Done(ProgressId, title));
             return result;
         }
 
