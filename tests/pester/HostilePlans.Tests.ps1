@@ -17,6 +17,19 @@ BeforeAll {
     function script:Start-PlanMount {
         Start-TestSimFs seed -ExtraArguments '--kernel', 'legacy', '--stall', "write:$mdevPath/assign_adapter:$stallSeconds"
     }
+    # Each test's host: a fresh stalling mount, its lock path, a local session on it, the adapters before and wanted.
+    function script:Open-PlanHost {
+        $script:mount = Start-PlanMount
+        $script:lockPath = [VfioAp.Core.Locking.ApConfigLock]::PathFor($mount.Root)
+        $script:local = New-ApSession -SysfsRoot $mount.Root
+        $script:old = Get-Adapters $local
+        $script:new = @($old + $added | Sort-Object -Unique)
+    }
+    function script:Close-PlanHost {
+        Remove-ApSession $local
+        Stop-TestSimFs $mount
+        Remove-Item $lockPath -Force -ErrorAction SilentlyContinue
+    }
     function script:Get-Adapters($Session) { @((Get-VfioApMdev -Session $Session -Mdev $SeedUuid).Adapters | ForEach-Object { [int]$_ }) }
     function script:Wait-LockPid([string] $LockPath, [int] $Seconds = 60) {
         # The pid of the plan's holder (the remote shell, or the local pwsh) once the lock file holds one.
@@ -60,18 +73,8 @@ AfterAll {
 }
 
 Describe 'A plan''s remote shell or its connection killed mid-plan (SSH)' -Tag Ssh, Fuse, Slow {
-    BeforeEach {
-        $script:mount = Start-PlanMount
-        $script:lockPath = [VfioAp.Core.Locking.ApConfigLock]::PathFor($mount.Root)
-        $script:local = New-ApSession -SysfsRoot $mount.Root
-        $script:old = Get-Adapters $local
-        $script:new = @($old + $added | Sort-Object -Unique)
-    }
-    AfterEach {
-        Remove-ApSession $local
-        Stop-TestSimFs $mount
-        Remove-Item $lockPath -Force -ErrorAction SilentlyContinue
-    }
+    BeforeEach { Open-PlanHost }
+    AfterEach { Close-PlanHost }
 
     # One fault per case: what is killed, and (seeded: System.Random(22)) at which step of the three, and how far into its stall.
     $rng = [System.Random]::new(22)
@@ -134,18 +137,8 @@ Describe 'A plan''s remote shell or its connection killed mid-plan (SSH)' -Tag S
 }
 
 Describe 'The local pwsh killed mid-plan' -Tag Ssh, Fuse, Slow {
-    BeforeEach {
-        $script:mount = Start-PlanMount
-        $script:lockPath = [VfioAp.Core.Locking.ApConfigLock]::PathFor($mount.Root)
-        $script:local = New-ApSession -SysfsRoot $mount.Root
-        $script:old = Get-Adapters $local
-        $script:new = @($old + $added | Sort-Object -Unique)
-    }
-    AfterEach {
-        Remove-ApSession $local
-        Stop-TestSimFs $mount
-        Remove-Item $lockPath -Force -ErrorAction SilentlyContinue
-    }
+    BeforeEach { Open-PlanHost }
+    AfterEach { Close-PlanHost }
 
     It 'a child pwsh running Set-VfioApMatrix <Via> killed in write 2 of 3: the next run in another process converges' -ForEach @(
         @{ Via = 'locally' }, @{ Via = 'over SSH' }
